@@ -1,0 +1,48 @@
+/**
+ * Jest runs the TypeScript sources directly (transformed by SWC as ES modules), so a test
+ * never depends on a stale build. Workspace imports (`@runq/db`, `@runq/db/testing`) are
+ * mapped to their `src/` entry points for the same reason.
+ */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+const workspaces = {
+  runs: 'packages/runs',
+  config: 'packages/config',
+  contract: 'packages/contract',
+  db: 'packages/db',
+  auth: 'packages/auth',
+  queue: 'packages/queue',
+  local: 'packages/local',
+  api: 'services/api',
+  worker: 'services/worker',
+  cli: 'services/cli',
+};
+
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+for (const [name, dir] of Object.entries(workspaces)) {
+  moduleNameMapper[`^@runq/${name}$`] = `<rootDir>/${dir}/src/index.ts`;
+  moduleNameMapper[`^@runq/${name}/testing$`] = `<rootDir>/${dir}/src/testing.ts`;
+}
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testMatch: [
+    '<rootDir>/packages/*/src/**/*.test.ts',
+    '<rootDir>/services/*/src/**/*.test.ts',
+    '<rootDir>/test/**/*.test.ts',
+  ],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 30_000,
+  maxWorkers: 2,
+};

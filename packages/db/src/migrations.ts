@@ -1,0 +1,33 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import * as initial from '../migrations/2026_11_29_000000_initial.js';
+
+/**
+ * The migrations, in order. Listed statically (not read from a folder at run time) so they
+ * load the same way from `src/` under Jest and from `dist/` in production.
+ * A migration that has shipped is never edited: add a new one.
+ */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026_11_29_000000_initial': initial,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
+
+/** Names of every migration this build knows, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
+/**
+ * Applies every pending migration. Forward-only: there is no `down`. Concurrent callers are
+ * safe (Kysely takes an advisory lock). The result lists what ran; a failure is returned,
+ * not thrown, so the caller can report which migration failed.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  return new Migrator({ db, provider }).migrateToLatest();
+}
+
+/** Names of the migrations not yet applied to `db` (empty when the schema is current). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const infos = await new Migrator({ db, provider }).getMigrations();
+  return infos.filter((info) => info.executedAt === undefined).map((info) => info.name);
+}

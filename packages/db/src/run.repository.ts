@@ -1,0 +1,181 @@
+import { sql } from 'kysely';
+import { statusesBefore, TRANSITIONS, type RunKind, type RunOwnerKind, type RunStatus, type RunTransition } from '@runq/runs';
+import type { Db } from './database.js';
+import { inProjects } from './scope.js';
+import { toJson } from './json.js';
+import type { NewRunRow, RunRow, RunRowUpdate } from './run.table.js';
+
+/**
+ * Inserts a new run together with its first event, in one statement (a data-modifying CTE, so
+ * both rows commit or neither does, in one round trip). Returns `undefined` when a run with
+ * the same owner and `public_id` already exists: the caller resolves the idempotent replay.
+ */
+export async function insertRun(db: Db, run: NewRunRow, eventData?: unknown): Promise<RunRow | undefined> {
+  return db
+    .with('created', (qb) =>
+      qb
+        .insertInto('runs')
+        .values(run)
+        .onConflict((oc) =>
+          oc.columns(['owner_kind', 'owner_id', 'public_id']).where('public_id', 'is not', null).doNothing(),
+        )
+        .returningAll(),
+    )
+    .with('event', (qb) =>
+      qb
+        .insertInto('run_events')
+        .columns(['run_id', 'seq', 'from_status', 'to_status', 'attempt', 'at', 'data'])
+        .expression((eb) =>
+          eb
+            .selectFrom('created')
+            .select([
+              'id',
+              'event_seq',
+              sql<null>`null`.as('from_status'),
+              'status',
+              'attempt',
+              'created_at',
+              sql<string | null>`${toJson(eventData)}::jsonb`.as('data'),
+            ]),
+        ),
+    )
+    .selectFrom('created')
+    .selectAll()
+    .executeTakeFirst();
+}
+
+/** Finds a run by id; with `projectIds`, only when it belongs to one of them. */
+export async function findRun(db: Db, runId: string, projectIds?: readonly string[]): Promise<RunRow | undefined> {
+  let query = db.selectFrom('runs').selectAll().where('id', '=', runId);
+  if (projectIds) query = query.where('project_id', '=', inProjects(projectIds));
+  return query.executeTakeFirst();
+}
+
+/** Finds the run created with `publicId` for an owner (the idempotency key's scope). */
+export async function findRunByPublicId(
+  db: Db,
+  owner: { kind: RunOwnerKind; id: string },
+  publicId: string,
+): Promise<RunRow | undefined> {
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('public_id', '=', publicId)
+    .executeTakeFirst();
+}
+
+/** A transition to apply with {@link transitionRun}. */
+export interface TransitionRequest {
+  runId: string;
+  transition: RunTransition;
+  /** Other columns to change in the same update. */
+  set?: RunRowUpdate;
+  /** Stored on the event row. */
+  data?: unknown;
+  /** Apply only when the run belongs to one of these projects. */
+  projectIds?: readonly string[];
+  /** Apply only while the run still carries this claim (fences out superseded workers). */
+  leaseToken?: string;
+  /** Start a new attempt (claims). */
+  newAttempt?: boolean;
+}
+
+/** What {@link transitionRun} did: the moved run, or the run as it is now (if visible) when nothing moved. */
+export type TransitionOutcome = { moved: true; run: RunRow } | { moved: false; run: RunRow | undefined };
+
+/**
+ * Moves a run along the transition table: one guarded `UPDATE … WHERE status IN (<allowed
+ * from>)` and the matching event row, in one statement. Zero rows updated means the run moved
+ * on (or is not visible, or the claim is stale): nothing is written and the current row is
+ * returned for the caller to report.
+ */
+export async function transitionRun(db: Db, request: TransitionRequest): Promise<TransitionOutcome> {
+  const rule = TRANSITIONS[request.transition];
+  const from = statusesBefore(request.transition);
+  const moved = await db
+    .with('moved', (qb) => {
+      let update = qb
+        .updateTable('runs')
+        .set((eb) => ({
+          ...request.set,
+          previous_status: eb.ref('status'),
+          status: rule.to,
+          event_seq: eb('event_seq', '+', 1),
+          updated_at: sql<Date>`now()`,
+          ...(request.newAttempt
+            ? { attempt: eb('attempt', '+', 1), started_at: sql<Date>`coalesce(started_at, now())` }
+            : {}),
+        }))
+        .where('id', '=', request.runId)
+        .where('status', 'in', from);
+      if (request.projectIds) {
+        update = update.where('project_id', '=', inProjects(request.projectIds));
+      }
+      if (request.leaseToken !== undefined) update = update.where('lease_token', '=', request.leaseToken);
+      return update.returningAll();
+    })
+    .with('event', (qb) =>
+      qb
+        .insertInto('run_events')
+        .columns(['run_id', 'seq', 'from_status', 'to_status', 'attempt', 'at', 'data'])
+        .expression((eb) =>
+          eb
+            .selectFrom('moved')
+            .select([
+              'id',
+              'event_seq',
+              'previous_status',
+              'status',
+              'attempt',
+              'updated_at',
+              sql<string | null>`${toJson(request.data)}::jsonb`.as('data'),
+            ]),
+        ),
+    )
+    .selectFrom('moved')
+    .selectAll()
+    .executeTakeFirst();
+  if (moved) return { moved: true, run: moved };
+  return { moved: false, run: await findRun(db, request.runId, request.projectIds) };
+}
+
+/** Filters of {@link listRuns}; every one is optional except the caller's projects. */
+export interface RunListFilter {
+  projectIds: readonly string[];
+  ownerKind?: RunOwnerKind;
+  ownerId?: string;
+  kind?: RunKind;
+  status?: RunStatus;
+  batchId?: string;
+  parentRunId?: string;
+  rootRunId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Return runs older than this run id (keyset pagination). */
+  beforeId?: string;
+  limit: number;
+}
+
+/**
+ * Lists runs newest first. Keyset pagination on `id` (ULIDs sort by creation time), so a page
+ * costs the same at any depth; each filter has an index ending in `id DESC`.
+ */
+export async function listRuns(db: Db, filter: RunListFilter): Promise<RunRow[]> {
+  let query = db
+    .selectFrom('runs')
+    .selectAll()
+    .where('project_id', '=', inProjects(filter.projectIds));
+  if (filter.ownerKind) query = query.where('owner_kind', '=', filter.ownerKind);
+  if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
+  if (filter.parentRunId) query = query.where('parent_run_id', '=', filter.parentRunId);
+  if (filter.rootRunId) query = query.where('root_run_id', '=', filter.rootRunId);
+  if (filter.createdAfter) query = query.where('created_at', '>', filter.createdAfter);
+  if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
+  if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}

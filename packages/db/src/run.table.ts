@@ -1,0 +1,73 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  RunError,
+  RunExecutor,
+  RunKind,
+  RunOwnerKind,
+  RunStatus,
+  TriggerKind,
+  WaitingReason,
+} from '@runq/runs';
+import type { JsonColumn } from './json.js';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+/** The `runs` table. Column names are the envelope's field names where the two meet. */
+export interface RunTable {
+  id: string;
+  project_id: string;
+  kind: RunKind;
+  status: RunStatus;
+  previous_status: RunStatus | null;
+  executor: Defaulted<RunExecutor>;
+  owner_kind: RunOwnerKind;
+  owner_id: string;
+  public_id: string | null;
+  request_hash: string;
+  request: JsonColumn;
+  parent_run_id: string | null;
+  root_run_id: string;
+  waiting_reason: WaitingReason | null;
+  metadata: JsonColumn;
+  target: string | null;
+  workflow_id: string | null;
+  schedule_id: string | null;
+  batch_id: string | null;
+  runtime_target_kind: string | null;
+  runtime_target_environment_id: string | null;
+  runtime_target_branch_id: string | null;
+  input: JsonColumn;
+  config: JsonColumn;
+  output: JsonColumn;
+  error: JsonColumn<RunError | null>;
+  logs: string | null;
+  artifacts: ColumnType<unknown[], string | undefined, string>;
+  duration_ms: number | null;
+  exit_code: number | null;
+  start_mode: string | null;
+  timeout_seconds: number | null;
+  backoff_limit: number | null;
+  trigger_kind: TriggerKind | null;
+  trigger_id: string | null;
+  created_by: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  attempt: Defaulted<number>;
+  event_seq: Defaulted<number>;
+  lease_token: string | null;
+  lease_expires_at: NullableTimestamp;
+  resume_data: JsonColumn;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+}
+
+/** A row of `runs` as selected. */
+export type RunRow = Selectable<RunTable>;
+/** A row of `runs` to insert. */
+export type NewRunRow = Insertable<RunTable>;
+/** Changes to a row of `runs`. */
+export type RunRowUpdate = Updateable<RunTable>;

@@ -1,0 +1,3 @@
+export * from './job-catalog.js';
+export * from './queue-backend.js';
+export * from './run-queues.js';

@@ -1,0 +1,122 @@
+import { createPostgresBackend, runMigrations, type BackendFactory, type QueueBaseOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** Where the queues live. */
+export type QueueBackendKind = 'redis' | 'postgres';
+
+/** How to reach the queue backend. */
+export interface QueueBackendConfig {
+  /** The run store; also the queue store when `redisUrl` is not set. */
+  databaseUrl: string;
+  /** When set, queues live in this Redis (ioredis URL syntax). */
+  redisUrl?: string | undefined;
+  /** Redis key prefix (use a hash tag, e.g. `{runq}`, on Redis Cluster). Ignored by the Postgres backend, whose namespace is its schema. */
+  prefix: string;
+}
+
+/** The schema the PostgreSQL backend keeps its tables in. */
+export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
+
+/**
+ * The one place that knows which backend is in use. It owns the shared connection(s) and
+ * hands BullMQ classes their constructor arguments; nothing else in runq looks at
+ * `redisUrl` or imports a backend factory.
+ */
+export interface QueueBackend {
+  readonly kind: QueueBackendKind;
+  /** Options and backend factory for a BullMQ `Queue` (producer side; shares one connection). */
+  queueArgs(): [QueueBaseOptions<any>, BackendFactory<any, any> | undefined];
+  /** Options and backend factory for a BullMQ `Worker` (gets its own blocking connection). */
+  workerArgs(): [QueueBaseOptions<any>, BackendFactory<any, any> | undefined];
+  /** Resolves when the backend answers; rejects otherwise. */
+  ping(): Promise<void>;
+  /** Closes the shared connections (after the queues and workers using them are closed). */
+  close(): Promise<void>;
+}
+
+class RedisBackend implements QueueBackend {
+  readonly kind = 'redis';
+  // Producers fail fast while Redis is unreachable (no offline queue), so an API request
+  // never hangs on a lost connection; the run is already durable in Postgres.
+  private readonly producer: Redis;
+  private readonly workerConnections: Redis[] = [];
+
+  constructor(private readonly config: QueueBackendConfig & { redisUrl: string }) {
+    this.producer = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    this.producer.on('error', () => undefined);
+  }
+
+  queueArgs(): [QueueBaseOptions<any>, undefined] {
+    return [{ connection: this.producer, prefix: this.config.prefix } as QueueBaseOptions<any>, undefined];
+  }
+
+  workerArgs(): [QueueBaseOptions<any>, undefined] {
+    // Workers block on Redis and must retry forever across outages (BullMQ requires
+    // maxRetriesPerRequest: null for their connection).
+    const connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnections.push(connection);
+    return [{ connection, prefix: this.config.prefix } as QueueBaseOptions<any>, undefined];
+  }
+
+  async ping(): Promise<void> {
+    await this.producer.ping();
+  }
+
+  async close(): Promise<void> {
+    for (const connection of [this.producer, ...this.workerConnections]) connection.disconnect();
+  }
+}
+
+class PostgresBackend implements QueueBackend {
+  readonly kind = 'postgres';
+  // One pool for every queue of the process, pinned to the backend's schema (BullMQ does not
+  // set the search_path on a pool it did not create).
+  private readonly pool: pg.Pool;
+
+  constructor(config: QueueBackendConfig) {
+    this.pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      options: `-c search_path=${POSTGRES_QUEUE_SCHEMA}`,
+      max: 10,
+      application_name: 'runq-queue',
+    });
+    this.pool.on('error', () => undefined);
+  }
+
+  queueArgs(): [QueueBaseOptions<any>, BackendFactory<any, any>] {
+    return [{ connection: this.pool }, createPostgresBackend];
+  }
+
+  workerArgs(): [QueueBaseOptions<any>, BackendFactory<any, any>] {
+    return [{ connection: this.pool }, createPostgresBackend];
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Opens the queue backend the configuration names: Redis when `redisUrl` is set, else PostgreSQL. */
+export function openQueueBackend(config: QueueBackendConfig): QueueBackend {
+  return config.redisUrl ? new RedisBackend({ ...config, redisUrl: config.redisUrl }) : new PostgresBackend(config);
+}
+
+/**
+ * Prepares the backend's storage: creates or upgrades the PostgreSQL backend's schema (a
+ * no-op for Redis). Safe to run concurrently; BullMQ serialises it with an advisory lock.
+ */
+export async function migrateQueueBackend(config: QueueBackendConfig): Promise<void> {
+  if (config.redisUrl) return;
+  const client = new pg.Client({ connectionString: config.databaseUrl });
+  await client.connect();
+  try {
+    await runMigrations(client, POSTGRES_QUEUE_SCHEMA);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,83 @@
+import type { RunStatus, RunTransition } from './run-state.js';
+
+/** Base of runq's domain errors: each has a stable machine-readable `code`. */
+export abstract class RunqError extends Error {
+  abstract readonly code: string;
+  override readonly name: string = this.constructor.name;
+}
+
+/** The run does not exist, or is outside the caller's projects (the two are not distinguished). */
+export class RunNotFoundError extends RunqError {
+  readonly code = 'run_not_found';
+  constructor(readonly runId: string) {
+    super(`Run ${runId} was not found.`);
+  }
+}
+
+/** The named parent run does not exist in the caller's projects. */
+export class ParentRunNotFoundError extends RunqError {
+  readonly code = 'parent_run_not_found';
+  constructor(readonly parentRunId: string) {
+    super(`Parent run ${parentRunId} was not found.`);
+  }
+}
+
+/** The owning project is not one of the caller's projects. */
+export class ProjectNotFoundError extends RunqError {
+  readonly code = 'project_not_found';
+  constructor(readonly projectId: string) {
+    super(`Project ${projectId} was not found.`);
+  }
+}
+
+/** The conversation does not exist in the caller's projects. */
+export class ConversationNotFoundError extends RunqError {
+  readonly code = 'conversation_not_found';
+  constructor(readonly conversationId: string) {
+    super(`Conversation ${conversationId} was not found.`);
+  }
+}
+
+/** The run is in a status from which the requested transition is not allowed. */
+export class InvalidTransitionError extends RunqError {
+  readonly code = 'invalid_transition';
+  constructor(
+    readonly runId: string,
+    readonly transition: RunTransition,
+    readonly status: RunStatus,
+  ) {
+    super(`Run ${runId} is ${status}; it cannot ${transition}.`);
+  }
+}
+
+/** A `public_id` was reused for the same owner with a different request body. */
+export class IdempotencyConflictError extends RunqError {
+  readonly code = 'idempotency_conflict';
+  constructor(
+    readonly publicId: string,
+    readonly existingRunId: string,
+  ) {
+    super(`public_id ${JSON.stringify(publicId)} was already used with a different request (run ${existingRunId}).`);
+  }
+}
+
+/** A field the schema accepts is inconsistent with the rest of the request. */
+export class InvalidRunRequestError extends RunqError {
+  readonly code = 'invalid_request';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Every domain error code; the API maps each to an HTTP status in one exhaustive table. */
+export type DomainErrorCode =
+  | RunNotFoundError['code']
+  | ParentRunNotFoundError['code']
+  | ProjectNotFoundError['code']
+  | ConversationNotFoundError['code']
+  | InvalidTransitionError['code']
+  | IdempotencyConflictError['code']
+  | InvalidRunRequestError['code'];

@@ -1,0 +1,6 @@
+export * from './run-state.js';
+export * from './run-kind.js';
+export * from './run-id.js';
+export * from './run-record.js';
+export * from './run-envelope.js';
+export * from './errors.js';

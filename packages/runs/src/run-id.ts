@@ -1,0 +1,23 @@
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+/** Every run id starts with this prefix. */
+export const RUN_ID_PREFIX = 'run_';
+
+/**
+ * A new run id: `run_` and a ULID. ULIDs sort by creation time (millisecond prefix, and
+ * monotonic within one process), so `ORDER BY id DESC` lists the newest runs first and keyset
+ * pagination needs no separate timestamp column. Pass `at` (ms since the epoch) to make the
+ * id's time part equal the run's `created_at`.
+ *
+ * @example newRunId() // 'run_01JDX3Q8Z1R6M1V2X8B3C4D5E6'
+ */
+export function newRunId(at: number = Date.now()): string {
+  return RUN_ID_PREFIX + nextUlid(at);
+}
+
+/** True when `value` has the shape of a run id (it may still not exist). */
+export function isRunIdShape(value: string): boolean {
+  return /^run_[0-9A-HJKMNP-TV-Z]{26}$/.test(value);
+}

@@ -1,0 +1,71 @@
+import type { RunKind } from './run-kind.js';
+import type { RunStatus, WaitingReason } from './run-state.js';
+
+/** Who owns a run: a project, or a conversation (which belongs to a project). */
+export type RunOwnerKind = 'project' | 'conversation';
+
+/** Where a run executes: on runq's workers, or by the caller that created it (`initial_status: running`). */
+export type RunExecutor = 'worker' | 'caller';
+
+/** The error a failed run (or its last failed attempt) reports. */
+export interface RunError {
+  message: string;
+  code?: string;
+}
+
+/** Where a run was triggered from. */
+export type TriggerKind = 'manual' | 'schedule' | 'webhook' | 'api';
+
+/**
+ * A run as the store keeps it: the fields of the public envelope plus what runq needs to
+ * execute it (project, idempotency key and request hash, executor, attempt and claim).
+ * Timestamps are `Date`s; JSON columns hold parsed values.
+ */
+export interface RunRecord {
+  id: string;
+  project_id: string;
+  kind: RunKind;
+  status: RunStatus;
+  executor: RunExecutor;
+  owner_kind: RunOwnerKind;
+  owner_id: string;
+  public_id: string | null;
+  request_hash: string;
+  request: unknown;
+  parent_run_id: string | null;
+  root_run_id: string;
+  waiting_reason: WaitingReason | null;
+  metadata: unknown;
+  target: string | null;
+  workflow_id: string | null;
+  schedule_id: string | null;
+  batch_id: string | null;
+  runtime_target_kind: string | null;
+  runtime_target_environment_id: string | null;
+  runtime_target_branch_id: string | null;
+  input: unknown;
+  config: unknown;
+  output: unknown;
+  error: RunError | null;
+  logs: string | null;
+  artifacts: unknown[];
+  duration_ms: number | null;
+  exit_code: number | null;
+  start_mode: string | null;
+  timeout_seconds: number | null;
+  backoff_limit: number | null;
+  trigger_kind: TriggerKind | null;
+  trigger_id: string | null;
+  created_by: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  attempt: number;
+  event_seq: number;
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  resume_data: unknown;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}

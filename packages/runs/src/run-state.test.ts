@@ -1,0 +1,58 @@
+import {
+  RUN_STATUSES,
+  TRANSITIONS,
+  canTransition,
+  isAllowedMove,
+  isTerminalStatus,
+  statusesBefore,
+  type RunStatus,
+  type RunTransition,
+} from './run-state.js';
+
+/** The lifecycle table of DESIGN.md, written out independently of the implementation. */
+const DESIGN_MOVES: ReadonlyArray<[RunStatus | null, RunStatus]> = [
+  [null, 'pending'],
+  [null, 'running'],
+  ['pending', 'running'],
+  ['pending', 'cancelled'],
+  ['running', 'completed'],
+  ['running', 'failed'],
+  ['running', 'pending'],
+  ['running', 'running'],
+  ['running', 'waiting'],
+  ['running', 'cancelled'],
+  ['waiting', 'cancelled'],
+  ['waiting', 'pending'],
+  ['waiting', 'failed'],
+];
+
+const FROM: ReadonlyArray<RunStatus | null> = [null, ...RUN_STATUSES];
+const ALL_PAIRS = FROM.flatMap((from) => RUN_STATUSES.map((to) => [from, to] as [RunStatus | null, RunStatus]));
+
+describe('run state machine', () => {
+  it.each(ALL_PAIRS)('when moving from %s to %s, then the table agrees with the lifecycle contract', (from, to) => {
+    const expected = DESIGN_MOVES.some(([f, t]) => f === from && t === to);
+    expect(isAllowedMove(from, to)).toBe(expected);
+  });
+
+  it.each(['completed', 'failed', 'cancelled'] as const)('when a run is %s, then no transition leaves it', (status) => {
+    expect(isTerminalStatus(status)).toBe(true);
+    for (const name of Object.keys(TRANSITIONS) as RunTransition[]) {
+      expect(canTransition(name, status)).toBe(false);
+    }
+  });
+
+  it.each(['pending', 'running', 'waiting'] as const)('when a run is %s, then it is not terminal', (status) => {
+    expect(isTerminalStatus(status)).toBe(false);
+  });
+
+  it('when asking which statuses a cancel leaves from, then they are the non-terminal ones', () => {
+    expect(statusesBefore('cancel').sort()).toEqual(['pending', 'running', 'waiting']);
+  });
+
+  it('when asking which statuses a creation leaves from, then there are none', () => {
+    expect(statusesBefore('create')).toEqual([]);
+    expect(canTransition('create', null)).toBe(true);
+    expect(canTransition('create', 'pending')).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+import type { Context, Middleware, Next } from 'koa';
+import type { Authenticator, Caller } from '@runq/auth';
+import { HttpProblem } from './problem.js';
+
+const DETAIL = {
+  missing: 'Send an API key (Authorization: Bearer vf_… or X-API-Key) or a JWT (Authorization: Bearer …).',
+  malformed: 'The credentials header is malformed.',
+  invalid: 'The credentials are invalid, expired or revoked.',
+} as const;
+
+/** The authenticated caller of a request (set by {@link authenticate}). */
+export function callerOf(ctx: Context): Caller {
+  const caller = ctx.state['caller'] as Caller | undefined;
+  if (!caller) throw new Error('route reached without authentication');
+  return caller;
+}
+
+/**
+ * Requires credentials on every route behind it: 401 with `WWW-Authenticate` when they are
+ * missing or bad; otherwise the caller is available through {@link callerOf}.
+ */
+export function authenticate(authenticator: Authenticator): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const apiKeyHeader = ctx.get('x-api-key');
+    const result = await authenticator.authenticate({
+      authorization: ctx.get('authorization') || undefined,
+      'x-api-key': apiKeyHeader || undefined,
+    });
+    if (!result.ok) {
+      const error = result.failure === 'missing' ? '' : ', error="invalid_token"';
+      throw new HttpProblem('unauthorized', DETAIL[result.failure], {
+        headers: { 'WWW-Authenticate': `Bearer realm="runq"${error}` },
+      });
+    }
+    ctx.state['caller'] = result.caller;
+    await next();
+  };
+}

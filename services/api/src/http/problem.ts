@@ -1,0 +1,107 @@
+import type { DomainErrorCode } from '@runq/runs';
+
+/** Every problem code the API can answer with. */
+export type ProblemCode =
+  | DomainErrorCode
+  | 'validation_error'
+  | 'invalid_json'
+  | 'invalid_parameter'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'dependency_unavailable'
+  | 'internal_error';
+
+interface ProblemType {
+  status: number;
+  title: string;
+}
+
+/**
+ * Problem code -> HTTP status and title. Exhaustive by type: a new domain error code does not
+ * compile until it is mapped here.
+ */
+export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
+  validation_error: { status: 400, title: 'Request body is invalid' },
+  invalid_json: { status: 400, title: 'Request body is not valid JSON' },
+  invalid_parameter: { status: 400, title: 'Request parameters are invalid' },
+  invalid_request: { status: 400, title: 'Request is inconsistent' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  not_found: { status: 404, title: 'Not found' },
+  run_not_found: { status: 404, title: 'Run not found' },
+  parent_run_not_found: { status: 404, title: 'Parent run not found' },
+  project_not_found: { status: 404, title: 'Project not found' },
+  conversation_not_found: { status: 404, title: 'Conversation not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  invalid_transition: { status: 409, title: 'Run is not in a state that allows this' },
+  idempotency_conflict: { status: 409, title: 'public_id was already used with a different request' },
+  payload_too_large: { status: 413, title: 'Request body is too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  dependency_unavailable: { status: 503, title: 'A dependency is unavailable' },
+};
+
+/** The `type` URI of a problem code. */
+export function problemTypeUri(code: ProblemCode): string {
+  return `urn:runq:problem:${code.replaceAll('_', '-')}`;
+}
+
+/** One entry of a validation problem's `errors` list. */
+export interface ProblemFieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * An error that becomes an RFC 9457 problem response. Thrown anywhere in a request, it is
+ * written by the problem middleware with its code's status and title.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extras: { errors?: ProblemFieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+  }
+
+  get status(): number {
+    return PROBLEM_TYPES[this.code].status;
+  }
+}
+
+/** An RFC 9457 problem document as runq writes it. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ProblemCode;
+  request_id?: string;
+  errors?: ProblemFieldError[];
+}
+
+/** Builds the problem document for `code`. */
+export function problemDocument(
+  code: ProblemCode,
+  detail: string,
+  instance: string,
+  extras: { errors?: ProblemFieldError[]; requestId?: string } = {},
+): ProblemDocument {
+  const { status, title } = PROBLEM_TYPES[code];
+  return {
+    type: problemTypeUri(code),
+    title,
+    status,
+    detail,
+    instance,
+    code,
+    ...(extras.requestId ? { request_id: extras.requestId } : {}),
+    ...(extras.errors ? { errors: extras.errors } : {}),
+  };
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Middleware, Next } from 'koa';
+import type { Logger } from '@runq/config';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives each request an id (the client's `X-Request-Id` when it is well-formed, else a new
+ * UUID), returns it in `X-Request-Id`, sets baseline security headers, and logs one line per
+ * request with method, route path, status and duration. Headers are never logged.
+ */
+export function requestContext(log: Logger): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const started = performance.now();
+    const offered = ctx.get('x-request-id');
+    const requestId = CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
+    ctx.state['requestId'] = requestId;
+    ctx.set('X-Request-Id', requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Frame-Options', 'DENY');
+    try {
+      await next();
+    } finally {
+      const line = {
+        requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (ctx.status >= 500) log.error(line, 'request');
+      else log.info(line, 'request');
+    }
+  };
+}

@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './app.js';
+export * from './server.js';
+export { HttpProblem, PROBLEM_TYPES, problemTypeUri, type ProblemCode, type ProblemDocument } from './http/problem.js';

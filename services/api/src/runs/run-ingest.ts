@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '@runq/auth';
+import type { Logger } from '@runq/config';
+import type { CreateRunRequest } from '@runq/contract';
+import {
+  findConversation,
+  findRun,
+  findRunByPublicId,
+  insertConversation,
+  insertMessage,
+  insertRun,
+  toJson,
+  type Db,
+  type NewRunRow,
+  type RunRow,
+} from '@runq/db';
+import type { RunQueues } from '@runq/queue';
+import {
+  ConversationNotFoundError,
+  IdempotencyConflictError,
+  InvalidRunRequestError,
+  ParentRunNotFoundError,
+  ProjectNotFoundError,
+  newRunId,
+  type RunOwnerKind,
+} from '@runq/runs';
+import { requestHash } from './request-hash.js';
+import { requestedRunFields } from './run-fields.js';
+
+/** The outcome of {@link RunIngest.createRun}. */
+export interface CreatedRun {
+  run: RunRow;
+  duplicate: boolean;
+}
+
+/** What the conversation handling of an agent body decided. */
+interface ConversationPlan {
+  conversationId: string | null;
+  messageId: string | null;
+  /** A conversation to create in the same transaction as the run. */
+  create: { id: string; projectId: string } | null;
+  /** The message to add to the conversation, tied to the run. */
+  message: { content: unknown } | null;
+}
+
+const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
+
+/** How long an API request waits for the queue before leaving the run to the reconciler. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Run ingest: validates ownership, resolves parent and conversation, stores the run and its
+ * first event durably, then hands it to the queue of its kind.
+ */
+export class RunIngest {
+  constructor(
+    private readonly db: Db,
+    private readonly queues: RunQueues,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Creates a run, or returns the existing one when `public_id` is replayed with the same
+   * body (a different body is an {@link IdempotencyConflictError}).
+   */
+  async createRun(caller: Caller, body: CreateRunRequest): Promise<CreatedRun> {
+    const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
+    const projectId = await this.resolveProject(caller, owner);
+    const hash = requestHash(body);
+    if (body.public_id !== undefined) {
+      const existing = await findRunByPublicId(this.db, owner, body.public_id);
+      if (existing) return this.replay(existing, hash, body.public_id);
+    }
+    const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
+    const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : this.triggerConversation(body);
+    const fields = requestedRunFields(body);
+    const now = Date.now();
+    const id = newRunId(now);
+    const at = new Date(now);
+    const row: NewRunRow = {
+      id,
+      project_id: projectId,
+      kind: body.kind,
+      status: fields.executedByCaller ? 'running' : 'pending',
+      executor: fields.executedByCaller ? 'caller' : 'worker',
+      owner_kind: owner.kind,
+      owner_id: owner.id,
+      public_id: body.public_id ?? null,
+      request_hash: hash,
+      request: toJson(body),
+      parent_run_id: parent?.id ?? null,
+      root_run_id: parent?.root_run_id ?? id,
+      metadata: toJson(fields.metadata),
+      target: fields.target,
+      workflow_id: fields.workflow_id,
+      batch_id: fields.batch_id,
+      runtime_target_kind: fields.runtime_target_kind,
+      runtime_target_environment_id: fields.runtime_target_environment_id,
+      runtime_target_branch_id: fields.runtime_target_branch_id,
+      input: toJson(fields.input),
+      config: toJson(fields.config),
+      start_mode: fields.start_mode,
+      timeout_seconds: fields.timeout_seconds,
+      backoff_limit: fields.backoff_limit,
+      trigger_kind: 'api',
+      created_by: caller.name,
+      conversation_id: plan.conversationId,
+      message_id: plan.messageId,
+      attempt: fields.executedByCaller ? 1 : 0,
+      created_at: at,
+      updated_at: at,
+      started_at: fields.executedByCaller ? at : null,
+    };
+    const created = await this.store(row, plan);
+    if (!created) {
+      // Another request with the same public_id won the race between our lookup and insert.
+      const existing = await findRunByPublicId(this.db, owner, body.public_id ?? '');
+      if (!existing) throw new Error('idempotent insert conflicted but no run was found');
+      return this.replay(existing, hash, body.public_id ?? '');
+    }
+    if (created.executor === 'worker') await this.dispatch(created);
+    return { run: created, duplicate: false };
+  }
+
+  /** Stores the run with its first event, plus the conversation and message when there are any, atomically. */
+  private async store(row: NewRunRow, plan: ConversationPlan): Promise<RunRow | undefined> {
+    const eventData = { trigger_kind: 'api', created_by: row.created_by };
+    if (!plan.create && !plan.message) return insertRun(this.db, row, eventData);
+    return this.db.transaction().execute(async (trx) => {
+      if (plan.create) {
+        await insertConversation(trx, { id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null });
+      }
+      const run = await insertRun(trx, row, eventData);
+      // A replayed public_id: throwing rolls back the conversation created above.
+      if (!run) throw new PublicIdTaken();
+      if (plan.message && plan.conversationId && plan.messageId) {
+        await insertMessage(trx, {
+          id: plan.messageId,
+          conversation_id: plan.conversationId,
+          run_id: run.id,
+          role: 'user',
+          content: toJson(plan.message.content),
+        });
+      }
+      return run;
+    }).catch((error: unknown) => {
+      if (error instanceof PublicIdTaken) return undefined;
+      throw error;
+    });
+  }
+
+  /**
+   * Adds the run to its queue. A failure here loses nothing: the run is committed as
+   * `pending`, and the reconciler enqueues pending runs that are missing from the queue.
+   */
+  async dispatch(run: RunRow): Promise<void> {
+    try {
+      await withTimeout(this.queues.enqueueRun(run.kind, run.id), ENQUEUE_TIMEOUT_MS);
+    } catch (error) {
+      this.log.warn({ runId: run.id, err: error }, 'enqueue failed; the reconciler will dispatch the run');
+    }
+  }
+
+  private async replay(existing: RunRow, hash: string, publicId: string): Promise<CreatedRun> {
+    if (existing.request_hash !== hash) throw new IdempotencyConflictError(publicId, existing.id);
+    if (existing.status === 'pending' && existing.executor === 'worker') await this.dispatch(existing);
+    return { run: existing, duplicate: true };
+  }
+
+  private async resolveProject(caller: Caller, owner: { kind: RunOwnerKind; id: string }): Promise<string> {
+    if (owner.kind === 'project') {
+      if (!caller.projectIds.includes(owner.id)) throw new ProjectNotFoundError(owner.id);
+      return owner.id;
+    }
+    const conversation = await findConversation(this.db, owner.id, caller.projectIds);
+    if (!conversation) throw new ConversationNotFoundError(owner.id);
+    return conversation.project_id;
+  }
+
+  private async resolveParent(caller: Caller, parentRunId: string): Promise<RunRow> {
+    const parent = await findRun(this.db, parentRunId, caller.projectIds);
+    if (!parent) throw new ParentRunNotFoundError(parentRunId);
+    return parent;
+  }
+
+  /** Non-agent runs (and agent runs without a conversation) report the trigger's conversation and message. */
+  private triggerConversation(body: CreateRunRequest): ConversationPlan {
+    return {
+      ...NO_CONVERSATION,
+      conversationId: body.trigger?.conversation_id?.toLowerCase() ?? null,
+      messageId: body.trigger?.message_id?.toLowerCase() ?? null,
+    };
+  }
+
+  /**
+   * `conversation_mode` of an agent body:
+   * - `create_new`: a new conversation in the run's project (with the id given in
+   *   `conversation_id`, if any; an existing one of the caller's is reused) and a message;
+   * - `existing`: the conversation named by `conversation_id` (else the conversation owner,
+   *   else the trigger's) must exist in the caller's projects; a message is added;
+   * - `none`: no conversation; unset: the conversation owner, if the owner is one, without a
+   *   new message.
+   */
+  private async planConversation(
+    caller: Caller,
+    body: Extract<CreateRunRequest, { kind: 'agent' }>,
+    owner: { kind: RunOwnerKind; id: string },
+    projectId: string,
+  ): Promise<ConversationPlan> {
+    const content = 'input' in body.request ? body.request.input : null;
+    const named = body.conversation_id?.toLowerCase();
+    switch (body.conversation_mode) {
+      case 'create_new': {
+        const id = named ?? randomUUID();
+        const existing = named === undefined ? undefined : await findConversation(this.db, id);
+        if (existing && !caller.projectIds.includes(existing.project_id)) throw new ConversationNotFoundError(id);
+        return {
+          conversationId: id,
+          messageId: randomUUID(),
+          create: existing ? null : { id, projectId },
+          message: { content },
+        };
+      }
+      case 'existing': {
+        const id = named ?? (owner.kind === 'conversation' ? owner.id : body.trigger?.conversation_id?.toLowerCase());
+        if (id === undefined) {
+          throw new InvalidRunRequestError('/conversation_id', 'is required when conversation_mode is existing');
+        }
+        if (!(await findConversation(this.db, id, caller.projectIds))) throw new ConversationNotFoundError(id);
+        return { conversationId: id, messageId: randomUUID(), create: null, message: { content } };
+      }
+      case 'none':
+        return NO_CONVERSATION;
+      case undefined:
+        return owner.kind === 'conversation'
+          ? { ...this.triggerConversation(body), conversationId: owner.id }
+          : this.triggerConversation(body);
+    }
+  }
+}
+
+/** Internal signal: the run insert hit an existing public_id inside a transaction. */
+class PublicIdTaken extends Error {}

@@ -1,0 +1,58 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Logger } from '@runq/config';
+import { openDatabase } from '@runq/db';
+import { RunQueues } from '@runq/queue';
+import { createApp } from './app.js';
+import type { ApiConfig } from './config.js';
+
+/** A running API server. */
+export interface RunningApi {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  server: Server;
+  /** Stops accepting connections, waits for in-flight requests, then closes pools. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the API: opens the database pool and the queues, builds the app and listens on
+ * `config.host:config.port` (port 0 picks a free one).
+ */
+export async function startApi(config: Readonly<ApiConfig>, log: Logger): Promise<RunningApi> {
+  const db = openDatabase(config.databaseUrl, {
+    applicationName: 'runq-api',
+    onPoolError: (err) => log.warn({ err }, 'database connection lost'),
+  });
+  const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const app = createApp({ config, db, queues, log });
+  const server = app.listen(config.port, config.host);
+  // Slow clients must not hold sockets forever; headers and body have to arrive in time.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log.info({ url, queueBackend: queues.backendKind, dashboard: Boolean(config.adminToken) }, 'api listening');
+  if (!config.adminToken) log.warn('RUNQ_ADMIN_TOKEN is not set: the queue dashboard at /admin/queues is not mounted');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await queues.close();
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { loadApiConfig, startApi, type RunningApi } from '@runq/api';
+import { createApiKey } from '@runq/auth';
+import { createLogger } from '@runq/config';
+import { openDatabase, type Db } from '@runq/db';
+import { HARNESS_ENV, TEMPLATE_DATABASE } from './harness-env.js';
+
+/** The queue backends every ingest and lifecycle suite runs against. */
+export const QUEUE_BACKENDS = ['postgres', 'redis'] as const;
+/** A queue backend. */
+export type QueueBackendName = (typeof QUEUE_BACKENDS)[number];
+
+function harnessValue(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (its globalSetup starts the servers)`);
+  return value;
+}
+
+function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A database of one test file, cloned from the migrated template. */
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh, migrated database (a clone of the template; a few tens of milliseconds). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = harnessValue(HARNESS_ENV.postgresUrl);
+  const name = `test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: withDatabase(serverUrl, name),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** An API served in-process on a free loopback port, on its own database and queue prefix. */
+export interface TestApi {
+  url: string;
+  backend: QueueBackendName;
+  database: TestDatabase;
+  /** A separate pool on the same database, for assertions on what was stored. */
+  db: Db;
+  /** Every log line the API wrote. */
+  logs: string[];
+  api: RunningApi;
+  /** The configuration the API runs with. */
+  config: ReturnType<typeof loadApiConfig>;
+  /** Creates an API key for `projectIds` and returns its token. */
+  createKey(projectIds: readonly string[], name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the API on `backend` with a fresh database; extra settings go in `env`. */
+export async function startTestApi(
+  options: { backend?: QueueBackendName; env?: Record<string, string> } = {},
+): Promise<TestApi> {
+  const backend = options.backend ?? 'postgres';
+  const database = await createTestDatabase();
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const config = loadApiConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RUNQ_QUEUE_PREFIX: `test-${randomUUID()}`,
+    LOG_LEVEL: 'info',
+    ...(backend === 'redis' ? { REDIS_URL: harnessValue(HARNESS_ENV.redisUrl) } : {}),
+    ...options.env,
+  });
+  const api = await startApi(config, createLogger({ level: config.logLevel, service: 'api', destination }));
+  const db = openDatabase(database.url, { maxConnections: 4 });
+  return {
+    url: api.url,
+    backend,
+    database,
+    db,
+    logs,
+    api,
+    config,
+    createKey: async (projectIds, name) => (await createApiKey(db, { projectIds, name: name ?? null })).token,
+    async close() {
+      await api.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/** A JSON request to a test API. */
+export async function requestJson(
+  base: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers['authorization'] = `Bearer ${options.key}`;
+  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: the raw text is returned for the assertion to report.
+  }
+  return { status: response.status, headers: response.headers, body };
+}
