@@ -1,0 +1,47 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
+
+/**
+ * The bare 36-character UUID form, hex digits in either case. ajv-formats' `uuid` also accepts
+ * a `urn:uuid:` prefix, which the contract's `format: uuid` does not mean (every id of the
+ * contract is a plain UUID column in Postgres). No version/variant check: the nil UUID and
+ * every version are valid UUIDs to Postgres too.
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * OpenAPI annotation keywords that JSON Schema 2020-12 does not define. Declared to Ajv as
+ * annotations (no validation) so that strict mode still refuses every other unknown keyword:
+ * a typo such as `maxLenght` or an unsupported `discriminator` fails at start-up instead of
+ * being silently ignored. (`title`, `description`, `default`, `deprecated`, `readOnly`,
+ * `writeOnly` and `examples` are already 2020-12 annotations.)
+ */
+export const OPENAPI_ANNOTATION_KEYWORDS = ['example', 'externalDocs', 'xml'] as const;
+
+/**
+ * Builds the single Ajv instance of the process. Options, and why:
+ * - `Ajv2020`: the document declares OpenAPI 3.1, i.e. JSON Schema 2020-12; the 3.0 idioms it
+ *   also uses are rewritten by `toJsonSchema` before compiling.
+ * - `strict: true`: every strict check is an error (unknown keywords and formats, union types
+ *   without `allowUnionTypes`, `required` naming undeclared properties, ignored keywords).
+ * - `allowUnionTypes`: `nullable` becomes `type: [T, 'null']`, the one union we produce.
+ * - `allErrors`: a client fixes a body in one round trip; the noise this adds inside
+ *   `anyOf`/`oneOf` is trimmed by `selectBranchErrors`.
+ * - `verbose`: errors carry the offending `data` and the keyword's `schema`, which choosing
+ *   an `anyOf`/`oneOf` branch needs.
+ * - no `useDefaults`, `coerceTypes` or `removeAdditional`: validating never changes the body.
+ */
+export function createContractAjv(): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: true,
+    allowUnionTypes: true,
+    allErrors: true,
+    verbose: true,
+  });
+  // ajv-formats is CommonJS: under Node's ESM loader its default import is `module.exports`,
+  // whose `default` property is the plugin itself; TypeScript only types the latter.
+  formatsPlugin.default(ajv);
+  ajv.addFormat('uuid', UUID_PATTERN);
+  ajv.addVocabulary([...OPENAPI_ANNOTATION_KEYWORDS]);
+  return ajv;
+}

@@ -1,0 +1,35 @@
+/**
+ * @runq/contract: the raw OpenAPI document of `POST /runs`, validators compiled from it at run
+ * time (one Ajv instance per process) and hand-written TypeScript types mirroring its schemas.
+ *
+ * @packageDocumentation
+ */
+export { contractDocumentPath, loadContractDocument } from './contract-document.js';
+export { ContractDocumentError } from './errors.js';
+export { validateCreateRunRequest, validateCreateRunResponse } from './validators.js';
+export type { ValidationIssue, ValidationResult } from './validation-issues.js';
+export type {
+  ConversationMode, ConversationOwner, InitialStatus, JsonObject, OwnerKind, ProjectOwner, RunKind,
+  RunOwner, RunStatus, RuntimeTargetKind, SourceTargetKind, StreamSourceTargetKind, TriggerKind,
+  WaitingReason,
+} from './run-enums.js';
+export type {
+  AgentContextItem, AgentRequest, AgentTargetFields, AgentTool, DurableRootRun, HostedChatContext,
+  HostedChatInput, HostedDefaultChatAgentRequest, JsonContextItem, ProjectAgentStreamAgentRequest,
+  ProjectAgentStreamInput, ResourceContextItem, RuntimeAgentRequest, RuntimeOverrides,
+  TextContextItem,
+} from './agent-request.js';
+export type {
+  AgentRunRequest, CreateRunRequest, EvalRequest, EvalRunRequest, RunRequestCommon, RunTrigger,
+  TaskRequest, TaskRunRequest, WorkflowRequest, WorkflowRunRequest,
+} from './create-run-request.js';
+export type { CreateRunResponse, RunEnvelope, RunError } from './create-run-response.js';
+export { loadRunqDocument, runqDocumentPath, servedOpenApiJson } from './served-document.js';
+export {
+  validateRouteBody,
+  type CompleteRunBody,
+  type FailRunBody,
+  type ResumeRunBody,
+  type RouteBodies,
+  type WaitRunBody,
+} from './route-validators.js';
