@@ -1,0 +1,19 @@
+/**
+ * `@runq/local`: local PostgreSQL and Redis servers for `runq start` (a persistent cluster under
+ * `./.runq/`) and for the test harness (throwaway servers on free loopback ports). Servers run
+ * as child processes of the caller and never outlive it. See README.md.
+ */
+export { findFreePort } from './find-free-port.js';
+export { startLocalPostgres, type LocalPostgres, type StartLocalPostgresOptions } from './start-local-postgres.js';
+export { startLocalRedis, type LocalRedis, type StartLocalRedisOptions } from './start-local-redis.js';
+export { ensureRedisServer, type EnsureRedisServerOptions } from './ensure-redis-server.js';
+export {
+  ClusterInUseError,
+  ClusterStateError,
+  InvalidDatabaseNameError,
+  LocalServerError,
+  RedisNotInstalledError,
+  ServerStartError,
+  TemplateInUseError,
+  type LocalServerErrorCode,
+} from './errors.js';
