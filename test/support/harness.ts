@@ -5,6 +5,7 @@ import { loadApiConfig, startApi, type RunningApi } from '@runq/api';
 import { createApiKey } from '@runq/auth';
 import { createLogger } from '@runq/config';
 import { openDatabase, type Db } from '@runq/db';
+import { loadWorkerConfig, startWorkerPool, type HandlerModule, type WorkerPool } from '@runq/worker';
 import { HARNESS_ENV, TEMPLATE_DATABASE } from './harness-env.js';
 
 /** The queue backends every ingest and lifecycle suite runs against. */
@@ -138,4 +139,64 @@ export async function requestJson(
     // Not JSON: the raw text is returned for the assertion to report.
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/** A worker pool running in the test process against a test API's database and queues. */
+export interface TestWorker {
+  pool: WorkerPool;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a worker pool with `handlers` on the same database, backend and queue prefix as `api`. */
+export async function startTestWorker(
+  api: TestApi,
+  handlers: HandlerModule,
+  options: { env?: Record<string, string>; kinds?: string; concurrency?: string } = {},
+): Promise<TestWorker> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const config = loadWorkerConfig(
+    {
+      DATABASE_URL: api.database.url,
+      RUNQ_QUEUE_PREFIX: api.config.queuePrefix,
+      LOG_LEVEL: 'info',
+      RUNQ_WORKER_LEASE_MS: '3000',
+      RUNQ_RECONCILE_INTERVAL_MS: '250',
+      RUNQ_RECONCILE_GRACE_MS: '500',
+      RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
+      ...(api.config.redisUrl ? { REDIS_URL: api.config.redisUrl } : {}),
+      ...options.env,
+    },
+    { ...(options.kinds ? { kinds: options.kinds } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) },
+  );
+  const pool = await startWorkerPool(config, createLogger({ level: config.logLevel, service: 'worker', destination }), handlers);
+  return { pool, logs, close: () => pool.close() };
+}
+
+/**
+ * Resolves with the run once `predicate` holds, reading it through the API; rejects after
+ * `timeoutMs`. Polls (every 25 ms): a run's state lives in Postgres and has no push channel
+ * that a test could subscribe to without also testing it.
+ */
+export async function waitForRun(
+  api: TestApi,
+  key: string,
+  runId: string,
+  predicate: (run: any) => boolean,
+  timeoutMs = 15_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body;
+    if (predicate(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
 }

@@ -71,9 +71,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('message_id', 'uuid')
     .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('job_id', 'text', (c) => c.notNull())
     .addColumn('lease_token', 'uuid')
     .addColumn('lease_expires_at', 'timestamptz')
     .addColumn('resume_data', 'jsonb')
+    .addColumn('wait_deadline_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addColumn('started_at', 'timestamptz')
@@ -114,6 +116,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('parent_run_id'), 'is not', null)
     .execute();
   await db.schema.createIndex('runs_root_idx').on('runs').columns(['root_run_id', 'id desc']).execute();
+  // The reconciler's scans: worker-executed runs that are not finished, oldest change first.
+  await db.schema
+    .createIndex('runs_unfinished_idx')
+    .on('runs')
+    .columns(['status', 'updated_at'])
+    .where(sql<boolean>`status in ('pending', 'running', 'waiting') and executor = 'worker'`)
+    .execute();
 
   await db.schema
     .createTable('messages')

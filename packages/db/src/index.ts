@@ -11,3 +11,4 @@ export * from './api-key.repository.js';
 export * from './conversation.repository.js';
 export * from './migrations.js';
 export * from './schema.js';
+export * from './run-lifecycle.repository.js';

@@ -1,5 +1,14 @@
 import { sql } from 'kysely';
-import { statusesBefore, TRANSITIONS, type RunKind, type RunOwnerKind, type RunStatus, type RunTransition } from '@runq/runs';
+import {
+  isTerminalStatus,
+  statusesBefore,
+  TRANSITIONS,
+  type RunExecutor,
+  type RunKind,
+  type RunOwnerKind,
+  type RunStatus,
+  type RunTransition,
+} from '@runq/runs';
 import type { Db } from './database.js';
 import { inProjects } from './scope.js';
 import { toJson } from './json.js';
@@ -78,42 +87,71 @@ export interface TransitionRequest {
   projectIds?: readonly string[];
   /** Apply only while the run still carries this claim (fences out superseded workers). */
   leaseToken?: string;
-  /** Start a new attempt (claims). */
-  newAttempt?: boolean;
+  /** Apply only when the current claim has expired (taking over a stalled attempt). */
+  leaseExpired?: boolean;
+  /** Apply only to runs executed by this party. */
+  executor?: RunExecutor;
+  /** Start a new attempt under a new claim; with `leaseMs`, the claim expires unless renewed (database clock). */
+  claim?: { leaseToken: string; leaseMs?: number };
 }
 
 /** What {@link transitionRun} did: the moved run, or the run as it is now (if visible) when nothing moved. */
 export type TransitionOutcome = { moved: true; run: RunRow } | { moved: false; run: RunRow | undefined };
+
+/** `now() + ms` on the database clock, so leases never depend on the workers' clocks. */
+function nowPlus(ms: number) {
+  return sql<Date>`now() + ${ms} * interval '1 millisecond'`;
+}
 
 /**
  * Moves a run along the transition table: one guarded `UPDATE … WHERE status IN (<allowed
  * from>)` and the matching event row, in one statement. Zero rows updated means the run moved
  * on (or is not visible, or the claim is stale): nothing is written and the current row is
  * returned for the caller to report.
+ *
+ * Bookkeeping follows the target status: a claim starts a new attempt with a new lease;
+ * leaving `running` drops the lease; entering a terminal status sets `completed_at` and
+ * `duration_ms` (from the first start), all on the database clock.
  */
 export async function transitionRun(db: Db, request: TransitionRequest): Promise<TransitionOutcome> {
   const rule = TRANSITIONS[request.transition];
   const from = statusesBefore(request.transition);
+  const terminal = isTerminalStatus(rule.to);
   const moved = await db
     .with('moved', (qb) => {
       let update = qb
         .updateTable('runs')
         .set((eb) => ({
+          ...(rule.to === 'running' ? {} : { lease_token: null, lease_expires_at: null }),
+          ...(rule.to === 'waiting' ? {} : { waiting_reason: null, wait_deadline_at: null }),
           ...request.set,
           previous_status: eb.ref('status'),
           status: rule.to,
           event_seq: eb('event_seq', '+', 1),
           updated_at: sql<Date>`now()`,
-          ...(request.newAttempt
-            ? { attempt: eb('attempt', '+', 1), started_at: sql<Date>`coalesce(started_at, now())` }
+          ...(request.claim
+            ? {
+                attempt: eb('attempt', '+', 1),
+                started_at: sql<Date>`coalesce(started_at, now())`,
+                lease_token: request.claim.leaseToken,
+                lease_expires_at: request.claim.leaseMs === undefined ? null : nowPlus(request.claim.leaseMs),
+              }
+            : {}),
+          ...(terminal
+            ? {
+                completed_at: sql<Date>`now()`,
+                duration_ms: sql<number | null>`(extract(epoch from now() - started_at) * 1000)::integer`,
+              }
             : {}),
         }))
         .where('id', '=', request.runId)
         .where('status', 'in', from);
-      if (request.projectIds) {
-        update = update.where('project_id', '=', inProjects(request.projectIds));
-      }
+      if (request.projectIds) update = update.where('project_id', '=', inProjects(request.projectIds));
       if (request.leaseToken !== undefined) update = update.where('lease_token', '=', request.leaseToken);
+      if (request.executor !== undefined) update = update.where('executor', '=', request.executor);
+      if (request.leaseExpired) {
+        update = update.where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]));
+      }
       return update.returningAll();
     })
     .with('event', (qb) =>
@@ -139,6 +177,21 @@ export async function transitionRun(db: Db, request: TransitionRequest): Promise
     .executeTakeFirst();
   if (moved) return { moved: true, run: moved };
   return { moved: false, run: await findRun(db, request.runId, request.projectIds) };
+}
+
+/**
+ * Extends a running attempt's lease. False when the claim is gone (the run was cancelled,
+ * finished, or taken over): the holder must stop.
+ */
+export async function renewLease(db: Db, runId: string, leaseToken: string, leaseMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('runs')
+    .set({ lease_expires_at: nowPlus(leaseMs) })
+    .where('id', '=', runId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Filters of {@link listRuns}; every one is optional except the caller's projects. */

@@ -56,9 +56,12 @@ export interface RunTable {
   message_id: string | null;
   attempt: Defaulted<number>;
   event_seq: Defaulted<number>;
+  /** Id of the queue job of the current dispatch: the run id, then `<run id>.<event seq>` for re-dispatches. */
+  job_id: string;
   lease_token: string | null;
   lease_expires_at: NullableTimestamp;
   resume_data: JsonColumn;
+  wait_deadline_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
   started_at: NullableTimestamp;

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker, type Processor } from 'bullmq';
 import { RUN_KINDS, type RunKind } from '@runq/runs';
 import { RUN_JOB_NAME, queueNameOf, runJobOptions, type RunJobData } from './job-catalog.js';
 import { openQueueBackend, type QueueBackend, type QueueBackendConfig, type QueueBackendKind } from './queue-backend.js';
@@ -6,9 +6,18 @@ import { openQueueBackend, type QueueBackend, type QueueBackendConfig, type Queu
 /** Job counts of one queue, by BullMQ state. */
 export type QueueCounts = Record<string, number>;
 
+/** How a worker consumes one queue. */
+export interface RunWorkerOptions {
+  /** Jobs processed at once by this worker. */
+  concurrency: number;
+  /** How long a job's lock lasts without renewal; a worker that stops renewing (crashed, paused) loses the job after this. */
+  lockDurationMs: number;
+}
+
 /**
- * The producer side of runq's queues: one BullMQ `Queue` per run kind over one shared
- * connection. Used by the API (dispatch, cancellation, dashboard) and the reconciler.
+ * runq's queues: one BullMQ `Queue` per run kind over one shared connection (used by the API
+ * for dispatch, cancellation and the dashboard, and by workers for retries and repairs), and
+ * the BullMQ `Worker`s that consume them.
  */
 export class RunQueues {
   private readonly byKind: ReadonlyMap<RunKind, Queue<RunJobData>>;
@@ -61,6 +70,33 @@ export class RunQueues {
   /** Removes a queued job; false when there is none (or it is being processed and locked). */
   async removeRun(kind: RunKind, jobId: string): Promise<boolean> {
     return (await this.queue(kind).remove(jobId)) === 1;
+  }
+
+  /**
+   * A BullMQ worker on the queue of `kind`. Jobs that stall (their worker stopped renewing the
+   * lock) go back to the queue for another worker; runq's own lease then fences the old one.
+   */
+  createWorker(kind: RunKind, processor: Processor<RunJobData>, options: RunWorkerOptions): Worker<RunJobData> {
+    const [base, factory] = this.backend.workerArgs();
+    const workerOptions = {
+      ...base,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.lockDurationMs,
+      maxStalledCount: 2,
+      autorun: true,
+    };
+    const worker = factory
+      ? new Worker<RunJobData>(queueNameOf(kind), processor, workerOptions, factory)
+      : new Worker<RunJobData>(queueNameOf(kind), processor, workerOptions);
+    worker.on('error', () => undefined);
+    return worker;
+  }
+
+  /** The queue job of a dispatch and its state, or undefined when the queue has no such job. */
+  async jobState(kind: RunKind, jobId: string): Promise<string | undefined> {
+    const job = await this.queue(kind).getJob(jobId);
+    return job ? await job.getState() : undefined;
   }
 
   /** Job counts per queue. */

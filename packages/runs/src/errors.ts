@@ -45,8 +45,9 @@ export class InvalidTransitionError extends RunqError {
     readonly runId: string,
     readonly transition: RunTransition,
     readonly status: RunStatus,
+    readonly reason?: string,
   ) {
-    super(`Run ${runId} is ${status}; it cannot ${transition}.`);
+    super(reason ? `Run ${runId} cannot ${transition}: ${reason}.` : `Run ${runId} is ${status}; it cannot ${transition}.`);
   }
 }
 

@@ -4,3 +4,5 @@ export * from './run-id.js';
 export * from './run-record.js';
 export * from './run-envelope.js';
 export * from './errors.js';
+export * from './retry-policy.js';
+export * from './json-storable.js';

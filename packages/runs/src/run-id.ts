@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
@@ -20,4 +21,13 @@ export function newRunId(at: number = Date.now()): string {
 /** True when `value` has the shape of a run id (it may still not exist). */
 export function isRunIdShape(value: string): boolean {
   return /^run_[0-9A-HJKMNP-TV-Z]{26}$/.test(value);
+}
+
+/**
+ * A queue job id for a new dispatch of a run (a retry, a resume, a repair): the run id and a
+ * random suffix, so it never collides with an earlier job of the same run that the queue still
+ * remembers. The first dispatch uses the run id itself.
+ */
+export function newDispatchId(runId: string): string {
+  return `${runId}.${randomBytes(6).toString('hex')}`;
 }

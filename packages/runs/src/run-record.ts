@@ -61,9 +61,11 @@ export interface RunRecord {
   message_id: string | null;
   attempt: number;
   event_seq: number;
+  job_id: string;
   lease_token: string | null;
   lease_expires_at: Date | null;
   resume_data: unknown;
+  wait_deadline_at: Date | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;

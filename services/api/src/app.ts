@@ -8,6 +8,7 @@ import type { ApiConfig } from './config.js';
 import { authenticate } from './http/authenticate.js';
 import { problemMiddleware } from './http/problem-middleware.js';
 import { requestContext } from './http/request-context.js';
+import { RunControl } from './runs/run-control.js';
 import { RunIngest } from './runs/run-ingest.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
@@ -37,7 +38,8 @@ export function createApp(deps: ApiDependencies): Koa {
   });
   const ingest = new RunIngest(deps.db, deps.queues, deps.log);
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument });
-  const runs = runsRouter({ db: deps.db, ingest, bodyLimitBytes: deps.config.bodyLimitBytes });
+  const control = new RunControl(deps.db, deps.queues, deps.log);
+  const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
 
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error.

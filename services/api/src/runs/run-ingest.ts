@@ -115,6 +115,7 @@ export class RunIngest {
       conversation_id: plan.conversationId,
       message_id: plan.messageId,
       attempt: fields.executedByCaller ? 1 : 0,
+      job_id: id,
       created_at: at,
       updated_at: at,
       started_at: fields.executedByCaller ? at : null,
@@ -163,7 +164,7 @@ export class RunIngest {
    */
   async dispatch(run: RunRow): Promise<void> {
     try {
-      await withTimeout(this.queues.enqueueRun(run.kind, run.id), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.queues.enqueueRun(run.kind, run.id, { jobId: run.job_id }), ENQUEUE_TIMEOUT_MS);
     } catch (error) {
       this.log.warn({ runId: run.id, err: error }, 'enqueue failed; the reconciler will dispatch the run');
     }

@@ -1,28 +1,19 @@
 import Router from '@koa/router';
-import { validateCreateRunRequest } from '@runq/contract';
-import { findRun, listRunEvents, listRuns, type Db, type RunEventRow } from '@runq/db';
+import { validateCreateRunRequest, validateRouteBody, type RouteBodies } from '@runq/contract';
+import { findRun, listRunEvents, listRuns, type Db } from '@runq/db';
 import { RunNotFoundError, toRunEnvelope } from '@runq/runs';
+import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
+import { streamRunEvents } from './event-stream.js';
+import type { RunControl } from './run-control.js';
+import { toRunEvent } from './run-event.js';
 import type { RunIngest } from './run-ingest.js';
 import { encodeCursor, parseRunListQuery } from './list-query.js';
 
-/** An event of a run's log as the API returns it. */
-export function toRunEvent(event: RunEventRow) {
-  return {
-    seq: event.seq,
-    run_id: event.run_id,
-    from_status: event.from_status,
-    to_status: event.to_status,
-    attempt: event.attempt,
-    at: event.at.toISOString(),
-    data: event.data ?? null,
-  };
-}
-
 /** Routes of the runs resource. */
-export function runsRouter(deps: { db: Db; ingest: RunIngest; bodyLimitBytes: number }): Router {
+export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunControl; bodyLimitBytes: number }): Router {
   const router = new Router();
 
   /** The run, if the caller may see it; otherwise 404, whether or not it exists. */
@@ -69,8 +60,45 @@ export function runsRouter(deps: { db: Db; ingest: RunIngest; bodyLimitBytes: nu
 
   router.get('/runs/:run_id/events', async (ctx) => {
     const run = await findVisibleRun(ctx.params.run_id ?? '', callerOf(ctx).projectIds);
+    if (ctx.accepts(['application/json', 'text/event-stream']) === 'text/event-stream') {
+      streamRunEvents(ctx, deps.db, run.id);
+      return;
+    }
     const events = await listRunEvents(deps.db, run.id);
     ctx.body = { data: events.map(toRunEvent) };
+  });
+
+  /** Reads and validates the JSON body of a run-control route. */
+  const bodyOf = async <N extends keyof RouteBodies>(ctx: Context, name: N): Promise<RouteBodies[N]> => {
+    const validation = validateRouteBody(name, await readJsonBody(ctx, deps.bodyLimitBytes));
+    if (!validation.ok) {
+      throw new HttpProblem('validation_error', 'The request body is invalid.', { errors: validation.errors });
+    }
+    return validation.value;
+  };
+
+  router.post('/runs/:run_id/cancel', async (ctx) => {
+    ctx.body = toRunEnvelope(await deps.control.cancel(callerOf(ctx), ctx.params.run_id ?? ''));
+  });
+
+  router.post('/runs/:run_id/resume', async (ctx) => {
+    const body = await bodyOf(ctx, 'ResumeRunRequest');
+    ctx.body = toRunEnvelope(await deps.control.resume(callerOf(ctx), ctx.params.run_id ?? '', body.data));
+  });
+
+  router.post('/runs/:run_id/complete', async (ctx) => {
+    const body = await bodyOf(ctx, 'CompleteRunRequest');
+    ctx.body = toRunEnvelope(await deps.control.complete(callerOf(ctx), ctx.params.run_id ?? '', body));
+  });
+
+  router.post('/runs/:run_id/fail', async (ctx) => {
+    const body = await bodyOf(ctx, 'FailRunRequest');
+    ctx.body = toRunEnvelope(await deps.control.fail(callerOf(ctx), ctx.params.run_id ?? '', body));
+  });
+
+  router.post('/runs/:run_id/wait', async (ctx) => {
+    const body = await bodyOf(ctx, 'WaitRunRequest');
+    ctx.body = toRunEnvelope(await deps.control.wait(callerOf(ctx), ctx.params.run_id ?? '', body));
   });
 
   return router;

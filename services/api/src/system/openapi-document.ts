@@ -1,6 +1,6 @@
-import { loadContractDocument } from '@runq/contract';
+import { servedOpenApiJson } from '@runq/contract';
 
-/** The API description served at `/openapi.json`. */
-export function servedOpenApiDocument(): unknown {
-  return loadContractDocument();
+/** The API description served at `/openapi.json` (JSON text, built once). */
+export function servedOpenApiDocument(): string {
+  return servedOpenApiJson();
 }

@@ -22,7 +22,7 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
 }
 
 /** Probes and the API description: no authentication. */
-export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument: () => unknown }): Router {
+export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument: () => string }): Router {
   const router = new Router();
 
   router.get('/healthz', (ctx) => {
@@ -50,6 +50,7 @@ export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument:
   });
 
   router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
     ctx.body = deps.openApiDocument();
   });
 

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '@runq/auth';
+import type { Logger } from '@runq/config';
+import type { CompleteRunBody, FailRunBody, WaitRunBody } from '@runq/contract';
+import {
+  findRun,
+  listRunTree,
+  notifyRunsCancelled,
+  toJson,
+  transitionRun,
+  type Db,
+  type RunRow,
+  type TransitionRequest,
+} from '@runq/db';
+import type { RunQueues } from '@runq/queue';
+import { InvalidTransitionError, RunNotFoundError, isTerminalStatus, newDispatchId, type RunTransition } from '@runq/runs';
+
+/**
+ * Run control through the API: cancel (with descendants), resume, and the reports of runs
+ * the caller executes itself. Each change is one transition of the table in `@runq/runs`,
+ * scoped to the caller's projects; a run outside them is 404, a run in the wrong state 409.
+ */
+export class RunControl {
+  constructor(
+    private readonly db: Db,
+    private readonly queues: RunQueues,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Cancels a run and every non-terminal descendant. Queued jobs are removed; workers running
+   * an attempt of one of them are told at once (Postgres NOTIFY) and abort its handler.
+   */
+  async cancel(caller: Caller, runId: string): Promise<RunRow> {
+    const root = await findRun(this.db, runId, caller.projectIds);
+    if (!root) throw new RunNotFoundError(runId);
+    if (isTerminalStatus(root.status)) throw new InvalidTransitionError(runId, 'cancel', root.status);
+    const tree = await listRunTree(this.db, root.id);
+    const cancelled: RunRow[] = [];
+    let cancelledRoot: RunRow | undefined;
+    for (const run of tree) {
+      if (isTerminalStatus(run.status)) continue;
+      const outcome = await transitionRun(this.db, {
+        runId: run.id,
+        transition: 'cancel',
+        data: { cancelled_by: caller.name, ...(run.id === root.id ? {} : { cancelled_with: root.id }) },
+      });
+      if (!outcome.moved) continue;
+      cancelled.push(outcome.run);
+      if (run.id === root.id) cancelledRoot = outcome.run;
+    }
+    if (!cancelledRoot) {
+      const now = await findRun(this.db, runId, caller.projectIds);
+      throw new InvalidTransitionError(runId, 'cancel', now?.status ?? 'cancelled');
+    }
+    await this.stopExecution(cancelled);
+    return cancelledRoot;
+  }
+
+  private async stopExecution(cancelled: RunRow[]): Promise<void> {
+    const wasRunning = cancelled.filter((run) => run.previous_status === 'running').map((run) => run.id);
+    await notifyRunsCancelled(this.db, wasRunning);
+    await Promise.all(
+      cancelled
+        .filter((run) => run.previous_status === 'pending' && run.executor === 'worker')
+        .map((run) =>
+          this.queues.removeRun(run.kind, run.job_id).catch((err: unknown) => {
+            // Harmless: a worker that gets the job finds the run cancelled and drops it.
+            this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed');
+          }),
+        ),
+    );
+  }
+
+  /** Resumes a waiting run with `data` (seen by the handler as `ctx.resume.data`). */
+  async resume(caller: Caller, runId: string, data: unknown): Promise<RunRow> {
+    const resumed = await this.apply(caller, {
+      runId,
+      transition: 'resume',
+      set: { resume_data: toJson({ value: data }), job_id: newDispatchId(runId) },
+      data: { resumed_by: caller.name },
+    });
+    if (resumed.executor === 'worker') {
+      try {
+        await this.queues.enqueueRun(resumed.kind, resumed.id, { jobId: resumed.job_id });
+      } catch (err) {
+        this.log.warn({ err, runId }, 'enqueue after resume failed; the reconciler will dispatch the run');
+      }
+      return resumed;
+    }
+    // A run its caller executes goes straight back to running: the caller reports next.
+    return this.apply(caller, { runId, transition: 'claim', claim: { leaseToken: randomUUID() }, data: { resumed_by: caller.name } });
+  }
+
+  /** `POST /runs/{id}/complete` for a run the caller executes. */
+  async complete(caller: Caller, runId: string, body: CompleteRunBody): Promise<RunRow> {
+    return this.apply(caller, {
+      runId,
+      transition: 'complete',
+      executor: 'caller',
+      set: {
+        output: toJson(body.output),
+        ...(body.logs !== undefined ? { logs: body.logs } : {}),
+        ...(body.artifacts !== undefined ? { artifacts: JSON.stringify(body.artifacts) } : {}),
+        ...(body.exit_code !== undefined ? { exit_code: body.exit_code } : {}),
+      },
+      data: { reported_by: caller.name },
+    });
+  }
+
+  /** `POST /runs/{id}/fail` for a run the caller executes. */
+  async fail(caller: Caller, runId: string, body: FailRunBody): Promise<RunRow> {
+    return this.apply(caller, {
+      runId,
+      transition: 'fail',
+      executor: 'caller',
+      set: { error: toJson(body.error) },
+      data: { error: body.error, reported_by: caller.name },
+    });
+  }
+
+  /** `POST /runs/{id}/wait` for a run the caller executes. */
+  async wait(caller: Caller, runId: string, body: WaitRunBody): Promise<RunRow> {
+    const deadline = body.timeout_seconds === undefined ? null : new Date(Date.now() + body.timeout_seconds * 1000);
+    return this.apply(caller, {
+      runId,
+      transition: 'wait',
+      executor: 'caller',
+      set: { waiting_reason: body.reason, wait_deadline_at: deadline },
+      data: { waiting_reason: body.reason, reported_by: caller.name },
+    });
+  }
+
+  /** Applies a transition within the caller's projects; 404 when invisible, 409 when not allowed. */
+  private async apply(caller: Caller, request: TransitionRequest): Promise<RunRow> {
+    const outcome = await transitionRun(this.db, { ...request, projectIds: caller.projectIds });
+    if (outcome.moved) return outcome.run;
+    if (!outcome.run) throw new RunNotFoundError(request.runId);
+    if (request.executor === 'caller' && outcome.run.executor !== 'caller') {
+      throw new InvalidTransitionError(request.runId, request.transition as RunTransition, outcome.run.status, 'it is executed by a worker');
+    }
+    throw new InvalidTransitionError(request.runId, request.transition, outcome.run.status);
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadApiConfig, startApi } from '@runq/api';
+import { createLogger, type Env } from '@runq/config';
+import { openDatabase } from '@runq/db';
+import { startLocalPostgres, type LocalPostgres } from '@runq/local';
+import { loadWorkerConfig, startWorkerPool, exampleHandlers } from '@runq/worker';
+import { ensureDevCredentials } from '../dev-credentials.js';
+import { onShutdown } from '../shutdown.js';
+import { migrateAll } from './migrate.js';
+
+/** The database `runq start` uses on its local server. */
+const LOCAL_DATABASE = 'runq';
+
+async function ensureLocalDatabase(server: LocalPostgres): Promise<string> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [LOCAL_DATABASE]);
+    if (found.rowCount === 0) await server.createDatabase(LOCAL_DATABASE);
+  } finally {
+    await client.end();
+  }
+  return server.databaseUrl(LOCAL_DATABASE);
+}
+
+/**
+ * `runq start`: everything on one machine. Without `DATABASE_URL`, a local PostgreSQL kept
+ * under `./.runq/`; then migrations, the API with the dashboard, and a worker pool running
+ * the handlers of `--handlers` (default: built-in examples). Prints where everything is.
+ */
+export async function startCommand(args: string[], env: Env, print: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { handlers: { type: 'string' }, concurrency: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const stateDir = resolve('.runq');
+  await mkdir(stateDir, { recursive: true });
+  let server: LocalPostgres | undefined;
+  let databaseUrl = env['DATABASE_URL'];
+  if (!databaseUrl) {
+    print('starting local PostgreSQL under ./.runq/postgres …');
+    server = await startLocalPostgres({ dataDir: join(stateDir, 'postgres'), persistent: true });
+    databaseUrl = await ensureLocalDatabase(server);
+  }
+  try {
+    await migrateAll(databaseUrl, env['REDIS_URL']);
+    const db = openDatabase(databaseUrl, { maxConnections: 1 });
+    const credentials = await ensureDevCredentials(db, stateDir).finally(() => db.destroy());
+    const settings: Env = {
+      LOG_LEVEL: 'warn',
+      ...env,
+      DATABASE_URL: databaseUrl,
+      RUNQ_ADMIN_TOKEN: env['RUNQ_ADMIN_TOKEN'] ?? credentials.adminToken,
+    };
+    const apiConfig = loadApiConfig(settings);
+    const workerConfig = loadWorkerConfig(settings, {
+      ...(values.handlers ? { handlers: values.handlers } : {}),
+      ...(values.concurrency ? { concurrency: values.concurrency } : {}),
+    });
+    const api = await startApi(apiConfig, createLogger({ level: apiConfig.logLevel, service: 'api' }));
+    const workerLog = createLogger({ level: workerConfig.logLevel, service: 'worker' });
+    const workers = await startWorkerPool(workerConfig, workerLog, values.handlers ? undefined : exampleHandlers);
+    const stopAll = async () => {
+      await workers.close();
+      await api.close();
+      await server?.stop();
+    };
+    onShutdown(stopAll, (line) => print(line));
+    printBanner(print, api.url, credentials, settings['RUNQ_ADMIN_TOKEN'] ?? '', values.handlers);
+    return 0;
+  } catch (error) {
+    await server?.stop();
+    throw error;
+  }
+}
+
+function printBanner(
+  print: (line: string) => void,
+  url: string,
+  credentials: { projectId: string; apiKey: string },
+  adminToken: string,
+  handlers: string | undefined,
+): void {
+  const body = JSON.stringify({ kind: 'task', owner: { kind: 'project', id: credentials.projectId }, request: { target: 'hello' } });
+  print('');
+  print('runq is running');
+  print(`  API:        ${url}`);
+  print(`  Dashboard:  ${url}/admin/queues   (user admin, password ${adminToken})`);
+  print(`  Project:    ${credentials.projectId}`);
+  print(`  API key:    ${credentials.apiKey}`);
+  print(`  Handlers:   ${handlers ?? 'built-in examples (pass --handlers ./my-handlers.js for your own)'}`);
+  print('');
+  print('Create a run:');
+  print(`  curl -s -X POST ${url}/runs -H 'Authorization: Bearer ${credentials.apiKey}' -H 'Content-Type: application/json' -d '${body}'`);
+  print('Stop with Ctrl-C.');
+}

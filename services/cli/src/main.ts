@@ -1,0 +1,68 @@
+import { ConfigError, type Env } from '@runq/config';
+import { USAGE_EXIT_CODE, UsageError } from './cli-error.js';
+import { apiCommand } from './commands/api.js';
+import { keysCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
+import { startCommand } from './commands/start.js';
+import { workerCommand } from './commands/worker.js';
+
+const USAGE = `usage: runq <command>
+
+commands:
+  start                         API, dashboard and workers on this machine (local Postgres under ./.runq/ when DATABASE_URL is unset)
+  api                           the API only
+  worker [--kinds agent,workflow,task,eval] [--concurrency N] [--handlers PATH]
+                                one worker process
+  migrate                       apply migrations and exit
+  keys create --project UUID [--project UUID ...] [--name NAME]
+                                print a new API key
+  keys revoke PREFIX            revoke an API key`;
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const warn = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/**
+ * Runs one `runq` command line and returns its exit status. Long-running commands (start,
+ * api, worker) return once they are up; their servers keep the process alive until a signal.
+ */
+export async function main(argv: string[], env: Env): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await startCommand(args, env, print);
+      case 'api':
+        return await apiCommand(env);
+      case 'worker':
+        return await workerCommand(args, env);
+      case 'migrate':
+        return await migrateCommand(env, print);
+      case 'keys':
+        return await keysCommand(args, env, print);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        print(USAGE);
+        return command === undefined ? USAGE_EXIT_CODE : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      warn(`runq: ${error.message}`);
+      warn('run `runq help` for usage');
+      return USAGE_EXIT_CODE;
+    }
+    if (error instanceof ConfigError) {
+      warn(`runq: ${error.message}`);
+      return 1;
+    }
+    warn(`runq: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,127 @@
+import pg from 'pg';
+import type { Logger } from '@runq/config';
+import { listExpiredWaits, listReconcileCandidates, redispatchRun, transitionRun, toJson, type Db, type ReconcileCandidate } from '@runq/db';
+import type { RunQueues } from '@runq/queue';
+
+/** Advisory lock key held by the one active reconciler ("runqreco" in ASCII, truncated to 63 bits). */
+const LEADER_LOCK_KEY = 8247345523613183599n;
+/** Runs examined per kind of repair and tick. */
+const BATCH = 200;
+
+/** Queue states in which a dispatch will still reach a worker. */
+const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+/** Options of {@link Reconciler}. */
+export interface ReconcilerOptions {
+  databaseUrl: string;
+  db: Db;
+  queues: RunQueues;
+  log: Logger;
+  intervalMs: number;
+  /** A pending run younger than this is left alone (its dispatch may still be under way). */
+  pendingGraceMs: number;
+}
+
+/** What one pass repaired. */
+export interface ReconcileReport {
+  redispatched: number;
+  expired: number;
+}
+
+/**
+ * Keeps the queue consistent with Postgres, the source of truth. One reconciler is active
+ * across all worker processes (a session advisory lock; when its holder dies, the lock is
+ * released and another process takes over on its next tick). Each pass:
+ * - re-dispatches pending runs whose queue job is missing or already finished (a crash
+ *   between commit and enqueue, a lost Redis, a restore);
+ * - re-dispatches running runs whose lease expired and whose job is no longer live (their
+ *   worker died and the queue gave up on the job): the next worker takes over as a new attempt;
+ * - fails waiting runs whose wait deadline passed.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private leader: pg.Client | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.leader?.end().catch(() => undefined);
+    this.leader = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (!(await this.lead())) return;
+      const report = await this.reconcileOnce();
+      if (report.redispatched + report.expired > 0) this.options.log.info(report, 'reconciler repaired runs');
+    } catch (err) {
+      this.options.log.warn({ err }, 'reconciler pass failed');
+    }
+  }
+
+  /** True while this process holds the leader lock (taking it when free). */
+  private async lead(): Promise<boolean> {
+    if (this.leader) return true;
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'runq-reconciler' });
+    client.on('error', () => {
+      if (this.leader === client) this.leader = undefined;
+    });
+    await client.connect();
+    const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK_KEY.toString()]);
+    if (result.rows[0]?.locked) {
+      this.leader = client;
+      this.options.log.info('this process is now the reconciler');
+      return true;
+    }
+    await client.end();
+    return false;
+  }
+
+  /** One pass over everything that may need repair. */
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const { db, queues } = this.options;
+    let redispatched = 0;
+    const candidates = await listReconcileCandidates(db, {
+      pendingGraceMs: this.options.pendingGraceMs,
+      leaseGraceMs: 1_000,
+      limit: BATCH,
+    });
+    for (const run of candidates) {
+      if (await this.redispatch(run)) redispatched += 1;
+    }
+    let expired = 0;
+    for (const runId of await listExpiredWaits(db, BATCH)) {
+      const error = { message: 'the wait deadline passed before the run was resumed', code: 'wait_timeout' };
+      const outcome = await transitionRun(db, { runId, transition: 'expire', set: { error: toJson(error) }, data: { error } });
+      if (outcome.moved) expired += 1;
+    }
+    return { redispatched, expired };
+  }
+
+  private async redispatch(run: ReconcileCandidate): Promise<boolean> {
+    const { db, queues } = this.options;
+    const state = await queues.jobState(run.kind, run.job_id);
+    if (state !== undefined && LIVE_JOB_STATES.has(state)) return false;
+    // A pending run whose job vanished gets it back under the same id; a finished job's id is
+    // taken, so that run (and every stalled running one) gets a new dispatch id.
+    const jobId = state === undefined && run.status === 'pending' ? run.job_id : await redispatchRun(db, run, run.status);
+    if (jobId === undefined) return false;
+    await queues.enqueueRun(run.kind, run.id, { jobId });
+    return true;
+  }
+}

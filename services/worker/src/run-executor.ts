@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from '@runq/config';
+import { findRun, renewLease, toJson, transitionRun, type Db, type RunRow } from '@runq/db';
+import type { RunJobData, RunQueues } from '@runq/queue';
+import { decideAfterFailure, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
+import { ActiveAttempts, AttemptAborted } from './active-attempts.js';
+import { runAttempt, type AttemptOutcome } from './attempt.js';
+import { resolveHandler, type HandlerModule } from './handler-module.js';
+
+/** What the executor needs. */
+export interface RunExecutorOptions {
+  db: Db;
+  queues: RunQueues;
+  handlers: HandlerModule;
+  attempts: ActiveAttempts;
+  log: Logger;
+  leaseMs: number;
+  /** Identifies this process in run events. */
+  workerId: string;
+}
+
+/** What a processed job reports to the queue (visible on the dashboard). */
+type JobResult = { status: string; reason?: string };
+
+/**
+ * Executes the run a queue job points at: claims it in Postgres (a new attempt under a new
+ * lease), runs the handler with its signal, and settles the attempt with one fenced
+ * transition. Every write carries the attempt's lease token, so a worker that lost its claim
+ * (it stalled and another took over, or the run was cancelled) changes nothing.
+ */
+export class RunExecutor {
+  constructor(private readonly options: RunExecutorOptions) {}
+
+  /** The BullMQ processor of one job. */
+  async process(kind: RunKind, job: Job<RunJobData>, token: string | undefined): Promise<JobResult> {
+    const { db, log } = this.options;
+    const run = await findRun(db, job.data.runId);
+    if (!run) return { status: 'discarded', reason: 'run not found' };
+    if (run.job_id !== job.id) return { status: 'discarded', reason: 'superseded by a newer dispatch' };
+    if (run.executor !== 'worker') return { status: 'discarded', reason: 'run is executed by its caller' };
+    const leaseToken = randomUUID();
+    const claim = { leaseToken, leaseMs: this.options.leaseMs };
+    const data = { worker: this.options.workerId, job_id: job.id };
+    let claimed;
+    if (run.status === 'pending') {
+      claimed = await transitionRun(db, { runId: run.id, transition: 'claim', claim, data });
+    } else if (run.status === 'running') {
+      claimed = await transitionRun(db, { runId: run.id, transition: 'reclaim', claim, leaseExpired: true, data: { ...data, reclaimed: true } });
+      if (!claimed.moved && claimed.run?.status === 'running' && claimed.run.lease_expires_at && token) {
+        // Another worker still holds a live lease (its queue lock lapsed first): come back
+        // when the lease has run out instead of running the handler twice.
+        await job.moveToDelayed(claimed.run.lease_expires_at.getTime() + 500, token);
+        throw new DelayedError();
+      }
+    } else {
+      return { status: 'discarded', reason: `run is ${run.status}` };
+    }
+    if (!claimed.moved) return { status: 'discarded', reason: `run is ${claimed.run?.status ?? 'gone'}` };
+    const jobLog = log.child({ runId: run.id, attempt: claimed.run.attempt, kind });
+    jobLog.info('attempt started');
+    const outcome = await this.execute(claimed.run, leaseToken, jobLog);
+    return this.settle(claimed.run, leaseToken, outcome, jobLog);
+  }
+
+  private async execute(run: RunRow, leaseToken: string, log: Logger): Promise<AttemptOutcome> {
+    const handler = resolveHandler(this.options.handlers, run);
+    if (!handler) {
+      const name = run.kind === 'workflow' ? run.workflow_id : run.target;
+      return { type: 'failed', error: { message: `no handler for ${run.kind} "${name ?? ''}"`, code: 'handler_not_found' }, retryable: false, logs: [] };
+    }
+    const controller = new AbortController();
+    const unregister = this.options.attempts.register(run.id, controller);
+    const renewal = setInterval(() => {
+      renewLease(this.options.db, run.id, leaseToken, this.options.leaseMs).then(
+        (held) => {
+          if (!held) this.options.attempts.abort(run.id, 'claim_lost');
+        },
+        (err: unknown) => log.warn({ err }, 'lease renewal failed'),
+      );
+    }, Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    try {
+      return await runAttempt(handler, toRunEnvelope(run), {
+        controller,
+        attempt: run.attempt,
+        resume: resumeOf(run.resume_data),
+        timeoutSeconds: run.timeout_seconds,
+      });
+    } finally {
+      clearInterval(renewal);
+      unregister();
+    }
+  }
+
+  private async settle(run: RunRow, leaseToken: string, outcome: AttemptOutcome, log: Logger): Promise<JobResult> {
+    const db = this.options.db;
+    const logs = appendLogs(run.logs, outcome.logs);
+    const fence = { runId: run.id, leaseToken };
+    switch (outcome.type) {
+      case 'aborted': {
+        log.info({ cause: outcome.cause }, 'attempt aborted');
+        return { status: 'discarded', reason: outcome.cause };
+      }
+      case 'completed': {
+        const { result } = outcome;
+        const moved = await transitionRun(db, {
+          ...fence,
+          transition: 'complete',
+          set: {
+            output: toJson(result.output),
+            logs: appendLogs(logs, result.logs === undefined ? [] : [result.logs]),
+            artifacts: JSON.stringify(result.artifacts ?? []),
+            exit_code: result.exit_code ?? null,
+          },
+        });
+        return this.report(moved.moved, 'completed', log);
+      }
+      case 'waiting': {
+        const deadline = outcome.timeoutSeconds === undefined ? null : new Date(Date.now() + outcome.timeoutSeconds * 1000);
+        const moved = await transitionRun(db, {
+          ...fence,
+          transition: 'wait',
+          set: { waiting_reason: outcome.reason, wait_deadline_at: deadline, logs, resume_data: null },
+          data: { waiting_reason: outcome.reason },
+        });
+        return this.report(moved.moved, 'waiting', log);
+      }
+      case 'failed':
+        return this.fail(run, leaseToken, outcome.error, outcome.retryable, logs, log);
+    }
+  }
+
+  private async fail(run: RunRow, leaseToken: string, error: RunError, retryable: boolean, logs: string | null, log: Logger): Promise<JobResult> {
+    const decision = decideAfterFailure({ attempt: run.attempt, backoffLimit: run.backoff_limit, retryable });
+    const common = { runId: run.id, leaseToken, set: { error: toJson(error), logs } as const };
+    if (decision.type === 'retry') {
+      const jobId = newDispatchId(run.id);
+      const moved = await transitionRun(this.options.db, {
+        ...common,
+        transition: 'retry',
+        set: { ...common.set, job_id: jobId, resume_data: null },
+        data: { error, retry_in_ms: decision.delayMs },
+      });
+      if (!moved.moved) return this.report(false, 'retry', log);
+      log.info({ error: error.message, delayMs: decision.delayMs }, 'attempt failed; retrying');
+      try {
+        await this.options.queues.enqueueRun(run.kind, run.id, { jobId, delayMs: decision.delayMs });
+      } catch (err) {
+        log.warn({ err }, 'scheduling the retry failed; the reconciler will dispatch it');
+      }
+      // Fails this job (the attempt) on the dashboard; the retry is a new job.
+      throw new Error(error.message);
+    }
+    const moved = await transitionRun(this.options.db, { ...common, transition: 'fail', data: { error } });
+    if (!moved.moved) return this.report(false, 'fail', log);
+    log.info({ error: error.message }, 'run failed');
+    throw new UnrecoverableError(error.message);
+  }
+
+  private report(moved: boolean, status: string, log: Logger): JobResult {
+    if (moved) {
+      log.info({ status }, 'attempt settled');
+      return { status };
+    }
+    log.info({ status }, 'claim superseded; result discarded');
+    return { status: 'discarded', reason: 'claim superseded' };
+  }
+}
+
+/** Resume data is stored wrapped (`{ value }`) so that resuming with `null` still counts as a resume. */
+function resumeOf(stored: unknown): { data: unknown } | null {
+  return typeof stored === 'object' && stored !== null && 'value' in stored ? { data: stored.value } : null;
+}
+
+function appendLogs(existing: string | null, lines: readonly string[]): string | null {
+  if (lines.length === 0) return existing;
+  const added = lines.join('\n');
+  return existing ? `${existing}\n${added}` : added;
+}
+
+export { AttemptAborted };

@@ -1,0 +1,85 @@
+import { hostname } from 'node:os';
+import type { Worker } from 'bullmq';
+import type { Logger } from '@runq/config';
+import { openDatabase } from '@runq/db';
+import { RunQueues } from '@runq/queue';
+import { ActiveAttempts } from './active-attempts.js';
+import { CancellationListener } from './cancellation-listener.js';
+import type { WorkerConfig } from './config.js';
+import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
+import { Reconciler } from './reconciler.js';
+import { RunExecutor } from './run-executor.js';
+
+/** A running worker process's machinery. */
+export interface WorkerPool {
+  /** Identifies this process in run events. */
+  readonly workerId: string;
+  /** Runs one reconciler pass now (whether or not this process leads). */
+  reconcileNow(): Promise<unknown>;
+  /** Stops taking runs, waits up to the grace period for running handlers, then closes everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one BullMQ worker per configured kind, the cancellation listener and the
+ * reconciler. Handlers come from `handlers` when given, else from `config.handlersPath`.
+ */
+export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logger, handlers?: HandlerModule): Promise<WorkerPool> {
+  const module = handlers ?? (config.handlersPath ? await loadHandlerModule(config.handlersPath) : undefined);
+  if (!module) throw new HandlerModuleError('no handlers: pass --handlers PATH (an ES module or CommonJS file)');
+  const workerId = `${hostname()}:${process.pid}`;
+  const db = openDatabase(config.databaseUrl, {
+    applicationName: 'runq-worker',
+    maxConnections: Math.min(20, 2 + config.concurrency * config.kinds.length),
+    onPoolError: (err) => log.warn({ err }, 'database connection lost'),
+  });
+  const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const attempts = new ActiveAttempts();
+  const listener = new CancellationListener(config.databaseUrl, attempts, log);
+  await listener.start();
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId });
+  const workers: Worker[] = config.kinds.map((kind) => {
+    const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
+      concurrency: config.concurrency,
+      lockDurationMs: config.leaseMs,
+    });
+    worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
+    return worker;
+  });
+  const reconciler = new Reconciler({
+    databaseUrl: config.databaseUrl,
+    db,
+    queues,
+    log,
+    intervalMs: config.reconcileIntervalMs,
+    pendingGraceMs: config.reconcileGraceMs,
+  });
+  reconciler.start();
+  log.info({ workerId, kinds: config.kinds, concurrency: config.concurrency, queueBackend: queues.backendKind }, 'worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    workerId,
+    reconcileNow: () => reconciler.reconcileOnce(),
+    close() {
+      closing ??= (async () => {
+        await reconciler.stop();
+        const graceful = Promise.all(workers.map((worker) => worker.close()));
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), config.shutdownGraceMs);
+        });
+        if ((await Promise.race([graceful, grace])) === 'timeout') {
+          log.warn({ running: attempts.size }, 'shutdown grace period over; leaving running attempts to be taken over');
+          attempts.abortAll('shutdown');
+          await Promise.all(workers.map((worker) => worker.close(true)));
+        }
+        clearTimeout(timer);
+        await listener.stop();
+        await queues.close();
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}
