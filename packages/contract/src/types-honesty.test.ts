@@ -7,7 +7,9 @@
 import { loadContractDocument, schemaAt } from './contract-document.js';
 import type * as C from './index.js';
 
+// `{} extends Pick<T, K>` is the standard test for an optional property.
 type Presence<T, K extends keyof T> =
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   `${{} extends Pick<T, K> ? 'optional' : 'required'}${null extends T[K] ? ' nullable' : ''}`;
 type Shape<T> = { [K in keyof T]-?: Presence<T, K> };
 

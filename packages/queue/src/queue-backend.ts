@@ -1,4 +1,4 @@
-import { createPostgresBackend, runMigrations, type BackendFactory, type QueueBaseOptions } from 'bullmq';
+import { createPostgresBackend, runMigrations, type BackendFactory, type KeyPrefixOptions, type QueueBaseOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -15,6 +15,14 @@ export interface QueueBackendConfig {
   prefix: string;
 }
 
+/**
+ * Constructor arguments of a BullMQ class: options and, for non-Redis backends, the backend
+ * factory. BullMQ types both by the backend's connection type; a runq process decides the
+ * backend at run time, so the arguments are typed for any backend here, in this one place.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BullArgs = [QueueBaseOptions<any> & KeyPrefixOptions, BackendFactory<any, any> | undefined];
+
 /** The schema the PostgreSQL backend keeps its tables in. */
 export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
 
@@ -26,9 +34,9 @@ export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
 export interface QueueBackend {
   readonly kind: QueueBackendKind;
   /** Options and backend factory for a BullMQ `Queue` (producer side; shares one connection). */
-  queueArgs(): [QueueBaseOptions<any>, BackendFactory<any, any> | undefined];
+  queueArgs(): BullArgs;
   /** Options and backend factory for a BullMQ `Worker` (gets its own blocking connection). */
-  workerArgs(): [QueueBaseOptions<any>, BackendFactory<any, any> | undefined];
+  workerArgs(): BullArgs;
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Closes the shared connections (after the queues and workers using them are closed). */
@@ -47,16 +55,16 @@ class RedisBackend implements QueueBackend {
     this.producer.on('error', () => undefined);
   }
 
-  queueArgs(): [QueueBaseOptions<any>, undefined] {
-    return [{ connection: this.producer, prefix: this.config.prefix } as QueueBaseOptions<any>, undefined];
+  queueArgs(): BullArgs {
+    return [{ connection: this.producer, prefix: this.config.prefix }, undefined];
   }
 
-  workerArgs(): [QueueBaseOptions<any>, undefined] {
+  workerArgs(): BullArgs {
     // Workers block on Redis and must retry forever across outages (BullMQ requires
     // maxRetriesPerRequest: null for their connection).
     const connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
     this.workerConnections.push(connection);
-    return [{ connection, prefix: this.config.prefix } as QueueBaseOptions<any>, undefined];
+    return [{ connection, prefix: this.config.prefix }, undefined];
   }
 
   async ping(): Promise<void> {
@@ -84,11 +92,11 @@ class PostgresBackend implements QueueBackend {
     this.pool.on('error', () => undefined);
   }
 
-  queueArgs(): [QueueBaseOptions<any>, BackendFactory<any, any>] {
+  queueArgs(): BullArgs {
     return [{ connection: this.pool }, createPostgresBackend];
   }
 
-  workerArgs(): [QueueBaseOptions<any>, BackendFactory<any, any>] {
+  workerArgs(): BullArgs {
     return [{ connection: this.pool }, createPostgresBackend];
   }
 

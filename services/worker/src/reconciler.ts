@@ -94,7 +94,7 @@ export class Reconciler {
 
   /** One pass over everything that may need repair. */
   async reconcileOnce(): Promise<ReconcileReport> {
-    const { db, queues } = this.options;
+    const { db } = this.options;
     let redispatched = 0;
     const candidates = await listReconcileCandidates(db, {
       pendingGraceMs: this.options.pendingGraceMs,

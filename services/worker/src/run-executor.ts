@@ -4,7 +4,7 @@ import type { Logger } from '@runq/config';
 import { findRun, renewLease, toJson, transitionRun, type Db, type RunRow } from '@runq/db';
 import type { RunJobData, RunQueues } from '@runq/queue';
 import { decideAfterFailure, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
-import { ActiveAttempts, AttemptAborted } from './active-attempts.js';
+import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveHandler, type HandlerModule } from './handler-module.js';
 
