@@ -20,6 +20,7 @@ const workspaces = {
   auth: 'packages/auth',
   queue: 'packages/queue',
   local: 'packages/local',
+  client: 'packages/client',
   api: 'services/api',
   worker: 'services/worker',
   cli: 'services/cli',

@@ -1,0 +1,905 @@
+/**
+ * Types of the runq API, generated from its served OpenAPI description by openapi-typescript.
+ * Do not edit: run `npm run generate:client`.
+ */
+
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["openApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List runs, newest first */
+        get: operations["listRuns"];
+        put?: never;
+        /**
+         * Create a canonical durable run
+         * @description Creates a canonical durable run for an owner scope and returns the accepted run envelope.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        conversation_id?: string;
+                        /** @enum {string} */
+                        conversation_mode?: "create_new" | "existing" | "none";
+                        /** @enum {string} */
+                        kind: "agent";
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "conversation";
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "project";
+                        };
+                        parent_run_id?: string;
+                        public_id?: string;
+                        request: {
+                            agent_id: string;
+                            /** @description The implementation kind associated with this tool result. */
+                            implementation_kind: string;
+                            /** @enum {string} */
+                            initial_status?: "pending" | "running";
+                            /** @enum {string} */
+                            mode: "agent";
+                            /** Format: uuid */
+                            runtime_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            runtime_target_environment_id?: string | null;
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string|null}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                            /** Format: uuid */
+                            source_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            source_target_environment_id?: string | null;
+                            /** @enum {string|null} */
+                            source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
+                            source_target_release_version?: string | null;
+                            /** @description The worker key associated with this tool result. */
+                            worker_key?: string;
+                        } | {
+                            agent_id: string;
+                            /** @enum {string} */
+                            initial_status?: "pending" | "running";
+                            input?: {
+                                active_chat_id?: string;
+                                allow_delegation?: boolean;
+                                context: {
+                                    /** Format: uuid */
+                                    branch_id: string | null;
+                                    /** Format: uuid */
+                                    conversation_id?: string;
+                                    environment_context?: string;
+                                    /** Format: uuid */
+                                    project_id: string | null;
+                                    project_reference?: string | null;
+                                };
+                                durable_root_run?: {
+                                    /** Format: uuid */
+                                    message_id: string;
+                                    run_id: string;
+                                };
+                                forwarded_props?: {
+                                    [key: string]: unknown;
+                                };
+                                messages: Record<string, never>[];
+                                model?: string;
+                                runtime_overrides?: {
+                                    allowed_tools?: string[];
+                                    max_steps?: number;
+                                    thinking?: false | number;
+                                };
+                                tools?: {
+                                    description?: string;
+                                    inputSchema?: {
+                                        [key: string]: unknown;
+                                    };
+                                    name: string;
+                                    outputSchema?: {
+                                        [key: string]: unknown;
+                                    };
+                                    parameters?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                            };
+                            /** @enum {string} */
+                            mode: "agent";
+                            /** Format: uuid */
+                            runtime_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            runtime_target_environment_id?: string | null;
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string|null}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                            /** Format: uuid */
+                            source_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            source_target_environment_id?: string | null;
+                            /** @enum {string|null} */
+                            source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
+                            source_target_release_version?: string | null;
+                        } | {
+                            input: {
+                                agent_id: string;
+                                /** @default true */
+                                allow_delegation?: boolean;
+                                /** @default [] */
+                                context?: ({
+                                    text: string;
+                                    title?: string;
+                                    /** @enum {string} */
+                                    type: "text";
+                                } | {
+                                    data: {
+                                        [key: string]: unknown;
+                                    };
+                                    title?: string;
+                                    /** @enum {string} */
+                                    type: "json";
+                                } | {
+                                    mimeType?: string;
+                                    text?: string;
+                                    title?: string;
+                                    /** @enum {string} */
+                                    type: "resource";
+                                    uri: string;
+                                })[];
+                                forwarded_props?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @default [] */
+                                messages?: unknown[];
+                                /**
+                                 * @description Provide the runtime target kind.
+                                 * @enum {string|null}
+                                 */
+                                runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                                /**
+                                 * @description Provide the source target kind.
+                                 * @enum {string}
+                                 */
+                                source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch";
+                                /** Format: uuid */
+                                target_branch_id?: string | null;
+                                /** Format: uuid */
+                                target_environment_id?: string | null;
+                                /** @default [] */
+                                tools?: {
+                                    description?: string;
+                                    inputSchema?: {
+                                        [key: string]: unknown;
+                                    };
+                                    name: string;
+                                    outputSchema?: {
+                                        [key: string]: unknown;
+                                    };
+                                    parameters?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                            };
+                            /** @enum {string} */
+                            mode: "agent";
+                        };
+                        trigger?: {
+                            /** Format: uuid */
+                            conversation_id?: string;
+                            /** Format: uuid */
+                            message_id?: string;
+                            tool_call_id?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "workflow";
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "project";
+                        };
+                        parent_run_id?: string;
+                        public_id?: string;
+                        request: {
+                            input?: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: uuid */
+                            runtime_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            runtime_target_environment_id?: string | null;
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                            start_mode?: string;
+                            target: string;
+                            workflow_id: string;
+                        };
+                        trigger?: {
+                            /** Format: uuid */
+                            conversation_id?: string;
+                            /** Format: uuid */
+                            message_id?: string;
+                            tool_call_id?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "task";
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "project";
+                        };
+                        parent_run_id?: string;
+                        public_id?: string;
+                        request: {
+                            backoff_limit?: number;
+                            /**
+                             * Format: uuid
+                             * @description Batch UUID to group related task runs.
+                             */
+                            batch_id?: string;
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Human-readable task run name. */
+                            name?: string;
+                            /** Format: uuid */
+                            runtime_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            runtime_target_environment_id?: string | null;
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                            target: string;
+                            timeout_seconds?: number;
+                        };
+                        trigger?: {
+                            /** Format: uuid */
+                            conversation_id?: string;
+                            /** Format: uuid */
+                            message_id?: string;
+                            tool_call_id?: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "eval";
+                        owner: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "project";
+                        };
+                        parent_run_id?: string;
+                        public_id?: string;
+                        request: {
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                            input?: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: uuid */
+                            runtime_target_branch_id?: string | null;
+                            /** Format: uuid */
+                            runtime_target_environment_id?: string | null;
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                            start_mode?: string;
+                            target: string;
+                        };
+                        trigger?: {
+                            /** Format: uuid */
+                            conversation_id?: string;
+                            /** Format: uuid */
+                            message_id?: string;
+                            tool_call_id?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Run accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: boolean;
+                            /** Format: uuid */
+                            conversation_id?: string | null;
+                            duplicate?: boolean;
+                            /** Format: uuid */
+                            message_id?: string | null;
+                            run: {
+                                artifacts: unknown[];
+                                backoff_limit: number | null;
+                                /** Format: uuid */
+                                batch_id: string | null;
+                                completed_at: string | null;
+                                config?: unknown;
+                                created_at: string;
+                                created_by: string | null;
+                                duration_ms: number | null;
+                                error: {
+                                    code?: string;
+                                    message: string;
+                                } | null;
+                                exit_code: number | null;
+                                input?: unknown;
+                                /** @enum {string} */
+                                kind: "agent" | "workflow" | "task" | "eval";
+                                logs: string | null;
+                                metadata?: unknown;
+                                output?: unknown;
+                                owner: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "conversation" | "project";
+                                };
+                                parent_run_id: string | null;
+                                root_run_id: string;
+                                run_id: string;
+                                /** Format: uuid */
+                                runtime_target_branch_id: string | null;
+                                /** Format: uuid */
+                                runtime_target_environment_id: string | null;
+                                /**
+                                 * @description Provide the runtime target kind.
+                                 * @enum {string|null}
+                                 */
+                                runtime_target_kind: "main_branch" | "environment" | "preview_branch" | null;
+                                /** Format: uuid */
+                                schedule_id: string | null;
+                                start_mode: string | null;
+                                started_at: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+                                target: string | null;
+                                timeout_seconds: number | null;
+                                trigger_id: string | null;
+                                /** @enum {string|null} */
+                                trigger_kind: "manual" | "schedule" | "webhook" | "api" | null;
+                                updated_at: string;
+                                /** @enum {string|null} */
+                                waiting_reason: "tool" | "approval" | "event" | "input" | null;
+                                workflow_id: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        /** Read a run */
+        get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a run and its descendants */
+        post: operations["cancelRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report the result of a run the caller executes */
+        post: operations["completeRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        /** The run's event log; with Accept text/event-stream, a live stream that ends after a terminal event */
+        get: operations["listRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report the failure of a run the caller executes */
+        post: operations["failRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a waiting run with data */
+        post: operations["resumeRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/wait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report that a run the caller executes is waiting */
+        post: operations["waitRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        CompleteRunRequest: {
+            artifacts?: unknown[];
+            exit_code?: number;
+            logs?: string;
+            output?: unknown;
+        };
+        FailRunRequest: {
+            error: {
+                code?: string;
+                message: string;
+            };
+        };
+        Problem: {
+            code?: string;
+            detail: string;
+            errors?: {
+                message: string;
+                path: string;
+            }[];
+            instance?: string;
+            request_id?: string;
+            status: number;
+            title: string;
+            type: string;
+        };
+        ResumeRunRequest: {
+            /** @description Any JSON value; the handler reads it as ctx.resume.data */
+            data: unknown;
+        };
+        Run: paths["/runs"]["post"]["responses"]["202"]["content"]["application/json"]["run"];
+        RunEvent: {
+            /** Format: date-time */
+            at: string;
+            attempt: number;
+            data: unknown;
+            /** @enum {string|null} */
+            from_status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled" | null;
+            run_id: string;
+            seq: number;
+            /** @enum {string} */
+            to_status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+        };
+        WaitRunRequest: {
+            /** @enum {string} */
+            reason: "tool" | "approval" | "event" | "input";
+            timeout_seconds?: number;
+        };
+    };
+    responses: {
+        /** @description An RFC 9457 problem */
+        Problem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The run envelope */
+        Run: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Run"];
+            };
+        };
+    };
+    parameters: {
+        RunId: string;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    openApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Postgres and the queue backend are reachable and migrations are applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            503: components["responses"]["Problem"];
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                batch_id?: string;
+                created_after?: string;
+                created_before?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                kind?: "agent" | "workflow" | "task" | "eval";
+                limit?: number;
+                owner_id?: string;
+                owner_kind?: "project" | "conversation";
+                parent_run_id?: string;
+                root_run_id?: string;
+                status?: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Run"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Run"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    cancelRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Run"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    completeRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteRunRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Run"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listRunEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["RunEvent"][];
+                    };
+                    "text/event-stream": string;
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    failRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailRunRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Run"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    resumeRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResumeRunRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Run"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    waitRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitRunRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Run"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+}
