@@ -3,6 +3,7 @@ import { USAGE_EXIT_CODE, UsageError } from './cli-error.js';
 import { apiCommand } from './commands/api.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { runsCommand } from './commands/runs.js';
 import { startCommand } from './commands/start.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -16,7 +17,12 @@ commands:
   migrate                       apply migrations and exit
   keys create --project UUID [--project UUID ...] [--name NAME]
                                 print a new API key
-  keys revoke PREFIX            revoke an API key`;
+  keys revoke PREFIX            revoke an API key
+  runs create --kind KIND --target NAME [--project UUID] [--input JSON] [--config JSON]
+              [--idempotency-key KEY] [--wait [--timeout SECONDS]] | --body JSON
+  runs get ID | runs list [--status S] [--kind K] [--limit N] [--all]
+  runs watch ID | runs cancel ID | runs resume ID --data JSON
+                                runs through the API (RUNQ_URL, RUNQ_API_KEY; --json for scripts)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -43,6 +49,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await migrateCommand(env, print);
       case 'keys':
         return await keysCommand(args, env, print);
+      case 'runs':
+        return await runsCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

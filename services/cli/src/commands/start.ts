@@ -97,5 +97,8 @@ function printBanner(
   print('');
   print('Create a run:');
   print(`  curl -s -X POST ${url}/runs -H 'Authorization: Bearer ${credentials.apiKey}' -H 'Content-Type: application/json' -d '${body}'`);
+  print('Or with the CLI:');
+  print(`  export RUNQ_URL=${url} RUNQ_API_KEY=${credentials.apiKey} RUNQ_PROJECT_ID=${credentials.projectId}`);
+  print('  npx runq runs create --kind task --target hello --wait');
   print('Stop with Ctrl-C.');
 }
