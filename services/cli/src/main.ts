@@ -1,11 +1,5 @@
 import { ConfigError, type Env } from '@runq/config';
 import { USAGE_EXIT_CODE, UsageError } from './cli-error.js';
-import { apiCommand } from './commands/api.js';
-import { keysCommand } from './commands/keys.js';
-import { migrateCommand } from './commands/migrate.js';
-import { runsCommand } from './commands/runs.js';
-import { startCommand } from './commands/start.js';
-import { workerCommand } from './commands/worker.js';
 
 const USAGE = `usage: runq <command>
 
@@ -38,19 +32,21 @@ const warn = (line: string): void => {
 export async function main(argv: string[], env: Env): Promise<number> {
   const [command, ...args] = argv;
   try {
+    // Each command is imported when it runs: a worker process then never loads the API, the
+    // contract's validators or the dashboard (about a second of start-up on a 2-core machine).
     switch (command) {
       case 'start':
-        return await startCommand(args, env, print);
+        return await (await import('./commands/start.js')).startCommand(args, env, print);
       case 'api':
-        return await apiCommand(env);
+        return await (await import('./commands/api.js')).apiCommand(env);
       case 'worker':
-        return await workerCommand(args, env);
+        return await (await import('./commands/worker.js')).workerCommand(args, env);
       case 'migrate':
-        return await migrateCommand(env, print);
+        return await (await import('./commands/migrate.js')).migrateCommand(env, print);
       case 'keys':
-        return await keysCommand(args, env, print);
+        return await (await import('./commands/keys.js')).keysCommand(args, env, print);
       case 'runs':
-        return await runsCommand(args, env, print);
+        return await (await import('./commands/runs.js')).runsCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

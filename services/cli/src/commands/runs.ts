@@ -63,7 +63,9 @@ export function createBody(values: Record<string, string | boolean | undefined>,
 async function watch(client: RunqClient, runId: string, print: Print, json: boolean): Promise<number> {
   const run = await client.runs.get(runId);
   const startedAt = Date.parse(run.created_at);
-  const interactive = !json && process.stdout.isTTY === true;
+  // A spinner needs a real terminal with a width (a pseudo-terminal without one, as under
+  // `script`, makes any spinner redraw endlessly); otherwise print plain lines.
+  const interactive = !json && process.stdout.isTTY === true && (process.stdout.columns ?? 0) >= 20;
   const spinner = interactive ? ora({ text: 'waiting for events', stream: process.stdout }).start() : undefined;
   const ticker = spinner ? setInterval(() => (spinner.text = `watching ${runId}  ${((Date.now() - startedAt) / 1000).toFixed(1)}s`), 100) : undefined;
   try {
