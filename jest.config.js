@@ -15,6 +15,7 @@ const swc = [
 const workspaces = {
   runs: 'packages/runs',
   config: 'packages/config',
+  metrics: 'packages/metrics',
   contract: 'packages/contract',
   db: 'packages/db',
   auth: 'packages/auth',

@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The run-duration buckets: a no-op run takes milliseconds, real work minutes. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
+/** Queue-wait buckets: pickup should be milliseconds; a backlog shows as seconds. */
+const WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** HTTP request buckets. */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** A run as far as metrics care: its kind and the move it just made. */
+export interface TransitionSample {
+  kind: string;
+  previous_status: string | null;
+  status: string;
+}
+
+/**
+ * The Prometheus metrics of one runq process (API or worker), on its own registry with the
+ * process's default metrics. Names are stable: the dashboard and alert rules in `infra/` use
+ * them.
+ */
+export class RunqMetrics {
+  readonly registry = new Registry();
+  readonly runsCreated = new Counter({ name: 'runq_runs_created_total', help: 'Runs accepted by POST /runs (duplicates excluded).', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly transitions = new Counter({ name: 'runq_run_transitions_total', help: 'Run transitions applied, by kind and from/to status.', labelNames: ['kind', 'from', 'to'] as const, registers: [this.registry] });
+  readonly runDuration = new Histogram({ name: 'runq_run_duration_seconds', help: 'From first start to the terminal status, by kind and outcome.', labelNames: ['kind', 'status'] as const, buckets: DURATION_BUCKETS, registers: [this.registry] });
+  readonly queueWait = new Histogram({ name: 'runq_run_queue_wait_seconds', help: 'From becoming pending to being claimed by a worker, by kind.', labelNames: ['kind'] as const, buckets: WAIT_BUCKETS, registers: [this.registry] });
+  readonly attempts = new Counter({ name: 'runq_run_attempts_total', help: 'Attempts started by workers.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly retries = new Counter({ name: 'runq_run_retries_total', help: 'Failed attempts that were scheduled for a retry.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly reconcilerRepairs = new Counter({ name: 'runq_reconciler_repairs_total', help: 'Runs repaired by the reconciler, by action.', labelNames: ['action'] as const, registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'runq_http_request_duration_seconds', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_BUCKETS, registers: [this.registry] });
+
+  constructor(options: { service: string }) {
+    this.registry.setDefaultLabels({ service: options.service });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a transition (and, for terminal ones, nothing else: durations are observed where known). */
+  observeTransition(run: TransitionSample): void {
+    this.transitions.inc({ kind: run.kind, from: run.previous_status ?? 'new', to: run.status });
+  }
+
+  /**
+   * A gauge whose values are read when Prometheus scrapes (queue depth, runs by status).
+   * `collect` returns the samples; a failing read leaves the gauge empty for that scrape.
+   */
+  addCollectedGauge<L extends string>(options: { name: string; help: string; labelNames: readonly L[]; collect: () => Promise<Array<{ labels: Record<L, string>; value: number }>> }): void {
+    const { collect } = options;
+    new Gauge<L>({
+      name: options.name,
+      help: options.help,
+      labelNames: options.labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const sample of await collect()) this.set(sample.labels as never, sample.value);
+        } catch {
+          // A dependency is down: the scrape still answers, without these samples.
+        }
+      },
+    });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
