@@ -45,11 +45,13 @@ export function createApp(deps: ApiDependencies): Koa {
   // is logged; problemMiddleware is the first to see any error.
   app.use(requestContext(deps.log));
   app.use(problemMiddleware(deps.log));
+  // allowedMethods without `throw`: the router then sets the Allow header that RFC 9110
+  // requires on a 405 (a thrown error carries none), and the problem middleware writes the body.
   app.use(system.routes());
-  app.use(system.allowedMethods({ throw: true }));
+  app.use(system.allowedMethods());
   if (deps.config.adminToken) app.use(dashboard(deps.queues, deps.config.adminToken));
   app.use(authenticate(authenticator));
   app.use(runs.routes());
-  app.use(runs.allowedMethods({ throw: true }));
+  app.use(runs.allowedMethods());
   return app;
 }

@@ -5,6 +5,7 @@ import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
 import { RunQueues } from '@runq/queue';
 import { createApp } from './app.js';
+import { answerClientError } from './http/client-error.js';
 import type { ApiConfig } from './config.js';
 
 /** A running API server. */
@@ -32,6 +33,7 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger): Promis
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import type { Authenticator, Caller } from '@runq/auth';
+import { KeySetUnavailableError, type Authenticator, type Caller } from '@runq/auth';
 import { HttpProblem } from './problem.js';
 
 const DETAIL = {
@@ -22,10 +22,20 @@ export function callerOf(ctx: Context): Caller {
 export function authenticate(authenticator: Authenticator): Middleware {
   return async (ctx: Context, next: Next) => {
     const apiKeyHeader = ctx.get('x-api-key');
-    const result = await authenticator.authenticate({
-      authorization: ctx.get('authorization') || undefined,
-      'x-api-key': apiKeyHeader || undefined,
-    });
+    const result = await authenticator
+      .authenticate({
+        authorization: ctx.get('authorization') || undefined,
+        'x-api-key': apiKeyHeader || undefined,
+      })
+      .catch((error: unknown) => {
+        // The token may be fine; the keys to check it are out of reach for now.
+        if (error instanceof KeySetUnavailableError) {
+          throw new HttpProblem('dependency_unavailable', 'The JWT signing keys cannot be fetched; retry later.', {
+            headers: { 'Retry-After': '5' },
+          });
+        }
+        throw error;
+      });
     if (!result.ok) {
       const error = result.failure === 'missing' ? '' : ', error="invalid_token"';
       throw new HttpProblem('unauthorized', DETAIL[result.failure], {

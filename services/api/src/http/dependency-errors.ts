@@ -3,7 +3,9 @@
  * as opposed to a bug: the request can succeed later, so the answer is 503 with Retry-After.
  */
 export function isDependencyUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Duck-typed, not `instanceof Error`: socket errors are created by Node's core, which may be
+  // another realm than the code that catches them (a vm context, as under Jest).
+  if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     // Node socket errors, and Postgres SQLSTATE classes 08 (connection exception),
@@ -11,7 +13,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
     if (code.startsWith('08') || code.startsWith('57P') || code.startsWith('53')) return true;
   }
-  const message = error.message;
+  const message = String((error as { message?: unknown }).message ?? '');
   return (
     message.includes('Connection terminated') ||
     message.includes('timeout exceeded when trying to connect') ||

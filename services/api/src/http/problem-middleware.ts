@@ -28,7 +28,7 @@ function toProblem(error: unknown): HttpProblem | undefined {
   // message is safe to show.
   const status = (error as { status?: unknown }).status;
   const expose = (error as { expose?: unknown }).expose === true;
-  if (status === 405) return new HttpProblem('method_not_allowed', 'This method is not allowed on this resource.');
+  if (status === 405 || status === 501) return new HttpProblem('method_not_allowed', 'This method is not allowed on this resource.');
   if (status === 404) return new HttpProblem('not_found', 'No such resource.');
   if (status === 413) return new HttpProblem('payload_too_large', 'The request body is too large.');
   if (status === 415) return new HttpProblem('unsupported_media_type', 'Unsupported media type.');
@@ -59,8 +59,14 @@ export function problemMiddleware(log: Logger): Middleware {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        writeProblem(ctx, new HttpProblem('not_found', 'No such resource.'));
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) writeProblem(ctx, new HttpProblem('not_found', 'No such resource.'));
+        // The routers answer a known path with a wrong method (405), or a method they do not
+        // implement at all (501, e.g. PROPFIND), with a bare status and the Allow header. Both
+        // are the client's mistake: a 405 problem, keeping Allow.
+        else if (ctx.status === 405 || ctx.status === 501) {
+          writeProblem(ctx, new HttpProblem('method_not_allowed', `${ctx.method} is not allowed on this resource.`));
+        }
       }
     } catch (error) {
       const problem = toProblem(error);

@@ -11,6 +11,9 @@ export type ProblemCode =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'malformed_request'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'rate_limited'
   | 'dependency_unavailable'
   | 'internal_error';
@@ -40,6 +43,9 @@ export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
   idempotency_conflict: { status: 409, title: 'public_id was already used with a different request' },
   payload_too_large: { status: 413, title: 'Request body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  malformed_request: { status: 400, title: 'Request is not valid HTTP' },
+  request_timeout: { status: 408, title: 'Request took too long to arrive' },
+  headers_too_large: { status: 431, title: 'Request headers are too large' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   dependency_unavailable: { status: 503, title: 'A dependency is unavailable' },
@@ -80,7 +86,8 @@ export interface ProblemDocument {
   title: string;
   status: number;
   detail: string;
-  instance: string;
+  /** The request path; absent when the request could not be parsed. */
+  instance?: string;
   code: ProblemCode;
   request_id?: string;
   errors?: ProblemFieldError[];
@@ -90,7 +97,7 @@ export interface ProblemDocument {
 export function problemDocument(
   code: ProblemCode,
   detail: string,
-  instance: string,
+  instance: string | undefined,
   extras: { errors?: ProblemFieldError[]; requestId?: string } = {},
 ): ProblemDocument {
   const { status, title } = PROBLEM_TYPES[code];
@@ -99,7 +106,7 @@ export function problemDocument(
     title,
     status,
     detail,
-    instance,
+    ...(instance !== undefined ? { instance } : {}),
     code,
     ...(extras.requestId ? { request_id: extras.requestId } : {}),
     ...(extras.errors ? { errors: extras.errors } : {}),

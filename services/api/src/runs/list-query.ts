@@ -1,9 +1,25 @@
 import type { RunListFilter } from '@runq/db';
-import { RUN_KINDS, RUN_STATUSES, type RunKind, type RunStatus } from '@runq/runs';
+import { RUN_KINDS, RUN_STATUSES, isRunIdShape, type RunKind, type RunStatus } from '@runq/runs';
 import { HttpProblem, type ProblemFieldError } from '../http/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/**
+ * An RFC 3339 date-time that names a real instant. `Date.parse` alone rolls impossible dates
+ * over (2026-02-30 becomes March 2), so the fields are range-checked first.
+ */
+function isDateTime(value: string): boolean {
+  const match = RFC3339.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = match[9] === undefined || (Number(match[9]) <= 23 && Number(match[10]) <= 59);
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
 const KNOWN = new Set([
   'owner_kind',
   'owner_id',
@@ -27,7 +43,7 @@ function decodeCursor(cursor: string): string | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const before = (value as { before?: unknown }).before;
-    return typeof before === 'string' && before.length > 0 && before.length <= 128 ? before : undefined;
+    return typeof before === 'string' && isRunIdShape(before) ? before : undefined;
   } catch {
     return undefined;
   }
@@ -58,12 +74,12 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
   const kind = check('kind', (v) => (RUN_KINDS as readonly string[]).includes(v), `must be one of: ${RUN_KINDS.join(', ')}`);
   const status = check('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), `must be one of: ${RUN_STATUSES.join(', ')}`);
   const batchId = check('batch_id', (v) => UUID.test(v), 'must be a UUID');
-  const idShape = (v: string): boolean => v.length >= 1 && v.length <= 128;
-  const parentRunId = check('parent_run_id', idShape, 'must be 1 to 128 characters');
-  const rootRunId = check('root_run_id', idShape, 'must be 1 to 128 characters');
-  const isTime = (v: string): boolean => RFC3339.test(v) && !Number.isNaN(Date.parse(v));
-  const createdAfter = check('created_after', isTime, 'must be an RFC 3339 date-time');
-  const createdBefore = check('created_before', isTime, 'must be an RFC 3339 date-time');
+  // Postgres text cannot hold NUL: such a value would fail the query instead of matching nothing.
+  const idShape = (v: string): boolean => v.length >= 1 && v.length <= 128 && !v.includes('\u0000');
+  const parentRunId = check('parent_run_id', idShape, 'must be 1 to 128 characters, without NUL');
+  const rootRunId = check('root_run_id', idShape, 'must be 1 to 128 characters, without NUL');
+  const createdAfter = check('created_after', isDateTime, 'must be an RFC 3339 date-time');
+  const createdBefore = check('created_before', isDateTime, 'must be an RFC 3339 date-time');
   const limit = check('limit', (v) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= 100, 'must be an integer from 1 to 100');
   const cursor = check('cursor', (v) => decodeCursor(v) !== undefined, 'is not a cursor returned by this API');
   if (errors.length > 0) throw new HttpProblem('invalid_parameter', 'The query parameters are invalid.', { errors });

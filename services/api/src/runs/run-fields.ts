@@ -19,8 +19,12 @@ export interface RequestedRunFields {
   executedByCaller: boolean;
 }
 
-/** Top-level body fields that are kept in `metadata` (the envelope has no field for them). */
-const TOP_LEVEL_METADATA = ['public_id', 'trigger', 'conversation_mode'] as const;
+/**
+ * Top-level body fields that are kept in `metadata` (the envelope has no field for them).
+ * An agent's `conversation_id` is among them: with `conversation_mode` `none` or unset it
+ * names no conversation of the run, and would otherwise be lost.
+ */
+const TOP_LEVEL_METADATA = ['public_id', 'trigger', 'conversation_mode', 'conversation_id'] as const;
 
 function lowerUuid(value: string | null | undefined): string | null {
   return value === undefined || value === null ? null : value.toLowerCase();

@@ -6,7 +6,6 @@ import {
   findConversation,
   findRun,
   findRunByPublicId,
-  insertConversation,
   insertMessage,
   insertRun,
   toJson,
@@ -37,8 +36,8 @@ export interface CreatedRun {
 interface ConversationPlan {
   conversationId: string | null;
   messageId: string | null;
-  /** A conversation to create in the same transaction as the run. */
-  create: { id: string; projectId: string } | null;
+  /** A conversation to create in the same transaction as the run (or to reuse, if one of `visibleTo` made it meanwhile). */
+  create: { id: string; projectId: string; visibleTo: readonly string[] } | null;
   /** The message to add to the conversation, tied to the run. */
   message: { content: unknown } | null;
 }
@@ -80,7 +79,9 @@ export class RunIngest {
       if (existing) return this.replay(existing, hash, body.public_id);
     }
     const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
-    const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : this.triggerConversation(body);
+    // A `trigger` only records where the run came from (kept in `metadata`): it links the run
+    // to nothing, so it is neither checked nor reported as the run's conversation.
+    const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
     const fields = requestedRunFields(body);
     const now = Date.now();
     const id = newRunId(now);
@@ -137,7 +138,15 @@ export class RunIngest {
     if (!plan.create && !plan.message) return insertRun(this.db, row, eventData);
     return this.db.transaction().execute(async (trx) => {
       if (plan.create) {
-        await insertConversation(trx, { id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null });
+        // Two requests may create the same named conversation at once: the second must reuse
+        // it, not fail on the primary key. ON CONFLICT waits for the first to commit or roll
+        // back; afterwards the conversation must be one of the caller's (404 otherwise).
+        await trx
+          .insertInto('conversations')
+          .values({ id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        if (!(await findConversation(trx, plan.create.id, plan.create.visibleTo))) throw new ConversationNotFoundError(plan.create.id);
       }
       const run = await insertRun(trx, row, eventData);
       // A replayed public_id: throwing rolls back the conversation created above.
@@ -192,23 +201,14 @@ export class RunIngest {
     return parent;
   }
 
-  /** Non-agent runs (and agent runs without a conversation) report the trigger's conversation and message. */
-  private triggerConversation(body: CreateRunRequest): ConversationPlan {
-    return {
-      ...NO_CONVERSATION,
-      conversationId: body.trigger?.conversation_id?.toLowerCase() ?? null,
-      messageId: body.trigger?.message_id?.toLowerCase() ?? null,
-    };
-  }
-
   /**
    * `conversation_mode` of an agent body:
    * - `create_new`: a new conversation in the run's project (with the id given in
    *   `conversation_id`, if any; an existing one of the caller's is reused) and a message;
    * - `existing`: the conversation named by `conversation_id` (else the conversation owner,
    *   else the trigger's) must exist in the caller's projects; a message is added;
-   * - `none`: no conversation; unset: the conversation owner, if the owner is one, without a
-   *   new message.
+   * - `none`, or unset with a project owner: no conversation;
+   * - unset with a conversation owner: that conversation, without a new message.
    */
   private async planConversation(
     caller: Caller,
@@ -226,7 +226,7 @@ export class RunIngest {
         return {
           conversationId: id,
           messageId: randomUUID(),
-          create: existing ? null : { id, projectId },
+          create: existing ? null : { id, projectId, visibleTo: caller.projectIds },
           message: { content },
         };
       }
@@ -241,9 +241,10 @@ export class RunIngest {
       case 'none':
         return NO_CONVERSATION;
       case undefined:
+        // A conversation owner was checked by resolveProject; it is the run's conversation.
         return owner.kind === 'conversation'
-          ? { ...this.triggerConversation(body), conversationId: owner.id }
-          : this.triggerConversation(body);
+          ? { ...NO_CONVERSATION, conversationId: owner.id, messageId: body.trigger?.message_id?.toLowerCase() ?? null }
+          : NO_CONVERSATION;
     }
   }
 }

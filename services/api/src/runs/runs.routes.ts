@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { validateCreateRunRequest, validateRouteBody, type RouteBodies } from '@runq/contract';
 import { findRun, listRunEvents, listRuns, type Db } from '@runq/db';
-import { RunNotFoundError, toRunEnvelope } from '@runq/runs';
+import { RunNotFoundError, isRunIdShape, toRunEnvelope } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
@@ -22,6 +22,13 @@ export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunContro
     if (!run) throw new RunNotFoundError(runId);
     return run;
   };
+
+  // Every stored run id is `run_` + a ULID: anything else cannot exist, so it is 404 before
+  // any query (a NUL in a decoded path segment would otherwise reach Postgres and fail).
+  router.param('run_id', (runId, ctx, next) => {
+    if (!isRunIdShape(runId)) throw new RunNotFoundError(runId);
+    return next();
+  });
 
   router.post('/runs', async (ctx) => {
     const body = await readJsonBody(ctx, deps.bodyLimitBytes);
