@@ -25,6 +25,11 @@ const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+/*
+ * Commands are imported when they run: `runq keys` or `runq runs` must not pay for loading the
+ * API (Koa, Bull Board) and the worker at start.
+ */
+
 /**
  * Runs one `runq` command line and returns its exit status. Long-running commands (start,
  * api, worker) return once they are up; their servers keep the process alive until a signal.
@@ -58,8 +63,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      warn(`runq: ${error.message}`);
-      warn('run `runq help` for usage');
+      warn(`runq: ${error.message} (see \`runq help\`)`);
       return USAGE_EXIT_CODE;
     }
     if (error instanceof ConfigError) {
