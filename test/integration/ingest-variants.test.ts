@@ -193,9 +193,9 @@ describe.each(QUEUE_BACKENDS)('POST /runs variants on %s', (backend) => {
       start_mode: request.start_mode,
     });
     expect(created.run.metadata).toEqual({ public_id: body.public_id, trigger: body.trigger });
-    // Runs other than agents report the trigger's conversation and message.
-    expect(created.conversation_id).toBe(lower(body.trigger.conversation_id));
-    expect(created.message_id).toBe(lower(body.trigger.message_id));
+    // A trigger is provenance only: kept in metadata, linking the run to no conversation.
+    expect(created.conversation_id).toBeNull();
+    expect(created.message_id).toBeNull();
   });
 
   it('when a task body sets every field, then each lands in its column or in metadata', async () => {

@@ -1,3 +1,4 @@
+import { statusesBefore, TRANSITIONS } from '@runq/runs';
 import type { Db } from './database.js';
 import type { RunEventRow } from './run-event.table.js';
 
@@ -10,4 +11,21 @@ export async function listRunEvents(db: Db, runId: string, afterSeq = 0): Promis
     .where('seq', '>', afterSeq)
     .orderBy('seq')
     .execute();
+}
+
+/**
+ * How many times the run was sent back to `pending` after a failed attempt (its `retry`
+ * transitions): the part of its retry budget already used. Attempts that ended in a wait or
+ * were taken over after a crash are not counted.
+ */
+export async function countRetries(db: Db, runId: string): Promise<number> {
+  const rule = TRANSITIONS.retry;
+  const row = await db
+    .selectFrom('run_events')
+    .select((eb) => eb.fn.countAll<string>().as('retries'))
+    .where('run_id', '=', runId)
+    .where('from_status', 'in', statusesBefore('retry'))
+    .where('to_status', '=', rule.to)
+    .executeTakeFirstOrThrow();
+  return Number(row.retries);
 }

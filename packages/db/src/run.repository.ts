@@ -93,10 +93,18 @@ export interface TransitionRequest {
   executor?: RunExecutor;
   /** Start a new attempt under a new claim; with `leaseMs`, the claim expires unless renewed (database clock). */
   claim?: { leaseToken: string; leaseMs?: number };
+  /** With `wait`: the wait expires this many milliseconds from now (database clock, like leases). */
+  waitTimeoutMs?: number;
 }
 
 /** What {@link transitionRun} did: the moved run, or the run as it is now (if visible) when nothing moved. */
 export type TransitionOutcome = { moved: true; run: RunRow } | { moved: false; run: RunRow | undefined };
+
+/**
+ * The longest wait deadline stored (100 years): the contract bounds `timeout_seconds` only from
+ * below, and a deadline past Postgres's timestamp range would fail the whole transition.
+ */
+const MAX_WAIT_MS = 100 * 365 * 24 * 3600 * 1000;
 
 /** `now() + ms` on the database clock, so leases never depend on the workers' clocks. */
 function nowPlus(ms: number) {
@@ -137,6 +145,7 @@ export async function transitionRun(db: Db, request: TransitionRequest): Promise
                 lease_expires_at: request.claim.leaseMs === undefined ? null : nowPlus(request.claim.leaseMs),
               }
             : {}),
+          ...(request.waitTimeoutMs !== undefined ? { wait_deadline_at: nowPlus(Math.min(request.waitTimeoutMs, MAX_WAIT_MS)) } : {}),
           ...(terminal
             ? {
                 completed_at: sql<Date>`now()`,
@@ -187,6 +196,22 @@ export async function renewLease(db: Db, runId: string, leaseToken: string, leas
   const result = await db
     .updateTable('runs')
     .set({ lease_expires_at: nowPlus(leaseMs) })
+    .where('id', '=', runId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Lets a running attempt's lease lapse now (its holder is shutting down and abandons it), so
+ * that another worker can take the run over at once instead of after the lease. False when
+ * the claim had already moved on.
+ */
+export async function releaseLease(db: Db, runId: string, leaseToken: string): Promise<boolean> {
+  const result = await db
+    .updateTable('runs')
+    .set({ lease_expires_at: sql<Date>`now()` })
     .where('id', '=', runId)
     .where('lease_token', '=', leaseToken)
     .where('status', '=', 'running')

@@ -2,17 +2,17 @@ import { BACKOFF_MAX_MS, backoffDelayMs, decideAfterFailure } from './retry-poli
 
 describe('retry policy', () => {
   it('when a run has no backoff limit, then its first failure is final', () => {
-    expect(decideAfterFailure({ attempt: 1, backoffLimit: null, retryable: true })).toEqual({ type: 'fail' });
-    expect(decideAfterFailure({ attempt: 1, backoffLimit: 0, retryable: true })).toEqual({ type: 'fail' });
+    expect(decideAfterFailure({ failures: 1, backoffLimit: null, retryable: true })).toEqual({ type: 'fail' });
+    expect(decideAfterFailure({ failures: 1, backoffLimit: 0, retryable: true })).toEqual({ type: 'fail' });
   });
 
   it('when retries remain, then the run is retried; after backoff_limit retries it fails', () => {
-    const decide = (attempt: number) => decideAfterFailure({ attempt, backoffLimit: 2, retryable: true, random: () => 0 }).type;
+    const decide = (failures: number) => decideAfterFailure({ failures, backoffLimit: 2, retryable: true, random: () => 0 }).type;
     expect([1, 2, 3].map(decide)).toEqual(['retry', 'retry', 'fail']);
   });
 
   it('when the error is not retryable, then the run fails even with retries left', () => {
-    expect(decideAfterFailure({ attempt: 1, backoffLimit: 5, retryable: false })).toEqual({ type: 'fail' });
+    expect(decideAfterFailure({ failures: 1, backoffLimit: 5, retryable: false })).toEqual({ type: 'fail' });
   });
 
   it('when attempts grow, then the delay doubles within its jitter window and stops at the cap', () => {

@@ -7,28 +7,30 @@ export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 5 * 60_000;
 
 /**
- * Delay before retrying after failed attempt `attempt` (1-based): exponential (1 s, 2 s, 4 s,
- * … capped at 5 min) with jitter drawing from the upper half of the window, so retries of runs
- * that failed together spread out without ever retrying much sooner than planned.
+ * Delay before the retry that follows the run's `failures`-th failed attempt: exponential (1 s,
+ * 2 s, 4 s, … capped at 5 min) with jitter drawing from the upper half of the window, so retries
+ * of runs that failed together spread out without ever retrying much sooner than planned.
  */
-export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+export function backoffDelayMs(failures: number, random: () => number = Math.random): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
   const ceiling = Math.min(BACKOFF_BASE_MS * 2 ** exponent, BACKOFF_MAX_MS);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /**
- * Decides between retrying and failing a run whose attempt `attempt` (1-based) failed.
- * `backoffLimit` is the number of retries (null: none), so a run gets `backoffLimit + 1`
- * attempts; a non-retryable error (no handler, for instance) fails at once.
+ * Decides between retrying and failing a run after a failed attempt. `failures` counts the
+ * run's failed attempts, this one included (1 on the first failure): attempts that ended in a
+ * wait are not failures, so a run that waited and was resumed keeps its whole retry budget.
+ * `backoffLimit` is the number of retries (null: none), so a run may fail `backoffLimit + 1`
+ * times; a non-retryable error (no handler, for instance) fails at once.
  */
 export function decideAfterFailure(options: {
-  attempt: number;
+  failures: number;
   backoffLimit: number | null;
   retryable: boolean;
   random?: () => number;
 }): FailureDecision {
   const retries = options.backoffLimit ?? 0;
-  if (!options.retryable || options.attempt > retries) return { type: 'fail' };
-  return { type: 'retry', delayMs: backoffDelayMs(options.attempt, options.random) };
+  if (!options.retryable || options.failures > retries) return { type: 'fail' };
+  return { type: 'retry', delayMs: backoffDelayMs(options.failures, options.random) };
 }

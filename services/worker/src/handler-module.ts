@@ -100,8 +100,14 @@ export async function loadHandlerModule(path: string): Promise<HandlerModule> {
   } catch (error) {
     throw new HandlerModuleError(`${path}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (loaded.default === undefined) throw new HandlerModuleError(`${path}: has no default export`);
-  return validateHandlerModule(loaded.default, path);
+  let exported = loaded.default;
+  // CommonJS compiled from an ES module (TypeScript, Babel) keeps its default export in
+  // `exports.default` and marks itself with `__esModule`; Node hands over `module.exports`.
+  if (typeof exported === 'object' && exported !== null && (exported as { __esModule?: unknown }).__esModule === true) {
+    exported = (exported as { default?: unknown }).default;
+  }
+  if (exported === undefined) throw new HandlerModuleError(`${path}: has no default export`);
+  return validateHandlerModule(exported, path);
 }
 
 /** The handler name of a run: the target of task and eval runs, the workflow id, the agent id. */

@@ -20,6 +20,12 @@ export interface ReconcilerOptions {
   intervalMs: number;
   /** A pending run younger than this is left alone (its dispatch may still be under way). */
   pendingGraceMs: number;
+  /**
+   * A leader that stays silent this long (paused, partitioned) loses leadership: Postgres ends
+   * its lock session (`idle_session_timeout`) and another process takes over. Must exceed the
+   * interval, since the leader proves it is alive once per tick.
+   */
+  leaderTimeoutMs: number;
 }
 
 /** What one pass repaired. */
@@ -74,22 +80,43 @@ export class Reconciler {
     }
   }
 
-  /** True while this process holds the leader lock (taking it when free). */
+  /**
+   * True while this process holds the leader lock (taking it when free). The lock lives as long
+   * as its session; a leader that is paused (SIGSTOP, a VM freeze) keeps its TCP connection, so
+   * the session is given an idle timeout and the leader touches it on every tick. A leader that
+   * misses ticks for `leaderTimeoutMs` loses the session, the lock with it, and another process
+   * takes over; a pass it was running meanwhile is harmless, every repair being guarded.
+   */
   private async lead(): Promise<boolean> {
-    if (this.leader) return true;
+    if (this.leader) {
+      try {
+        await this.leader.query('select 1');
+        return true;
+      } catch {
+        await this.leader?.end().catch(() => undefined);
+        this.leader = undefined;
+      }
+    }
     const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'runq-reconciler' });
     client.on('error', () => {
       if (this.leader === client) this.leader = undefined;
     });
     await client.connect();
-    const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK_KEY.toString()]);
-    if (result.rows[0]?.locked) {
-      this.leader = client;
-      this.options.log.info('this process is now the reconciler');
-      return true;
+    try {
+      const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK_KEY.toString()]);
+      if (!result.rows[0]?.locked) {
+        await client.end();
+        return false;
+      }
+      // idle_session_timeout exists from PostgreSQL 14; on older servers a paused leader keeps the lock.
+      await client.query(`set idle_session_timeout = ${Math.max(1, Math.round(this.options.leaderTimeoutMs))}`).catch(() => undefined);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
     }
-    await client.end();
-    return false;
+    this.leader = client;
+    this.options.log.info('this process is now the reconciler');
+    return true;
   }
 
   /** One pass over everything that may need repair. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@runq/config';
-import { findRun, renewLease, toJson, transitionRun, type Db, type RunRow } from '@runq/db';
+import { countRetries, findRun, releaseLease, renewLease, toJson, transitionRun, type Db, type RunRow } from '@runq/db';
 import type { RunJobData, RunQueues } from '@runq/queue';
 import { decideAfterFailure, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
 import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
@@ -74,7 +74,9 @@ export class RunExecutor {
     const renewal = setInterval(() => {
       renewLease(this.options.db, run.id, leaseToken, this.options.leaseMs).then(
         (held) => {
-          if (!held) this.options.attempts.abort(run.id, 'claim_lost');
+          // This attempt's own controller, not the run's entry in `attempts`: after a takeover
+          // by this same process that entry is the newer attempt, which must keep running.
+          if (!held && !controller.signal.aborted) controller.abort(new AttemptAborted('claim_lost'));
         },
         (err: unknown) => log.warn({ err }, 'lease renewal failed'),
       );
@@ -99,6 +101,10 @@ export class RunExecutor {
     switch (outcome.type) {
       case 'aborted': {
         log.info({ cause: outcome.cause }, 'attempt aborted');
+        if (outcome.cause === 'shutdown') {
+          // Abandoned, not lost: free the claim so the next worker need not wait out the lease.
+          await releaseLease(db, run.id, leaseToken).catch((err: unknown) => log.warn({ err }, 'releasing the lease failed'));
+        }
         return { status: 'discarded', reason: outcome.cause };
       }
       case 'completed': {
@@ -116,11 +122,11 @@ export class RunExecutor {
         return this.report(moved.moved, 'completed', log);
       }
       case 'waiting': {
-        const deadline = outcome.timeoutSeconds === undefined ? null : new Date(Date.now() + outcome.timeoutSeconds * 1000);
         const moved = await transitionRun(db, {
           ...fence,
           transition: 'wait',
-          set: { waiting_reason: outcome.reason, wait_deadline_at: deadline, logs, resume_data: null },
+          set: { waiting_reason: outcome.reason, logs, resume_data: null },
+          ...(outcome.timeoutSeconds === undefined ? {} : { waitTimeoutMs: Math.ceil(outcome.timeoutSeconds * 1000) }),
           data: { waiting_reason: outcome.reason },
         });
         return this.report(moved.moved, 'waiting', log);
@@ -131,14 +137,18 @@ export class RunExecutor {
   }
 
   private async fail(run: RunRow, leaseToken: string, error: RunError, retryable: boolean, logs: string | null, log: Logger): Promise<JobResult> {
-    const decision = decideAfterFailure({ attempt: run.attempt, backoffLimit: run.backoff_limit, retryable });
+    // Failed attempts, not attempts: an attempt that ended in a wait used none of the retries.
+    const failures = (await countRetries(this.options.db, run.id)) + 1;
+    const decision = decideAfterFailure({ failures, backoffLimit: run.backoff_limit, retryable });
     const common = { runId: run.id, leaseToken, set: { error: toJson(error), logs } as const };
     if (decision.type === 'retry') {
       const jobId = newDispatchId(run.id);
+      // resume_data stays: the retry repeats the attempt that followed the resume, so the
+      // handler must see ctx.resume again (only a new wait clears it).
       const moved = await transitionRun(this.options.db, {
         ...common,
         transition: 'retry',
-        set: { ...common.set, job_id: jobId, resume_data: null },
+        set: { ...common.set, job_id: jobId },
         data: { error, retry_in_ms: decision.delayMs },
       });
       if (!moved.moved) return this.report(false, 'retry', log);

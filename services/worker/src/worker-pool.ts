@@ -10,6 +10,9 @@ import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './han
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 
+/** After the grace period, how long aborted attempts get to settle before the queue workers are forced closed. */
+const SETTLE_AFTER_ABORT_MS = 2_000;
+
 /** A running worker process's machinery. */
 export interface WorkerPool {
   /** Identifies this process in run events. */
@@ -36,7 +39,14 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
   const listener = new CancellationListener(config.databaseUrl, attempts, log);
-  await listener.start();
+  try {
+    await listener.start();
+  } catch (error) {
+    // Nothing may be left open: a Redis connection retrying forever would keep a worker that
+    // failed to start alive after it reported the failure.
+    await Promise.allSettled([listener.stop(), queues.close(), db.destroy()]);
+    throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
@@ -53,6 +63,9 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
     log,
     intervalMs: config.reconcileIntervalMs,
     pendingGraceMs: config.reconcileGraceMs,
+    // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
+    // as a worker is for its runs.
+    leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
   });
   reconciler.start();
   log.info({ workerId, kinds: config.kinds, concurrency: config.concurrency, queueBackend: queues.backendKind }, 'worker started');
@@ -72,7 +85,14 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
         if ((await Promise.race([graceful, grace])) === 'timeout') {
           log.warn({ running: attempts.size }, 'shutdown grace period over; leaving running attempts to be taken over');
           attempts.abortAll('shutdown');
-          await Promise.all(workers.map((worker) => worker.close(true)));
+          // Aborted attempts settle at once (their leases released, their jobs finished), so the
+          // queue workers can still close cleanly; force them only if that takes long.
+          const settled = new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), SETTLE_AFTER_ABORT_MS);
+          });
+          if ((await Promise.race([graceful, settled])) === 'timeout') {
+            await Promise.all(workers.map((worker) => worker.close(true)));
+          }
         }
         clearTimeout(timer);
         await listener.stop();

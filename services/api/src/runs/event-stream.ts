@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import { listRunEvents, type Db } from '@runq/db';
+import { findRun, listRunEvents, type Db } from '@runq/db';
 import { isTerminalStatus } from '@runq/runs';
 import { toRunEvent } from './run-event.js';
 
@@ -36,9 +36,21 @@ export function streamRunEvents(ctx: Context, db: Db, runId: string): void {
   };
   ctx.req.on('close', close);
 
+  let first = true;
   const poll = async () => {
     try {
       const events = await listRunEvents(db, runId, afterSeq);
+      if (first && events.length === 0 && afterSeq > 0) {
+        // A reconnect after the terminal event (EventSource reconnects whenever a stream ends,
+        // sending the last id): nothing can follow it, so end now instead of idling forever.
+        // Later terminal events arrive as events, so only the first poll needs this check.
+        const run = await findRun(db, runId);
+        if (!run || isTerminalStatus(run.status)) {
+          close();
+          return;
+        }
+      }
+      first = false;
       for (const event of events) {
         stream.write(`id: ${event.seq}\nevent: run_event\ndata: ${JSON.stringify(toRunEvent(event))}\n\n`);
         afterSeq = event.seq;

@@ -28,33 +28,37 @@ export class RunControl {
   ) {}
 
   /**
-   * Cancels a run and every non-terminal descendant. Queued jobs are removed; workers running
-   * an attempt of one of them are told at once (Postgres NOTIFY) and abort its handler.
+   * Cancels a run and every non-terminal descendant in the caller's projects (a descendant
+   * created by a key that also sees another project may live there: it is not the caller's to
+   * cancel). Queued jobs are removed; workers running an attempt of one of them are told at
+   * once (Postgres NOTIFY) and abort its handler.
    */
   async cancel(caller: Caller, runId: string): Promise<RunRow> {
     const root = await findRun(this.db, runId, caller.projectIds);
     if (!root) throw new RunNotFoundError(runId);
     if (isTerminalStatus(root.status)) throw new InvalidTransitionError(runId, 'cancel', root.status);
-    const tree = await listRunTree(this.db, root.id);
-    const cancelled: RunRow[] = [];
-    let cancelledRoot: RunRow | undefined;
-    for (const run of tree) {
-      if (isTerminalStatus(run.status)) continue;
-      const outcome = await transitionRun(this.db, {
-        runId: run.id,
-        transition: 'cancel',
-        data: { cancelled_by: caller.name, ...(run.id === root.id ? {} : { cancelled_with: root.id }) },
-      });
-      if (!outcome.moved) continue;
-      cancelled.push(outcome.run);
-      if (run.id === root.id) cancelledRoot = outcome.run;
+    // The run itself first: when it finished meanwhile, the answer is 409 and nothing else
+    // changes (its descendants included).
+    const data = { cancelled_by: caller.name };
+    const outcome = await transitionRun(this.db, { runId: root.id, projectIds: caller.projectIds, transition: 'cancel', data });
+    if (!outcome.moved) throw new InvalidTransitionError(runId, 'cancel', outcome.run?.status ?? 'cancelled');
+    const cancelled: RunRow[] = [outcome.run];
+    try {
+      for (const run of await listRunTree(this.db, root.id)) {
+        if (run.id === root.id || isTerminalStatus(run.status)) continue;
+        const descendant = await transitionRun(this.db, {
+          runId: run.id,
+          projectIds: caller.projectIds,
+          transition: 'cancel',
+          data: { ...data, cancelled_with: root.id },
+        });
+        if (descendant.moved) cancelled.push(descendant.run);
+      }
+    } finally {
+      // Whatever was cancelled is stopped, even if cancelling the rest of the tree failed.
+      await this.stopExecution(cancelled);
     }
-    if (!cancelledRoot) {
-      const now = await findRun(this.db, runId, caller.projectIds);
-      throw new InvalidTransitionError(runId, 'cancel', now?.status ?? 'cancelled');
-    }
-    await this.stopExecution(cancelled);
-    return cancelledRoot;
+    return outcome.run;
   }
 
   private async stopExecution(cancelled: RunRow[]): Promise<void> {
@@ -121,12 +125,12 @@ export class RunControl {
 
   /** `POST /runs/{id}/wait` for a run the caller executes. */
   async wait(caller: Caller, runId: string, body: WaitRunBody): Promise<RunRow> {
-    const deadline = body.timeout_seconds === undefined ? null : new Date(Date.now() + body.timeout_seconds * 1000);
     return this.apply(caller, {
       runId,
       transition: 'wait',
       executor: 'caller',
-      set: { waiting_reason: body.reason, wait_deadline_at: deadline },
+      set: { waiting_reason: body.reason },
+      ...(body.timeout_seconds === undefined ? {} : { waitTimeoutMs: Math.ceil(body.timeout_seconds * 1000) }),
       data: { waiting_reason: body.reason, reported_by: caller.name },
     });
   }

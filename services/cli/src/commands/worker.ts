@@ -13,7 +13,11 @@ export async function workerCommand(args: string[], env: Env): Promise<number> {
   });
   const config = loadWorkerConfig(env, values);
   const log = createLogger({ level: config.logLevel, service: 'worker' });
-  const pool = await startWorkerPool(config, log);
-  onShutdown(() => pool.close(), (line) => log.info(line));
+  const starting = startWorkerPool(config, log);
+  // Listen for signals before the pool starts: its queue workers take jobs as soon as they
+  // exist, and without a listener a SIGTERM in that window would kill running handlers
+  // outright. A signal during start-up waits for it, then shuts down gracefully.
+  onShutdown(async () => (await starting).close(), (line) => log.info(line));
+  await starting;
   return 0;
 }
