@@ -12,3 +12,4 @@ export * from './conversation.repository.js';
 export * from './migrations.js';
 export * from './schema.js';
 export * from './run-lifecycle.repository.js';
+export * from './run-stats.repository.js';

@@ -46,6 +46,7 @@ export class RunqMetrics {
    */
   addCollectedGauge<L extends string>(options: { name: string; help: string; labelNames: readonly L[]; collect: () => Promise<Array<{ labels: Record<L, string>; value: number }>> }): void {
     const { collect } = options;
+    if (this.registry.getSingleMetric(options.name)) return;
     new Gauge<L>({
       name: options.name,
       help: options.help,

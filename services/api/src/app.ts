@@ -1,7 +1,8 @@
 import Koa from 'koa';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
-import type { Db } from '@runq/db';
+import { countUnfinishedRuns, type Db } from '@runq/db';
+import { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
 import { dashboard } from './admin/dashboard.js';
 import type { ApiConfig } from './config.js';
@@ -20,6 +21,43 @@ export interface ApiDependencies {
   db: Db;
   queues: RunQueues;
   log: Logger;
+  /** Shared with the worker pool when both run in one process (`runq start`). */
+  metrics?: RunqMetrics | undefined;
+}
+
+/**
+ * Gauges read at scrape time: the queues' job counts and the unfinished runs in Postgres.
+ * Every API instance reports the same global values; aggregate them with `max`, not `sum`.
+ */
+function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
+  metrics.addCollectedGauge({
+    name: 'runq_queue_jobs',
+    help: 'Jobs in each run queue, by state.',
+    labelNames: ['kind', 'state'] as const,
+    collect: async () =>
+      Object.entries(await queues.counts()).flatMap(([kind, counts]) =>
+        Object.entries(counts).map(([state, value]) => ({ labels: { kind, state }, value })),
+      ),
+  });
+  let unfinished: Promise<Awaited<ReturnType<typeof countUnfinishedRuns>>> | undefined;
+  // One query serves both gauges of a scrape (Prometheus collects them concurrently).
+  const counts = () => {
+    unfinished ??= countUnfinishedRuns(db).finally(() => (unfinished = undefined));
+    return unfinished;
+  };
+  metrics.addCollectedGauge({
+    name: 'runq_runs',
+    help: 'Unfinished worker-executed runs, by kind and status.',
+    labelNames: ['kind', 'status'] as const,
+    collect: async () => (await counts()).map((row) => ({ labels: { kind: row.kind, status: row.status }, value: row.count })),
+  });
+  metrics.addCollectedGauge({
+    name: 'runq_runs_running_expired_lease',
+    help: 'Running runs whose claim expired (their worker died and nothing has taken over yet).',
+    labelNames: ['kind'] as const,
+    collect: async () =>
+      (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
+  });
 }
 
 /**
@@ -36,14 +74,16 @@ export function createApp(deps: ApiDependencies): Koa {
     jwt: deps.config.jwt,
     apiKeys: { onTouchError: (err) => deps.log.warn({ err }, 'recording API key use failed') },
   });
-  const ingest = new RunIngest(deps.db, deps.queues, deps.log);
-  const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument });
-  const control = new RunControl(deps.db, deps.queues, deps.log);
+  const metrics = deps.metrics ?? new RunqMetrics({ service: 'api' });
+  registerGauges(metrics, deps.db, deps.queues);
+  const ingest = new RunIngest(deps.db, deps.queues, deps.log, metrics);
+  const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
+  const control = new RunControl(deps.db, deps.queues, deps.log, metrics);
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
 
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error.
-  app.use(requestContext(deps.log));
+  app.use(requestContext(deps.log, metrics));
   app.use(problemMiddleware(deps.log));
   // allowedMethods without `throw`: the router then sets the Allow header that RFC 9110
   // requires on a 405 (a thrown error carries none), and the problem middleware writes the body.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
+import type { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { createApp } from './app.js';
 import { answerClientError } from './http/client-error.js';
@@ -21,13 +22,13 @@ export interface RunningApi {
  * Starts the API: opens the database pool and the queues, builds the app and listens on
  * `config.host:config.port` (port 0 picks a free one).
  */
-export async function startApi(config: Readonly<ApiConfig>, log: Logger): Promise<RunningApi> {
+export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics?: RunqMetrics): Promise<RunningApi> {
   const db = openDatabase(config.databaseUrl, {
     applicationName: 'runq-api',
     onPoolError: (err) => log.warn({ err }, 'database connection lost'),
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
-  const app = createApp({ config, db, queues, log });
+  const app = createApp({ config, db, queues, log, metrics });
   const server = app.listen(config.port, config.host);
   // Slow clients must not hold sockets forever; headers and body have to arrive in time.
   server.headersTimeout = 15_000;

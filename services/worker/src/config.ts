@@ -28,6 +28,10 @@ export interface WorkerConfig {
   leaseMs: number;
   /** How long shutdown waits for running handlers before leaving their runs to be taken over. */
   shutdownGraceMs: number;
+  /** Port of this process's `/metrics` (Prometheus) on `HOST`; unset: not served. */
+  metricsPort: number | undefined;
+  /** Address the metrics server listens on. */
+  metricsHost: string;
   /** Period of the reconciler. */
   reconcileIntervalMs: number;
   /** How long a pending run may go without a queue job before the reconciler re-dispatches it. */
@@ -75,6 +79,8 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
     handlersPath: flags.handlers,
     leaseMs: integerSetting(env, 'RUNQ_WORKER_LEASE_MS', 30_000, 1_000, 3_600_000),
     shutdownGraceMs: integerSetting(env, 'RUNQ_WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
+    metricsPort: optionalString(env, 'RUNQ_WORKER_METRICS_PORT') === undefined ? undefined : integerSetting(env, 'RUNQ_WORKER_METRICS_PORT', 0, 0, 65535),
+    metricsHost: optionalString(env, 'HOST') ?? '127.0.0.1',
     reconcileIntervalMs: integerSetting(env, 'RUNQ_RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
     reconcileGraceMs: integerSetting(env, 'RUNQ_RECONCILE_GRACE_MS', 15_000, 0, 3_600_000),
   });

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@runq/config';
+import type { RunqMetrics } from '@runq/metrics';
 import { listExpiredWaits, listReconcileCandidates, redispatchRun, transitionRun, toJson, type Db, type ReconcileCandidate } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
 
@@ -26,6 +27,7 @@ export interface ReconcilerOptions {
    * interval, since the leader proves it is alive once per tick.
    */
   leaderTimeoutMs: number;
+  metrics?: RunqMetrics | undefined;
 }
 
 /** What one pass repaired. */
@@ -129,13 +131,20 @@ export class Reconciler {
       limit: BATCH,
     });
     for (const run of candidates) {
-      if (await this.redispatch(run)) redispatched += 1;
+      if (await this.redispatch(run)) {
+        redispatched += 1;
+        this.options.metrics?.reconcilerRepairs.inc({ action: run.status === 'pending' ? 'redispatch_pending' : 'redispatch_stalled' });
+      }
     }
     let expired = 0;
     for (const runId of await listExpiredWaits(db, BATCH)) {
       const error = { message: 'the wait deadline passed before the run was resumed', code: 'wait_timeout' };
       const outcome = await transitionRun(db, { runId, transition: 'expire', set: { error: toJson(error) }, data: { error } });
-      if (outcome.moved) expired += 1;
+      if (outcome.moved) {
+        expired += 1;
+        this.options.metrics?.reconcilerRepairs.inc({ action: 'expire_wait' });
+        this.options.metrics?.observeTransition(outcome.run);
+      }
     }
     return { redispatched, expired };
   }

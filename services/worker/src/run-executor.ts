@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@runq/config';
+import type { RunqMetrics } from '@runq/metrics';
 import { countRetries, findRun, releaseLease, renewLease, toJson, transitionRun, type Db, type RunRow } from '@runq/db';
 import type { RunJobData, RunQueues } from '@runq/queue';
-import { decideAfterFailure, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
+import { decideAfterFailure, isTerminalStatus, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
 import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveHandler, type HandlerModule } from './handler-module.js';
@@ -18,6 +19,7 @@ export interface RunExecutorOptions {
   leaseMs: number;
   /** Identifies this process in run events. */
   workerId: string;
+  metrics?: RunqMetrics | undefined;
 }
 
 /** What a processed job reports to the queue (visible on the dashboard). */
@@ -57,6 +59,12 @@ export class RunExecutor {
       return { status: 'discarded', reason: `run is ${run.status}` };
     }
     if (!claimed.moved) return { status: 'discarded', reason: `run is ${claimed.run?.status ?? 'gone'}` };
+    this.observe(claimed.run);
+    this.options.metrics?.attempts.inc({ kind });
+    if (run.status === 'pending') {
+      // Queue wait: from the moment the run became pending (its last update) to this claim.
+      this.options.metrics?.queueWait.observe({ kind }, Math.max(0, claimed.run.updated_at.getTime() - run.updated_at.getTime()) / 1000);
+    }
     const jobLog = log.child({ runId: run.id, attempt: claimed.run.attempt, kind });
     jobLog.info('attempt started');
     const outcome = await this.execute(claimed.run, leaseToken, jobLog);
@@ -119,6 +127,7 @@ export class RunExecutor {
             exit_code: result.exit_code ?? null,
           },
         });
+        if (moved.moved) this.observe(moved.run);
         return this.report(moved.moved, 'completed', log);
       }
       case 'waiting': {
@@ -129,6 +138,7 @@ export class RunExecutor {
           ...(outcome.timeoutSeconds === undefined ? {} : { waitTimeoutMs: Math.ceil(outcome.timeoutSeconds * 1000) }),
           data: { waiting_reason: outcome.reason },
         });
+        if (moved.moved) this.observe(moved.run);
         return this.report(moved.moved, 'waiting', log);
       }
       case 'failed':
@@ -152,6 +162,7 @@ export class RunExecutor {
         data: { error, retry_in_ms: decision.delayMs },
       });
       if (!moved.moved) return this.report(false, 'retry', log);
+      this.observe(moved.run);
       log.info({ error: error.message, delayMs: decision.delayMs }, 'attempt failed; retrying');
       try {
         await this.options.queues.enqueueRun(run.kind, run.id, { jobId, delayMs: decision.delayMs });
@@ -163,8 +174,20 @@ export class RunExecutor {
     }
     const moved = await transitionRun(this.options.db, { ...common, transition: 'fail', data: { error } });
     if (!moved.moved) return this.report(false, 'fail', log);
+    this.observe(moved.run);
     log.info({ error: error.message }, 'run failed');
     throw new UnrecoverableError(error.message);
+  }
+
+  /** Records a transition this process applied (and, for a finished run, its duration). */
+  private observe(run: RunRow): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    metrics.observeTransition(run);
+    if (isTerminalStatus(run.status) && run.duration_ms !== null) {
+      metrics.runDuration.observe({ kind: run.kind, status: run.status }, run.duration_ms / 1000);
+    }
+    if (run.status === 'pending') metrics.retries.inc({ kind: run.kind });
   }
 
   private report(moved: boolean, status: string, log: Logger): JobResult {

@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
+import { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { ActiveAttempts } from './active-attempts.js';
 import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
 import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
+import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 
@@ -17,6 +19,10 @@ const SETTLE_AFTER_ABORT_MS = 2_000;
 export interface WorkerPool {
   /** Identifies this process in run events. */
   readonly workerId: string;
+  /** The metrics this pool records. */
+  readonly metrics: RunqMetrics;
+  /** URL of this process's `/metrics`, when served (`RUNQ_WORKER_METRICS_PORT`). */
+  readonly metricsUrl: string | undefined;
   /** Runs one reconciler pass now (whether or not this process leads). */
   reconcileNow(): Promise<unknown>;
   /** Stops taking runs, waits up to the grace period for running handlers, then closes everything. */
@@ -26,8 +32,14 @@ export interface WorkerPool {
 /**
  * Starts one BullMQ worker per configured kind, the cancellation listener and the
  * reconciler. Handlers come from `handlers` when given, else from `config.handlersPath`.
+ * `metrics` lets a process that also runs the API (`runq start`) share one registry.
  */
-export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logger, handlers?: HandlerModule): Promise<WorkerPool> {
+export async function startWorkerPool(
+  config: Readonly<WorkerConfig>,
+  log: Logger,
+  handlers?: HandlerModule,
+  sharedMetrics?: RunqMetrics,
+): Promise<WorkerPool> {
   const module = handlers ?? (config.handlersPath ? await loadHandlerModule(config.handlersPath) : undefined);
   if (!module) throw new HandlerModuleError('no handlers: pass --handlers PATH (an ES module or CommonJS file)');
   const workerId = `${hostname()}:${process.pid}`;
@@ -47,7 +59,8 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
     await Promise.allSettled([listener.stop(), queues.close(), db.destroy()]);
     throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId });
+  const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency,
@@ -66,17 +79,23 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
     // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
     // as a worker is for its runs.
     leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
+    metrics,
   });
   reconciler.start();
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info({ workerId, kinds: config.kinds, concurrency: config.concurrency, queueBackend: queues.backendKind }, 'worker started');
 
   let closing: Promise<void> | undefined;
   return {
     workerId,
+    metrics,
+    metricsUrl: metricsServer?.url,
     reconcileNow: () => reconciler.reconcileOnce(),
     close() {
       closing ??= (async () => {
         await reconciler.stop();
+        await metricsServer?.close();
         const graceful = Promise.all(workers.map((worker) => worker.close()));
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<'timeout'>((resolve) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '@runq/auth';
 import type { Logger } from '@runq/config';
+import type { RunqMetrics } from '@runq/metrics';
 import type { CompleteRunBody, FailRunBody, WaitRunBody } from '@runq/contract';
 import {
   findRun,
@@ -25,6 +26,7 @@ export class RunControl {
     private readonly db: Db,
     private readonly queues: RunQueues,
     private readonly log: Logger,
+    private readonly metrics?: RunqMetrics,
   ) {}
 
   /**
@@ -62,6 +64,7 @@ export class RunControl {
   }
 
   private async stopExecution(cancelled: RunRow[]): Promise<void> {
+    for (const run of cancelled) this.metrics?.observeTransition(run);
     const wasRunning = cancelled.filter((run) => run.previous_status === 'running').map((run) => run.id);
     await notifyRunsCancelled(this.db, wasRunning);
     await Promise.all(
@@ -138,7 +141,10 @@ export class RunControl {
   /** Applies a transition within the caller's projects; 404 when invisible, 409 when not allowed. */
   private async apply(caller: Caller, request: TransitionRequest): Promise<RunRow> {
     const outcome = await transitionRun(this.db, { ...request, projectIds: caller.projectIds });
-    if (outcome.moved) return outcome.run;
+    if (outcome.moved) {
+      this.metrics?.observeTransition(outcome.run);
+      return outcome.run;
+    }
     if (!outcome.run) throw new RunNotFoundError(request.runId);
     if (request.executor === 'caller' && outcome.run.executor !== 'caller') {
       throw new InvalidTransitionError(request.runId, request.transition as RunTransition, outcome.run.status, 'it is executed by a worker');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '@runq/auth';
 import type { Logger } from '@runq/config';
+import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
 import {
   findConversation,
@@ -64,6 +65,7 @@ export class RunIngest {
     private readonly db: Db,
     private readonly queues: RunQueues,
     private readonly log: Logger,
+    private readonly metrics?: RunqMetrics,
   ) {}
 
   /**
@@ -128,6 +130,8 @@ export class RunIngest {
       if (!existing) throw new Error('idempotent insert conflicted but no run was found');
       return this.replay(existing, hash, body.public_id ?? '');
     }
+    this.metrics?.runsCreated.inc({ kind: created.kind });
+    this.metrics?.observeTransition(created);
     if (created.executor === 'worker') await this.dispatch(created);
     return { run: created, duplicate: false };
   }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { pendingMigrations, pingDatabase, type Db } from '@runq/db';
+import type { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
 import { HttpProblem } from '../http/problem.js';
 
@@ -21,8 +22,8 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
   }
 }
 
-/** Probes and the API description: no authentication. */
-export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument: () => string }): Router {
+/** Probes, metrics and the API description: no authentication. */
+export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument: () => string; metrics: RunqMetrics }): Router {
   const router = new Router();
 
   router.get('/healthz', (ctx) => {
@@ -47,6 +48,12 @@ export function systemRouter(deps: { db: Db; queues: RunQueues; openApiDocument:
       throw new HttpProblem('dependency_unavailable', `Not ready: ${what} unavailable.`, { headers: { 'Retry-After': '5' } });
     }
     ctx.body = { status: 'ready', checks };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await deps.metrics.render();
+    ctx.type = contentType;
+    ctx.body = body;
   });
 
   router.get('/openapi.json', (ctx) => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { loadApiConfig, startApi } from '@runq/api';
 import { createLogger, type Env } from '@runq/config';
 import { openDatabase } from '@runq/db';
+import { RunqMetrics } from '@runq/metrics';
 import { startLocalPostgres, type LocalPostgres } from '@runq/local';
 import { loadWorkerConfig, startWorkerPool, exampleHandlers } from '@runq/worker';
 import { ensureDevCredentials } from '../dev-credentials.js';
@@ -62,9 +63,11 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
       ...(values.handlers ? { handlers: values.handlers } : {}),
       ...(values.concurrency ? { concurrency: values.concurrency } : {}),
     });
-    const api = await startApi(apiConfig, createLogger({ level: apiConfig.logLevel, service: 'api' }));
+    // One process, one metrics registry: the API's /metrics shows the workers' figures too.
+    const metrics = new RunqMetrics({ service: 'runq' });
+    const api = await startApi(apiConfig, createLogger({ level: apiConfig.logLevel, service: 'api' }), metrics);
     const workerLog = createLogger({ level: workerConfig.logLevel, service: 'worker' });
-    const workers = await startWorkerPool(workerConfig, workerLog, values.handlers ? undefined : exampleHandlers);
+    const workers = await startWorkerPool(workerConfig, workerLog, values.handlers ? undefined : exampleHandlers, metrics);
     const stopAll = async () => {
       await workers.close();
       await api.close();

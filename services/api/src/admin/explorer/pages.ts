@@ -1,0 +1,98 @@
+import type { RunEventRow, RunRow } from '@runq/db';
+import { isTerminalStatus, RUN_KINDS, RUN_STATUSES } from '@runq/runs';
+import { html, type SafeHtml } from './html.js';
+import { page, statusBadge } from './layout.js';
+
+/** The filters of the runs list, as given in the query string. */
+export interface ExplorerFilter {
+  project?: string;
+  kind?: string;
+  status?: string;
+  batch?: string;
+}
+
+function options(values: readonly string[], selected: string | undefined): SafeHtml {
+  return html`<option value="">any</option>${values.map((value) => html`<option value="${value}" ${value === selected ? html`selected` : ''}>${value}</option>`)}`;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function nameOf(run: RunRow): string {
+  return (run.kind === 'workflow' ? run.workflow_id : run.target) ?? '';
+}
+
+/** The list of recent runs with its filters and keyset pagination. */
+export function runsPage(runs: RunRow[], filter: ExplorerFilter, nextCursor: string | null, error?: string): SafeHtml {
+  const query = (extra: Record<string, string>) =>
+    new URLSearchParams(Object.entries({ ...filter, ...extra }).filter(([, v]) => v)).toString();
+  const rows = runs.map(
+    (run) => html`<tr data-run-id="${run.id}">
+<td><a href="/admin/runs/${run.id}">${run.id}</a></td><td>${run.kind}</td><td>${statusBadge(run.status, run.waiting_reason)}</td>
+<td>${nameOf(run)}</td><td class="muted">${run.project_id}</td><td>${run.attempt}</td>
+<td>${run.created_at.toISOString()}</td><td>${duration(run.duration_ms)}</td></tr>`,
+  );
+  return page(
+    'Runs',
+    html`<h1>Runs</h1>
+${error ? html`<p class="notice" role="alert">${error}</p>` : ''}
+<form class="filters" method="get" action="/admin/runs">
+<label>Project<input name="project" value="${filter.project ?? ''}" placeholder="project UUID" size="38"></label>
+<label>Kind<select name="kind">${options(RUN_KINDS, filter.kind)}</select></label>
+<label>Status<select name="status">${options(RUN_STATUSES, filter.status)}</select></label>
+<label>Batch<input name="batch" value="${filter.batch ?? ''}" placeholder="batch UUID" size="38"></label>
+<button type="submit">Filter</button></form>
+<table id="runs"><thead><tr><th>Run</th><th>Kind</th><th>Status</th><th>Target</th><th>Project</th><th>Attempts</th><th>Created</th><th>Duration</th></tr></thead>
+<tbody>${rows.length > 0 ? rows : html`<tr><td colspan="8" class="muted">No runs match.</td></tr>`}</tbody></table>
+${nextCursor ? html`<p><a rel="next" href="/admin/runs?${query({ cursor: nextCursor })}">Older runs →</a></p>` : ''}`,
+  );
+}
+
+function json(value: unknown): SafeHtml {
+  return html`<pre>${JSON.stringify(value, null, 2)}</pre>`;
+}
+
+function runLink(id: string | null): SafeHtml | string {
+  return id ? html`<a href="/admin/runs/${id}">${id}</a>` : '—';
+}
+
+/** One run: its fields, tree, timeline, logs and the cancel/resume actions. */
+export function runPage(run: RunRow, events: RunEventRow[], children: RunRow[], notice?: string): SafeHtml {
+  const created = run.created_at.getTime();
+  const timeline = events.map((event, i) => {
+    const previous = events[i - 1];
+    const data = (event.data ?? {}) as { error?: { message?: string; code?: string }; waiting_reason?: string };
+    const since = previous ? event.at.getTime() - previous.at.getTime() : 0;
+    return html`<tr class="event" data-to="${event.to_status}">
+<td>${event.seq}</td><td>${event.at.toISOString()}</td><td>+${((event.at.getTime() - created) / 1000).toFixed(3)} s</td>
+<td>${event.from_status ?? 'new'} → ${statusBadge(event.to_status)}</td><td>${event.attempt}</td><td>${previous ? duration(since) : ''}</td>
+<td>${data.error ? html`<span class="error">${data.error.message}${data.error.code ? ` (${data.error.code})` : ''}</span>` : ''}${data.waiting_reason ?? ''}</td></tr>`;
+  });
+  const actions = html`<div class="actions">
+${isTerminalStatus(run.status) ? '' : html`<form method="post" action="/admin/runs/${run.id}/cancel"><button class="danger" type="submit" id="cancel">Cancel run</button></form>`}
+${run.status === 'waiting'
+    ? html`<form method="post" action="/admin/runs/${run.id}/resume"><textarea name="data" rows="2" cols="40" aria-label="resume data">{}</textarea><br><button type="submit" id="resume">Resume with this JSON</button></form>`
+    : ''}</div>`;
+  return page(
+    run.id,
+    html`<h1>${run.id} ${statusBadge(run.status, run.waiting_reason)}</h1>
+${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${actions}
+<div class="grid"><div class="card"><h2>Run</h2><table>
+<tr><th>Kind</th><td>${run.kind}</td></tr><tr><th>Target</th><td>${nameOf(run)}</td></tr>
+<tr><th>Owner</th><td>${run.owner_kind} ${run.owner_id}</td></tr><tr><th>Project</th><td>${run.project_id}</td></tr>
+<tr><th>Executor</th><td>${run.executor}</td></tr><tr><th>Attempts</th><td>${run.attempt} (retries allowed: ${run.backoff_limit ?? 0})</td></tr>
+<tr><th>Created</th><td>${run.created_at.toISOString()}</td></tr><tr><th>Started</th><td>${run.started_at?.toISOString() ?? '—'}</td></tr>
+<tr><th>Finished</th><td>${run.completed_at?.toISOString() ?? '—'} ${duration(run.duration_ms)}</td></tr>
+<tr><th>Created by</th><td>${run.created_by ?? '—'}</td></tr><tr><th>Batch</th><td>${run.batch_id ?? '—'}</td></tr>
+</table></div>
+<div class="card"><h2>Tree</h2><table><tr><th>Root</th><td>${runLink(run.root_run_id === run.id ? null : run.root_run_id)}</td></tr>
+<tr><th>Parent</th><td>${runLink(run.parent_run_id)}</td></tr>
+<tr><th>Children</th><td>${children.length > 0 ? children.map((child) => html`<div>${runLink(child.id)} ${statusBadge(child.status)}</div>`) : '—'}</td></tr></table>
+${run.error ? html`<h2>Error</h2>${json(run.error)}` : ''}</div></div>
+<div class="card"><h2>Timeline</h2><table id="timeline"><thead><tr><th>#</th><th>At</th><th>Since created</th><th>Transition</th><th>Attempt</th><th>After previous</th><th>Detail</th></tr></thead><tbody>${timeline}</tbody></table></div>
+<div class="grid"><div class="card"><h2>Output</h2>${json(run.output ?? null)}</div><div class="card"><h2>Logs</h2><pre id="logs">${run.logs ?? ''}</pre></div></div>
+<div class="grid"><div class="card"><h2>Input</h2>${json(run.input ?? null)}</div><div class="card"><h2>Config and metadata</h2>${json({ config: run.config ?? null, metadata: run.metadata ?? null })}</div></div>`,
+  );
+}
