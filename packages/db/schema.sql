@@ -109,6 +109,7 @@ table runs
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
+  CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)
   CREATE UNIQUE INDEX runs_pkey ON public.runs USING btree (id)
@@ -117,4 +118,5 @@ table runs
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)
   CREATE UNIQUE INDEX runs_public_id_key ON public.runs USING btree (owner_kind, owner_id, public_id) WHERE (public_id IS NOT NULL)
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
+  CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))

@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import * as initial from '../migrations/2026_11_29_000000_initial.js';
+import * as operatorIndexes from '../migrations/2026_11_29_010000_operator_indexes.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -8,6 +9,7 @@ import * as initial from '../migrations/2026_11_29_000000_initial.js';
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_29_000000_initial': initial,
+  '2026_11_29_010000_operator_indexes': operatorIndexes,
 };
 
 const provider: MigrationProvider = {

@@ -219,9 +219,12 @@ export async function releaseLease(db: Db, runId: string, leaseToken: string): P
   return result.numUpdatedRows > 0n;
 }
 
-/** Filters of {@link listRuns}; every one is optional except the caller's projects. */
+/**
+ * Filters of {@link listRuns}. `projectIds` is the caller's scope: every API listing sets it;
+ * only the operator's run explorer lists across all projects (`'all'`).
+ */
 export interface RunListFilter {
-  projectIds: readonly string[];
+  projectIds: readonly string[] | 'all';
   ownerKind?: RunOwnerKind;
   ownerId?: string;
   kind?: RunKind;
@@ -241,10 +244,8 @@ export interface RunListFilter {
  * costs the same at any depth; each filter has an index ending in `id DESC`.
  */
 export async function listRuns(db: Db, filter: RunListFilter): Promise<RunRow[]> {
-  let query = db
-    .selectFrom('runs')
-    .selectAll()
-    .where('project_id', '=', inProjects(filter.projectIds));
+  let query = db.selectFrom('runs').selectAll();
+  if (filter.projectIds !== 'all') query = query.where('project_id', '=', inProjects(filter.projectIds));
   if (filter.ownerKind) query = query.where('owner_kind', '=', filter.ownerKind);
   if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
   if (filter.kind) query = query.where('kind', '=', filter.kind);
@@ -256,4 +257,9 @@ export async function listRuns(db: Db, filter: RunListFilter): Promise<RunRow[]>
   if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
   if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** The direct children of a run, newest first (at most `limit`). */
+export async function listChildRuns(db: Db, parentRunId: string, limit = 100): Promise<RunRow[]> {
+  return db.selectFrom('runs').selectAll().where('parent_run_id', '=', parentRunId).orderBy('id', 'desc').limit(limit).execute();
 }

@@ -45,13 +45,7 @@ const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=120'];
  * const redisServer = await ensureRedisServer(); // '/usr/bin/redis-server'
  */
 export async function ensureRedisServer(options: EnsureRedisServerOptions = {}): Promise<string> {
-  installing ??= (async () =>
-    ensureRedisServerIn({
-      searchDirs: defaultSearchDirs(),
-      root: runningAsRoot(),
-      aptGet: await findExecutable('apt-get', ['/usr/bin', '/bin']),
-      log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
-    }))().finally(() => {
+  installing ??= (async () => ensureRedisServerIn(await currentEnvironment(options.log)))().finally(() => {
     installing = undefined;
   });
   return installing;
@@ -62,12 +56,35 @@ let installing: Promise<string> | undefined;
 
 /** {@link ensureRedisServer} against an explicit environment. */
 export async function ensureRedisServerIn(env: RedisServerEnvironment): Promise<string> {
-  const found = await findExecutable('redis-server', env.searchDirs);
-  if (found) return found;
-  if (!env.root || !env.aptGet) throw new RedisNotInstalledError(`redis-server is not installed; ${INSTALL_HINT}`);
+  return ensureExecutableIn(env, {
+    executable: 'redis-server',
+    debianPackage: 'redis-server',
+    hint: INSTALL_HINT,
+    error: (message, options) => new RedisNotInstalledError(message, options),
+  });
+}
 
-  env.log('runq: redis-server is not installed; installing it with apt-get (package redis-server)...');
-  const install = (): Promise<void> => runApt(env.aptGet as string, ['install', '-y', '-q', ...APT_LOCK_WAIT, 'redis-server']);
+/** What {@link ensureExecutableIn} provides and how it reports failure. */
+export interface ExecutableSpec {
+  executable: string;
+  debianPackage: string;
+  /** The one-line instruction appended to every failure. */
+  hint: string;
+  error: (message: string, options?: { cause: unknown }) => Error;
+}
+
+/**
+ * Returns the path of `spec.executable`, installing its Debian package first when it is
+ * missing and this process can (root with apt-get): one progress line, `apt-get install`, and
+ * on failure `apt-get update` and the install once more. Otherwise one clear error line.
+ */
+export async function ensureExecutableIn(env: RedisServerEnvironment, spec: ExecutableSpec): Promise<string> {
+  const found = await findExecutable(spec.executable, env.searchDirs);
+  if (found) return found;
+  if (!env.root || !env.aptGet) throw spec.error(`${spec.executable} is not installed; ${spec.hint}`);
+
+  env.log(`runq: ${spec.executable} is not installed; installing it with apt-get (package ${spec.debianPackage})...`);
+  const install = (): Promise<void> => runApt(env.aptGet as string, ['install', '-y', '-q', ...APT_LOCK_WAIT, spec.debianPackage]);
   try {
     await install();
   } catch {
@@ -75,15 +92,22 @@ export async function ensureRedisServerIn(env: RedisServerEnvironment): Promise<
       await runApt(env.aptGet, ['update', '-q', ...APT_LOCK_WAIT]);
       await install();
     } catch (error) {
-      throw new RedisNotInstalledError(
-        `redis-server is not installed and apt-get could not install it (${aptFailure(error)}); ${INSTALL_HINT}`,
-        { cause: error },
-      );
+      throw spec.error(`${spec.executable} is not installed and apt-get could not install it (${aptFailure(error)}); ${spec.hint}`, { cause: error });
     }
   }
-  const installed = await findExecutable('redis-server', env.searchDirs);
-  if (!installed) throw new RedisNotInstalledError(`apt-get installed redis-server but it is not on the search path; ${INSTALL_HINT}`);
+  const installed = await findExecutable(spec.executable, env.searchDirs);
+  if (!installed) throw spec.error(`apt-get installed ${spec.debianPackage} but ${spec.executable} is not on the search path; ${spec.hint}`);
   return installed;
+}
+
+/** The environment of this process, for {@link ensureExecutableIn}. */
+export async function currentEnvironment(log?: (line: string) => void): Promise<RedisServerEnvironment> {
+  return {
+    searchDirs: defaultSearchDirs(),
+    root: runningAsRoot(),
+    aptGet: await findExecutable('apt-get', ['/usr/bin', '/bin']),
+    log: log ?? ((line) => process.stderr.write(`${line}\n`)),
+  };
 }
 
 /** PATH, then the usual install locations (a root shell's PATH may lack /usr/local/bin). */

@@ -10,6 +10,7 @@ export type LocalServerErrorCode =
   | 'cluster_state_invalid'
   | 'server_start_failed'
   | 'redis_not_installed'
+  | 'chromium_not_installed'
   | 'invalid_database_name'
   | 'template_in_use';
 
@@ -78,6 +79,13 @@ export class ServerStartError extends LocalServerError {
 export class RedisNotInstalledError extends LocalServerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('redis_not_installed', message, options);
+  }
+}
+
+/** `chromium` is not installed and this process cannot (or failed to) install it. */
+export class ChromiumNotInstalledError extends LocalServerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('chromium_not_installed', message, options);
   }
 }
 

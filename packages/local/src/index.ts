@@ -8,6 +8,7 @@ export { startLocalPostgres, type LocalPostgres, type StartLocalPostgresOptions 
 export { startLocalRedis, type LocalRedis, type StartLocalRedisOptions } from './start-local-redis.js';
 export { ensureRedisServer, type EnsureRedisServerOptions } from './ensure-redis-server.js';
 export {
+  ChromiumNotInstalledError,
   ClusterInUseError,
   ClusterStateError,
   InvalidDatabaseNameError,
@@ -17,3 +18,4 @@ export {
   TemplateInUseError,
   type LocalServerErrorCode,
 } from './errors.js';
+export { ensureChromium } from './ensure-chromium.js';

@@ -4,7 +4,7 @@ import type { Logger } from '@runq/config';
 import { countUnfinishedRuns, type Db } from '@runq/db';
 import { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
-import { dashboard } from './admin/dashboard.js';
+import { adminPages } from './admin/dashboard.js';
 import type { ApiConfig } from './config.js';
 import { authenticate } from './http/authenticate.js';
 import { problemMiddleware } from './http/problem-middleware.js';
@@ -89,7 +89,7 @@ export function createApp(deps: ApiDependencies): Koa {
   // requires on a 405 (a thrown error carries none), and the problem middleware writes the body.
   app.use(system.routes());
   app.use(system.allowedMethods());
-  if (deps.config.adminToken) app.use(dashboard(deps.queues, deps.config.adminToken));
+  if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(runs.routes());
   app.use(runs.allowedMethods());

@@ -7,6 +7,24 @@ function digest(value: string): Buffer {
 }
 
 /**
+ * True when a state-changing request comes from the admin pages themselves: its `Origin` names
+ * this host, or (no `Origin`, as from non-browser clients) `Sec-Fetch-Site` is absent or
+ * `same-origin`. `Origin: null` and unparsable origins count as cross-site.
+ */
+function isSameOrigin(ctx: Context): boolean {
+  const origin = ctx.get('origin');
+  if (origin === '') {
+    const site = ctx.get('sec-fetch-site');
+    return site === '' || site === 'same-origin';
+  }
+  try {
+    return new URL(origin).host === ctx.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * HTTP basic auth for the admin pages: user `admin`, password the configured token, compared
  * in constant time. State-changing requests must also come from the same origin (CSRF): a
  * browser always sends `Origin` on cross-site POST/PUT/DELETE, and it must match `Host`.
@@ -21,11 +39,11 @@ export function adminAuth(token: string): Middleware {
         headers: { 'WWW-Authenticate': 'Basic realm="runq admin", charset="UTF-8"' },
       });
     }
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
-      const origin = ctx.get('origin');
-      const site = ctx.get('sec-fetch-site');
-      const sameOrigin = origin === '' ? site === '' || site === 'same-origin' : new URL(origin).host === ctx.host;
-      if (!sameOrigin) throw new HttpProblem('unauthorized', 'Cross-site requests to the admin pages are refused.');
+    // The admin pages send their own origin with their forms (the API's default
+    // `Referrer-Policy: no-referrer` would make browsers send `Origin: null`).
+    ctx.set('Referrer-Policy', 'same-origin');
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && !isSameOrigin(ctx)) {
+      throw new HttpProblem('forbidden', 'Cross-site requests to the admin pages are refused.');
     }
     await next();
   };

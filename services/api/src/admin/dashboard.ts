@@ -3,29 +3,39 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { KoaAdapter } from '@bull-board/koa';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
+import type { Db } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
+import type { RunControl } from '../runs/run-control.js';
 import { adminAuth } from './basic-auth.js';
+import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 
 /** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
 
-/** Bull Board over the four run queues, behind the admin basic auth. */
-export function dashboard(queues: RunQueues, adminToken: string): Middleware {
+function under(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}/`);
+}
+
+/**
+ * The operator pages, behind the admin basic auth (and its same-origin check for actions):
+ * Bull Board over the four run queues at `/admin/queues`, and the run explorer at
+ * `/admin/runs`. Requests elsewhere pass through untouched.
+ */
+export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; adminToken: string }): Middleware {
   const serverAdapter = new KoaAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: queues.all().map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
+    queues: deps.queues.all().map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'runq queues' } },
   });
-  const board = serverAdapter.registerPlugin() as Middleware;
-  const guard = adminAuth(adminToken);
-  const guarded = compose([guard, board]);
+  const guard = adminAuth(deps.adminToken);
+  const board = compose([guard, serverAdapter.registerPlugin() as Middleware]);
+  const explorer = explorerRouter({ db: deps.db, control: deps.control });
+  const runs = compose([guard, explorer.routes() as Middleware, explorer.allowedMethods() as Middleware]);
   return async (ctx, next) => {
-    if (ctx.path === DASHBOARD_PATH || ctx.path.startsWith(`${DASHBOARD_PATH}/`)) {
-      await guarded(ctx, next);
-      return;
-    }
-    await next();
+    if (under(ctx.path, DASHBOARD_PATH)) return board(ctx, next);
+    if (under(ctx.path, EXPLORER_PATH)) return runs(ctx, next);
+    return next();
   };
 }

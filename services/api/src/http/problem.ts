@@ -7,6 +7,7 @@ export type ProblemCode =
   | 'invalid_json'
   | 'invalid_parameter'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
@@ -33,6 +34,7 @@ export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
   invalid_parameter: { status: 400, title: 'Request parameters are invalid' },
   invalid_request: { status: 400, title: 'Request is inconsistent' },
   unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   run_not_found: { status: 404, title: 'Run not found' },
   parent_run_not_found: { status: 404, title: 'Parent run not found' },

@@ -39,7 +39,8 @@ export function encodeCursor(runId: string): string {
   return Buffer.from(JSON.stringify({ before: runId }), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): string | undefined {
+/** The run id a cursor points after, or undefined when it is not one of ours. */
+export function decodeCursor(cursor: string): string | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const before = (value as { before?: unknown }).before;

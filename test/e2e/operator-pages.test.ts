@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { ensureChromium } from '@runq/local';
+import { RunQueues } from '@runq/queue';
+import { requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
+
+/** Screenshots are test artifacts (gitignored), kept for people to look at. */
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
+const ADMIN_TOKEN = `admin-${randomUUID()}`;
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe('operator pages in a real browser', () => {
+  let api: TestApi;
+  let worker: TestWorker;
+  let browser: Browser;
+  let queues: RunQueues;
+  let key: string;
+  const project = randomUUID();
+  const ids: Record<string, string> = {};
+
+  const create = async (target: string) =>
+    (await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target } } })).body.run
+      .run_id as string;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    api = await startTestApi({ env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
+    key = await api.createKey([project]);
+    worker = await startTestWorker(api, {
+      task: {
+        ok: () => ({ output: { ok: true } }),
+        boom: () => {
+          throw Object.assign(new Error('exploded on purpose'), { code: 'kaboom' });
+        },
+        approve: (_run, ctx) => (ctx.resume ? { output: ctx.resume.data } : ctx.wait('approval')),
+      },
+    });
+    queues = RunQueues.open({ databaseUrl: api.config.databaseUrl, redisUrl: api.config.redisUrl, prefix: api.config.queuePrefix });
+    ids['ok'] = await create('ok');
+    ids['boom'] = await create('boom');
+    ids['approve'] = await create('approve');
+    await waitForRun(api, key, ids['ok'], (run) => run.status === 'completed');
+    await waitForRun(api, key, ids['boom'], (run) => run.status === 'failed');
+    await waitForRun(api, key, ids['approve'], (run) => run.status === 'waiting');
+    browser = await chromium.launch({ executablePath: await ensureChromium(), args: CHROMIUM_FLAGS, headless: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await queues?.close();
+    await worker?.close();
+    await api?.close();
+  });
+
+  it('when no credentials are given, then the dashboard and the explorer are refused', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      for (const path of ['/admin/queues', '/admin/runs']) {
+        // The browser has no credentials to answer the challenge with: navigation fails.
+        await expect(page.goto(`${api.url}${path}`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+        const answer = await context.request.get(`${api.url}${path}`);
+        expect(answer.status()).toBe(401);
+        expect(answer.headers()['www-authenticate']).toContain('Basic');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when logged in, then the board shows the four queues with the API\'s counts and a completed job opens', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+    try {
+      const page = await context.newPage();
+      expect((await page.goto(`${api.url}/admin/queues`))?.status()).toBe(200);
+      for (const kind of ['agent', 'workflow', 'task', 'eval']) {
+        await page.getByRole('link', { name: kind, exact: true }).first().waitFor();
+      }
+      // The board's own API (what its page renders) agrees with the queues' counts.
+      const board = (await (await page.request.get(`${api.url}/admin/queues/api/queues`)).json()) as {
+        queues: Array<{ name: string; counts: Record<string, number> }>;
+      };
+      const expected = await queues.counts();
+      for (const queue of board.queues) {
+        const counts = expected[queue.name as keyof typeof expected];
+        expect(queue.counts['completed']).toBe(counts['completed']);
+        expect(queue.counts['failed']).toBe(counts['failed']);
+      }
+      expect(board.queues.find((queue) => queue.name === 'task')?.counts['completed']).toBeGreaterThanOrEqual(2);
+      await page.screenshot({ path: `${ARTIFACTS}queues.png`, fullPage: true });
+      await page.goto(`${api.url}/admin/queues/queue/task?status=completed`);
+      await page.getByText(ids['ok'] as string).first().waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}queue-task-completed.png`, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when the explorer is filtered on failed runs, then it lists them and a run page shows its timeline', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${api.url}/admin/runs`);
+      await page.selectOption('select[name="status"]', 'failed');
+      await Promise.all([page.waitForURL(/status=failed/), page.getByRole('button', { name: 'Filter' }).click()]);
+      const statuses = await page.locator('#runs tbody [data-status]').allTextContents();
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(new Set(statuses)).toEqual(new Set(['failed']));
+      await page.screenshot({ path: `${ARTIFACTS}runs-failed.png`, fullPage: true });
+      await Promise.all([page.waitForURL(new RegExp(ids['boom'] as string)), page.getByRole('link', { name: ids['boom'] }).click()]);
+      const timeline = await page.locator('#timeline tr.event').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-to')));
+      expect(timeline).toEqual(['pending', 'running', 'failed']);
+      expect(await page.locator('#timeline').textContent()).toContain('exploded on purpose (kaboom)');
+      await page.screenshot({ path: `${ARTIFACTS}run-failed.png`, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when a waiting run is cancelled from its page, then the page and the API show it cancelled', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${api.url}/admin/runs/${ids['approve']}`);
+      expect(await page.locator('h1 [data-status]').getAttribute('data-status')).toBe('waiting');
+      await Promise.all([page.waitForURL(/notice=/), page.locator('#cancel').click()]);
+      expect(await page.locator('h1 [data-status]').getAttribute('data-status')).toBe('cancelled');
+      expect(await page.getByRole('status').textContent()).toContain('Run cancelled.');
+      const run = await requestJson(api.url, 'GET', `/runs/${ids['approve']}`, { key });
+      expect(run.body.status).toBe('cancelled');
+      await page.screenshot({ path: `${ARTIFACTS}run-cancelled.png`, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when a cross-site form posts to an admin action, then it is refused', async () => {
+    const other = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'approve' } } });
+    const id = other.body.run.run_id as string;
+    await waitForRun(api, key, id, (run) => run.status === 'waiting');
+    const response = await fetch(`${api.url}/admin/runs/${id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`, origin: 'https://evil.example' },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(403);
+    expect((await requestJson(api.url, 'GET', `/runs/${id}`, { key })).body.status).toBe('waiting');
+  });
+});
