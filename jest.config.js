@@ -19,6 +19,7 @@ const workspaces = {
   contract: 'packages/contract',
   db: 'packages/db',
   auth: 'packages/auth',
+  handlers: 'packages/handlers',
   queue: 'packages/queue',
   local: 'packages/local',
   client: 'packages/client',

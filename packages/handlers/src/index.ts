@@ -1,0 +1,2 @@
+export * from './handler-module.js';
+export * from './define-handlers.js';
