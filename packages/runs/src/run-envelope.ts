@@ -1,41 +1,12 @@
-import type { RunKind } from './run-kind.js';
-import type { RunError, RunOwnerKind, RunRecord, TriggerKind } from './run-record.js';
-import type { RunStatus, WaitingReason } from './run-state.js';
+import type { RunOwnerKind, RunRecord, RunSharedFields } from './run-record.js';
 
 /**
  * The public shape of a run: the `run` object of the `POST /runs` 202 response, also
  * returned by `GET /runs/{run_id}` and every run-control route.
  */
-export interface RunEnvelope {
+export interface RunEnvelope extends RunSharedFields {
   run_id: string;
-  kind: RunKind;
-  status: RunStatus;
   owner: { kind: RunOwnerKind; id: string };
-  parent_run_id: string | null;
-  root_run_id: string;
-  waiting_reason: WaitingReason | null;
-  metadata: unknown;
-  target: string | null;
-  workflow_id: string | null;
-  schedule_id: string | null;
-  batch_id: string | null;
-  runtime_target_kind: string | null;
-  runtime_target_environment_id: string | null;
-  runtime_target_branch_id: string | null;
-  input: unknown;
-  config: unknown;
-  output: unknown;
-  error: RunError | null;
-  logs: string | null;
-  artifacts: unknown[];
-  duration_ms: number | null;
-  exit_code: number | null;
-  start_mode: string | null;
-  timeout_seconds: number | null;
-  backoff_limit: number | null;
-  trigger_kind: TriggerKind | null;
-  trigger_id: string | null;
-  created_by: string | null;
   updated_at: string;
   created_at: string;
   started_at: string | null;

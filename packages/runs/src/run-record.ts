@@ -17,21 +17,12 @@ export interface RunError {
 export type TriggerKind = 'manual' | 'schedule' | 'webhook' | 'api';
 
 /**
- * A run as the store keeps it: the fields of the public envelope plus what runq needs to
- * execute it (project, idempotency key and request hash, executor, attempt and claim).
- * Timestamps are `Date`s; JSON columns hold parsed values.
+ * The fields a stored run and its public envelope share, with the same names and types.
+ * {@link RunRecord} and `RunEnvelope` both extend it, so the two cannot drift apart.
  */
-export interface RunRecord {
-  id: string;
-  project_id: string;
+export interface RunSharedFields {
   kind: RunKind;
   status: RunStatus;
-  executor: RunExecutor;
-  owner_kind: RunOwnerKind;
-  owner_id: string;
-  public_id: string | null;
-  request_hash: string;
-  request: unknown;
   parent_run_id: string | null;
   root_run_id: string;
   waiting_reason: WaitingReason | null;
@@ -57,6 +48,22 @@ export interface RunRecord {
   trigger_kind: TriggerKind | null;
   trigger_id: string | null;
   created_by: string | null;
+}
+
+/**
+ * A run as the store keeps it: the fields of the public envelope plus what runq needs to
+ * execute it (project, idempotency key and request hash, executor, attempt and claim).
+ * Timestamps are `Date`s; JSON columns hold parsed values.
+ */
+export interface RunRecord extends RunSharedFields {
+  id: string;
+  project_id: string;
+  executor: RunExecutor;
+  owner_kind: RunOwnerKind;
+  owner_id: string;
+  public_id: string | null;
+  request_hash: string;
+  request: unknown;
   conversation_id: string | null;
   message_id: string | null;
   attempt: number;

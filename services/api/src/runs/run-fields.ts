@@ -1,23 +1,26 @@
 import type { AgentRunRequest, CreateRunRequest } from '@runq/contract';
+import type { RunSharedFields } from '@runq/runs';
 
 /** The run columns a `POST /runs` body determines (besides owner, parent and conversation). */
-export interface RequestedRunFields {
-  target: string | null;
-  workflow_id: string | null;
-  batch_id: string | null;
-  runtime_target_kind: string | null;
-  runtime_target_environment_id: string | null;
-  runtime_target_branch_id: string | null;
-  input: unknown;
-  config: unknown;
-  start_mode: string | null;
-  timeout_seconds: number | null;
-  backoff_limit: number | null;
+export type RequestedRunFields = Pick<
+  RunSharedFields,
+  | 'target'
+  | 'workflow_id'
+  | 'batch_id'
+  | 'runtime_target_kind'
+  | 'runtime_target_environment_id'
+  | 'runtime_target_branch_id'
+  | 'input'
+  | 'config'
+  | 'start_mode'
+  | 'timeout_seconds'
+  | 'backoff_limit'
+> & {
   /** Request fields with no column of their own (e.g. a task's `name`, an agent's `implementation_kind`). */
   metadata: Record<string, unknown> | null;
   /** True for agent runs created with `initial_status: running`: the caller executes them. */
   executedByCaller: boolean;
-}
+};
 
 /**
  * Top-level body fields that are kept in `metadata` (the envelope has no field for them).
