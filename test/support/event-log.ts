@@ -65,7 +65,7 @@ export function eventLogProblems(runId: string, events: readonly ObservedRunEven
 }
 
 /** Reads a run's event log through the API (JSON form). */
-export async function readEventLog(api: TestApi, key: string, runId: string): Promise<ObservedRunEvent[]> {
+export async function readEventLog(api: Pick<TestApi, 'url'>, key: string, runId: string): Promise<ObservedRunEvent[]> {
   const response = await requestJson(api.url, 'GET', `/runs/${runId}/events`, { key });
   if (response.status !== 200) throw new Error(`GET /runs/${runId}/events answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body.data as ObservedRunEvent[];
@@ -76,7 +76,7 @@ export async function readEventLog(api: TestApi, key: string, runId: string): Pr
  * unless the log is a valid path through the transition table that agrees with the run: a run
  * read as terminal must have that terminal status as its last event. Returns the events.
  */
-export async function expectValidEventLog(api: TestApi, key: string, runId: string): Promise<ObservedRunEvent[]> {
+export async function expectValidEventLog(api: Pick<TestApi, 'url'>, key: string, runId: string): Promise<ObservedRunEvent[]> {
   const run = await requestJson(api.url, 'GET', `/runs/${runId}`, { key });
   if (run.status !== 200) throw new Error(`GET /runs/${runId} answered ${run.status}`);
   // Read after the run: the log then holds at least every event up to the status just read.

@@ -5,6 +5,6 @@ import type { HarnessHandles } from './harness-env';
 export default async function globalTeardown(): Promise<void> {
   const handles = (globalThis as { __runqHarness?: HarnessHandles }).__runqHarness;
   if (!handles) return;
-  await Promise.allSettled([handles.postgres.stop(), handles.redis.stop()]);
+  await Promise.allSettled([handles.postgres.stop(), handles.redis.stop(), handles.redisCluster.stop()]);
   await rm(handles.dir, { recursive: true, force: true });
 }

@@ -8,10 +8,32 @@ import { openDatabase, type Db } from '@runq/db';
 import { loadWorkerConfig, startWorkerPool, type HandlerModule, type WorkerPool } from '@runq/worker';
 import { HARNESS_ENV, TEMPLATE_DATABASE } from './harness-env.js';
 
-/** The queue backends every ingest and lifecycle suite runs against. */
-export const QUEUE_BACKENDS = ['postgres', 'redis'] as const;
-/** A queue backend. */
-export type QueueBackendName = (typeof QUEUE_BACKENDS)[number];
+/** Every queue backend the harness can run an API and workers on. */
+export const ALL_QUEUE_BACKENDS = ['postgres', 'redis', 'redis-cluster'] as const;
+/** A queue backend: PostgreSQL, one Redis server, or the three-master Redis Cluster. */
+export type QueueBackendName = (typeof ALL_QUEUE_BACKENDS)[number];
+
+/**
+ * The queue backends every ingest and lifecycle suite runs against: PostgreSQL and Redis, or
+ * the comma-separated list in `RUNQ_TEST_QUEUE_BACKENDS` (`npm run test:cluster` runs the
+ * lifecycle suites on `redis-cluster`).
+ */
+export const QUEUE_BACKENDS: readonly QueueBackendName[] = queueBackendsFromEnv(process.env['RUNQ_TEST_QUEUE_BACKENDS']);
+
+function queueBackendsFromEnv(value: string | undefined): readonly QueueBackendName[] {
+  if (!value?.trim()) return ['postgres', 'redis'];
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !(ALL_QUEUE_BACKENDS as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new Error(`RUNQ_TEST_QUEUE_BACKENDS: unknown backend ${JSON.stringify(unknown)} (known: ${ALL_QUEUE_BACKENDS.join(', ')})`);
+  return names as QueueBackendName[];
+}
+
+/** The `REDIS_URL` of a backend (undefined for PostgreSQL). */
+export function redisUrlOf(backend: QueueBackendName): string | undefined {
+  if (backend === 'redis') return harnessValue(HARNESS_ENV.redisUrl);
+  if (backend === 'redis-cluster') return harnessValue(HARNESS_ENV.redisClusterUrl);
+  return undefined;
+}
 
 function harnessValue(name: string): string {
   const value = process.env[name];
@@ -94,7 +116,7 @@ export async function startTestApi(
     HOST: '127.0.0.1',
     RUNQ_QUEUE_PREFIX: `test-${randomUUID()}`,
     LOG_LEVEL: 'info',
-    ...(backend === 'redis' ? { REDIS_URL: harnessValue(HARNESS_ENV.redisUrl) } : {}),
+    ...(backend !== 'postgres' ? { REDIS_URL: redisUrlOf(backend) as string } : {}),
     ...options.env,
   });
   const api = await startApi(config, createLogger({ level: config.logLevel, service: 'api', destination }));

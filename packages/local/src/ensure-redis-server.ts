@@ -54,6 +54,19 @@ export async function ensureRedisServer(options: EnsureRedisServerOptions = {}):
 /** One lookup (and at most one apt-get run) at a time within this process. */
 let installing: Promise<string> | undefined;
 
+/**
+ * Returns the path of `redis-cli` (used to form a local Redis Cluster), installing Debian's
+ * `redis-tools` when it is missing and this process can, as {@link ensureRedisServer} does.
+ */
+export async function ensureRedisCli(options: EnsureRedisServerOptions = {}): Promise<string> {
+  return ensureExecutableIn(await currentEnvironment(options.log), {
+    executable: 'redis-cli',
+    debianPackage: 'redis-tools',
+    hint: INSTALL_HINT,
+    error: (message, init) => new RedisNotInstalledError(message, init),
+  });
+}
+
 /** {@link ensureRedisServer} against an explicit environment. */
 export async function ensureRedisServerIn(env: RedisServerEnvironment): Promise<string> {
   return ensureExecutableIn(env, {

@@ -6,7 +6,8 @@
 export { findFreePort } from './find-free-port.js';
 export { startLocalPostgres, type LocalPostgres, type StartLocalPostgresOptions } from './start-local-postgres.js';
 export { startLocalRedis, type LocalRedis, type StartLocalRedisOptions } from './start-local-redis.js';
-export { ensureRedisServer, type EnsureRedisServerOptions } from './ensure-redis-server.js';
+export { startLocalRedisCluster, type LocalRedisCluster, type StartLocalRedisClusterOptions } from './start-local-redis-cluster.js';
+export { ensureRedisCli, ensureRedisServer, type EnsureRedisServerOptions } from './ensure-redis-server.js';
 export {
   ChromiumNotInstalledError,
   ClusterInUseError,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { ensureRedisServer } from './ensure-redis-server.js';
 import { ServerStartError } from './errors.js';
-import { LOOPBACK, startWithPortRetry } from './find-free-port.js';
+import { LOOPBACK, findFreePort, startWithPortRetry } from './find-free-port.js';
 import { ServerProcess } from './server-process.js';
 
 /** A running local Redis server, as returned by {@link startLocalRedis}. */
@@ -25,6 +25,11 @@ export interface StartLocalRedisOptions {
   readonly appendOnly?: boolean;
   /** Receives the server's output line by line. Default: discarded. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Start the server in cluster mode (`--cluster-enabled yes`), its cluster bus on a second free
+   * port; it serves nothing until it is part of a cluster (see `startLocalRedisCluster`).
+   */
+  readonly clusterNode?: boolean;
 }
 
 /** Loading a large AOF can take a while; an empty server is ready in ~10 ms. */
@@ -54,6 +59,10 @@ export async function startLocalRedis(options: StartLocalRedisOptions): Promise<
     port: options.port,
     isPortTaken: (error) => error instanceof ServerStartError && error.logTail.some((line) => line.includes('Address already in use')),
     start: async (port) => {
+      // Redis's default bus port is port + 10000, which may be taken or past 65535: pick one.
+      const clusterArgs = options.clusterNode
+        ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--cluster-port', String(await findFreePort())]
+        : [];
       const server = await ServerProcess.start({
         name: 'redis-server',
         command: binary,
@@ -65,6 +74,7 @@ export async function startLocalRedis(options: StartLocalRedisOptions): Promise<
           ...(appendOnly ? ['--appendfsync', 'everysec'] : []),
           '--dir', dir,
           '--daemonize', 'no',
+          ...clusterArgs,
         ],
         cwd: dir,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },

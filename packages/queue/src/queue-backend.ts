@@ -1,6 +1,7 @@
 import { createPostgresBackend, runMigrations, type BackendFactory, type KeyPrefixOptions, type QueueBaseOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { parseRedisUrl } from '@runq/config';
 import pg from 'pg';
+import { effectiveKeyPrefix, openRedis, whenRedisReady, type RedisClient } from './redis-connection.js';
 
 /** Where the queues live. */
 export type QueueBackendKind = 'redis' | 'postgres';
@@ -9,9 +10,16 @@ export type QueueBackendKind = 'redis' | 'postgres';
 export interface QueueBackendConfig {
   /** The run store; also the queue store when `redisUrl` is not set. */
   databaseUrl: string;
-  /** When set, queues live in this Redis (ioredis URL syntax). */
+  /**
+   * When set, queues live in this Redis: `redis://` or `rediss://` for one server (ioredis URL
+   * syntax), `redis+cluster://host:port,host:port,…` or `rediss+cluster://…` for a Redis Cluster.
+   */
   redisUrl?: string | undefined;
-  /** Redis key prefix (use a hash tag, e.g. `{runq}`, on Redis Cluster). Ignored by the Postgres backend, whose namespace is its schema. */
+  /**
+   * Redis key prefix. On a Redis Cluster it must carry a hash tag so that every key of a queue
+   * hashes to one slot; a prefix without one is used as `{prefix}` there (see `keyPrefix`).
+   * Ignored by the Postgres backend, whose namespace is its schema.
+   */
   prefix: string;
 }
 
@@ -23,6 +31,9 @@ export interface QueueBackendConfig {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type BullArgs = [QueueBaseOptions<any> & KeyPrefixOptions, BackendFactory<any, any> | undefined];
 
+/** How long `ping()` waits for a connection that is still being established (readiness probes time out at 2 s). */
+const PING_CONNECT_TIMEOUT_MS = 2_000;
+
 /** The schema the PostgreSQL backend keeps its tables in. */
 export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
 
@@ -33,12 +44,21 @@ export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
  */
 export interface QueueBackend {
   readonly kind: QueueBackendKind;
+  /** Whether the Redis backend is a Redis Cluster (false for one server and for PostgreSQL). */
+  readonly cluster: boolean;
+  /** The Redis key prefix in use (hash-tagged on a cluster); empty for PostgreSQL. */
+  readonly keyPrefix: string;
   /** Options and backend factory for a BullMQ `Queue` (producer side; shares one connection). */
   queueArgs(): BullArgs;
   /** Options and backend factory for a BullMQ `Worker` (gets its own blocking connection). */
   workerArgs(): BullArgs;
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * The Redis backend's shared producer connection (fails fast while Redis is down), for other
+   * short commands such as the API's rate-limit counters; undefined on PostgreSQL.
+   */
+  sharedRedis(): RedisClient | undefined;
   /** Closes the shared connections (after the queues and workers using them are closed). */
   close(): Promise<void>;
 }
@@ -47,28 +67,38 @@ class RedisBackend implements QueueBackend {
   readonly kind = 'redis';
   // Producers fail fast while Redis is unreachable (no offline queue), so an API request
   // never hangs on a lost connection; the run is already durable in Postgres.
-  private readonly producer: Redis;
-  private readonly workerConnections: Redis[] = [];
+  private readonly producer: RedisClient;
+  private readonly workerConnections: RedisClient[] = [];
+  readonly cluster: boolean;
+  readonly keyPrefix: string;
 
   constructor(private readonly config: QueueBackendConfig & { redisUrl: string }) {
-    this.producer = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    const target = parseRedisUrl(config.redisUrl);
+    this.cluster = target.mode === 'cluster';
+    this.keyPrefix = effectiveKeyPrefix(config.prefix, target);
+    this.producer = openRedis(config.redisUrl, 'producer');
     this.producer.on('error', () => undefined);
   }
 
   queueArgs(): BullArgs {
-    return [{ connection: this.producer, prefix: this.config.prefix }, undefined];
+    return [{ connection: this.producer, prefix: this.keyPrefix }, undefined];
   }
 
   workerArgs(): BullArgs {
     // Workers block on Redis and must retry forever across outages (BullMQ requires
     // maxRetriesPerRequest: null for their connection).
-    const connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    const connection = openRedis(this.config.redisUrl, 'worker');
     this.workerConnections.push(connection);
-    return [{ connection, prefix: this.config.prefix }, undefined];
+    return [{ connection, prefix: this.keyPrefix }, undefined];
   }
 
   async ping(): Promise<void> {
+    await whenRedisReady(this.producer, PING_CONNECT_TIMEOUT_MS);
     await this.producer.ping();
+  }
+
+  sharedRedis(): RedisClient {
+    return this.producer;
   }
 
   async close(): Promise<void> {
@@ -78,6 +108,8 @@ class RedisBackend implements QueueBackend {
 
 class PostgresBackend implements QueueBackend {
   readonly kind = 'postgres';
+  readonly cluster = false;
+  readonly keyPrefix = '';
   // One pool for every queue of the process, pinned to the backend's schema (BullMQ does not
   // set the search_path on a pool it did not create).
   private readonly pool: pg.Pool;
@@ -90,6 +122,9 @@ class PostgresBackend implements QueueBackend {
       application_name: 'runq-queue',
     });
     this.pool.on('error', () => undefined);
+    // A checked-out client whose server goes away emits 'error' on itself; unheard, that kills
+    // the process (see openDatabase in @runq/db). The pool drops it when it is released.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   queueArgs(): BullArgs {
@@ -102,6 +137,10 @@ class PostgresBackend implements QueueBackend {
 
   async ping(): Promise<void> {
     await this.pool.query('select 1');
+  }
+
+  sharedRedis(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,40 @@ export interface RunWorkerOptions {
 }
 
 /**
+ * How long one queue operation may take before it fails. BullMQ waits, without limit, for a
+ * connection that has never been ready (Redis down when the process started), and a command
+ * on a connection that stopped answering never returns; every caller either retries later
+ * (the reconciler) or reports the queue unavailable (the API), so a bounded wait is what it
+ * needs. Healthy operations take milliseconds.
+ */
+export const QUEUE_OPERATION_TIMEOUT_MS = 5_000;
+
+/** A queue operation did not finish in time: the backend is unreachable or not answering. */
+export class QueueUnavailableError extends Error {
+  /** A socket-style code, so callers that classify dependency errors by code recognise it. */
+  readonly code = 'ETIMEDOUT';
+  constructor(what: string) {
+    super(`the queue backend did not answer ${what} within ${QUEUE_OPERATION_TIMEOUT_MS} ms`);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/** `operation`, or a {@link QueueUnavailableError} once it has taken too long. */
+async function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(what)), QUEUE_OPERATION_TIMEOUT_MS);
+  });
+  // The operation may still settle after the timeout; its outcome is then ignored.
+  operation.catch(() => undefined);
+  try {
+    return await Promise.race([operation, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * runq's queues: one BullMQ `Queue` per run kind over one shared connection (used by the API
  * for dispatch, cancellation and the dashboard, and by workers for retries and repairs), and
  * the BullMQ `Worker`s that consume them.
@@ -47,6 +81,11 @@ export class RunQueues {
     return this.backend.kind;
   }
 
+  /** The Redis key prefix of the queues (hash-tagged on a Redis Cluster); empty on PostgreSQL. */
+  get keyPrefix(): string {
+    return this.backend.keyPrefix;
+  }
+
   /** The BullMQ queue of `kind` (for the dashboard). */
   queue(kind: RunKind): Queue<RunJobData> {
     const queue = this.byKind.get(kind);
@@ -64,12 +103,12 @@ export class RunQueues {
    * queued creates nothing, so a retried dispatch is harmless.
    */
   async enqueueRun(kind: RunKind, runId: string, options: { jobId?: string; delayMs?: number } = {}): Promise<void> {
-    await this.queue(kind).add(RUN_JOB_NAME, { runId }, runJobOptions(options.jobId ?? runId, options.delayMs));
+    await bounded(this.queue(kind).add(RUN_JOB_NAME, { runId }, runJobOptions(options.jobId ?? runId, options.delayMs)), 'adding a job');
   }
 
   /** Removes a queued job; false when there is none (or it is being processed and locked). */
   async removeRun(kind: RunKind, jobId: string): Promise<boolean> {
-    return (await this.queue(kind).remove(jobId)) === 1;
+    return (await bounded(this.queue(kind).remove(jobId), 'removing a job')) === 1;
   }
 
   /**
@@ -95,14 +134,22 @@ export class RunQueues {
 
   /** The queue job of a dispatch and its state, or undefined when the queue has no such job. */
   async jobState(kind: RunKind, jobId: string): Promise<string | undefined> {
-    const job = await this.queue(kind).getJob(jobId);
-    return job ? await job.getState() : undefined;
+    const job = await bounded(this.queue(kind).getJob(jobId), 'reading a job');
+    return job ? await bounded(job.getState(), 'reading a job') : undefined;
   }
 
   /** Job counts per queue. */
   async counts(): Promise<Record<RunKind, QueueCounts>> {
-    const entries = await Promise.all(RUN_KINDS.map(async (kind) => [kind, await this.queue(kind).getJobCounts()] as const));
+    const entries = await Promise.all(RUN_KINDS.map(async (kind) => [kind, await bounded(this.queue(kind).getJobCounts(), 'counting jobs')] as const));
     return Object.fromEntries(entries) as Record<RunKind, QueueCounts>;
+  }
+
+  /**
+   * The Redis connection the queues share, when they live in Redis (the API keeps its rate-limit
+   * counters there); undefined on the PostgreSQL backend.
+   */
+  sharedRedis(): ReturnType<QueueBackend['sharedRedis']> {
+    return this.backend.sharedRedis();
   }
 
   /** Resolves when the backend answers. */

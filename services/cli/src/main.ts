@@ -6,8 +6,8 @@ const USAGE = `usage: runq <command>
 commands:
   start                         API, dashboard and workers on this machine (local Postgres under ./.runq/ when DATABASE_URL is unset)
   api                           the API only
-  worker [--kinds agent,workflow,task,eval] [--concurrency N] [--handlers PATH]
-                                one worker process
+  worker [--kinds agent,workflow,task,eval] [--concurrency N|kind=N,...] [--handlers PATH]
+                                one worker process (--concurrency task=32,agent=4: per kind)
   migrate                       apply migrations and exit
   keys create --project UUID [--project UUID ...] [--name NAME]
                                 print a new API key

@@ -2,11 +2,10 @@ import {
   ConfigError,
   LOG_LEVELS,
   POSTGRES_PROTOCOLS,
-  REDIS_PROTOCOLS,
   choiceSetting,
   integerSetting,
+  optionalRedisUrl,
   optionalString,
-  optionalUrl,
   requireUrl,
   type Env,
   type LogLevel,
@@ -20,8 +19,12 @@ export interface WorkerConfig {
   queuePrefix: string;
   logLevel: LogLevel;
   kinds: readonly RunKind[];
-  /** Runs executed at once per kind. */
-  concurrency: number;
+  /**
+   * Runs executed at once by this process, per kind (each kind has its own queue worker). Set
+   * with `--concurrency` or `RUNQ_WORKER_CONCURRENCY`: `20` for every kind, `task=32,agent=4`
+   * per kind (the others keep the default of 10), or both (`8,agent=2`).
+   */
+  concurrency: Readonly<Record<RunKind, number>>;
   /** Module with the handlers (`--handlers`); unset when the caller supplies handlers directly. */
   handlersPath: string | undefined;
   /** A claim's lifetime without renewal; also the queue lock. A crashed worker's runs are taken over after about this long. */
@@ -36,6 +39,35 @@ export interface WorkerConfig {
   reconcileIntervalMs: number;
   /** How long a pending run may go without a queue job before the reconciler re-dispatches it. */
   reconcileGraceMs: number;
+  /** Deletion of finished runs by the active reconciler; unset: runs are kept forever. */
+  retention: Readonly<RetentionConfig> | undefined;
+}
+
+/** Retention of finished runs (`RUNQ_RETENTION_DAYS`). */
+export interface RetentionConfig {
+  /** A run finished longer ago than this is deleted with its events. */
+  maxAgeMs: number;
+  /** Runs per delete transaction (`RUNQ_RETENTION_BATCH`, default 500). */
+  batchSize: number;
+  /** How often the reconciler looks for expired runs (`RUNQ_RETENTION_INTERVAL_MS`, default 60000). */
+  intervalMs: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** `RUNQ_RETENTION_DAYS`: a positive number of days (decimals allowed: `0.5` is 12 hours), at most 100 years. */
+function parseRetention(env: Env): Readonly<RetentionConfig> | undefined {
+  const days = optionalString(env, 'RUNQ_RETENTION_DAYS');
+  if (days === undefined) return undefined;
+  const parsed = /^\d{1,5}(\.\d{1,9})?$/.test(days) ? Number(days) : Number.NaN;
+  if (!(parsed > 0 && parsed <= 36_500)) {
+    throw new ConfigError('RUNQ_RETENTION_DAYS', `must be a number of days above 0 and at most 36500, e.g. 30 or 0.5 (got ${JSON.stringify(days)})`);
+  }
+  return Object.freeze({
+    maxAgeMs: Math.max(1, Math.round(parsed * DAY_MS)),
+    batchSize: integerSetting(env, 'RUNQ_RETENTION_BATCH', 500, 1, 10_000),
+    intervalMs: integerSetting(env, 'RUNQ_RETENTION_INTERVAL_MS', 60_000, 100, 86_400_000),
+  });
 }
 
 /** Command-line values that override the environment. */
@@ -54,10 +86,35 @@ function parseKinds(value: string): RunKind[] {
   return [...new Set(kinds as RunKind[])];
 }
 
-function parseConcurrency(value: string): number {
-  const parsed = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(parsed >= 1 && parsed <= 1000)) throw new ConfigError('--concurrency', `must be an integer from 1 to 1000 (got ${JSON.stringify(value)})`);
-  return parsed;
+/** Runs at once per kind when nothing says otherwise. */
+const DEFAULT_CONCURRENCY = 10;
+const MAX_CONCURRENCY = 1000;
+
+/**
+ * Parses a concurrency setting: comma-separated entries, each a number (every kind) or
+ * `kind=number` (that kind). A kind named for a worker that does not run it is refused, since the
+ * setting would silently do nothing.
+ */
+function parseConcurrency(value: string, name: string, kinds: readonly RunKind[]): Readonly<Record<RunKind, number>> {
+  const expected = `must be N or kind=N,kind=N (kinds ${RUN_KINDS.join(', ')}; N from 1 to ${MAX_CONCURRENCY}), got ${JSON.stringify(value)}`;
+  let fallback = DEFAULT_CONCURRENCY;
+  const perKind = new Map<RunKind, number>();
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const match = /^(?:([a-z]+)\s*=\s*)?(\d{1,4})$/.exec(entry);
+    const count = Number(match?.[2]);
+    const kind = match?.[1];
+    if (!match || !(count >= 1 && count <= MAX_CONCURRENCY) || (kind !== undefined && !isRunKind(kind))) throw new ConfigError(name, expected);
+    if (kind === undefined) {
+      if (entries.filter((other) => /^\d+$/.test(other)).length > 1) throw new ConfigError(name, `has more than one plain number (${expected})`);
+      fallback = count;
+    } else {
+      if (perKind.has(kind)) throw new ConfigError(name, `names ${kind} twice`);
+      if (!kinds.includes(kind)) throw new ConfigError(name, `sets ${kind}, which this worker does not run (its kinds: ${kinds.join(',')})`);
+      perKind.set(kind, count);
+    }
+  }
+  return Object.freeze(Object.fromEntries(RUN_KINDS.map((kind) => [kind, perKind.get(kind) ?? fallback])) as Record<RunKind, number>);
 }
 
 /**
@@ -69,13 +126,16 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
   if (!/^[A-Za-z0-9_{}.-]{1,64}$/.test(queuePrefix)) {
     throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
   }
+  const kinds = flags.kinds !== undefined ? parseKinds(flags.kinds) : RUN_KINDS;
+  const concurrencySetting = flags.concurrency ?? optionalString(env, 'RUNQ_WORKER_CONCURRENCY');
+  const concurrencyName = flags.concurrency !== undefined ? '--concurrency' : 'RUNQ_WORKER_CONCURRENCY';
   return Object.freeze({
     databaseUrl: requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS),
-    redisUrl: optionalUrl(env, 'REDIS_URL', REDIS_PROTOCOLS),
+    redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
     queuePrefix,
     logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    kinds: flags.kinds !== undefined ? parseKinds(flags.kinds) : RUN_KINDS,
-    concurrency: flags.concurrency !== undefined ? parseConcurrency(flags.concurrency) : integerSetting(env, 'RUNQ_WORKER_CONCURRENCY', 10, 1, 1000),
+    kinds,
+    concurrency: parseConcurrency(concurrencySetting ?? String(DEFAULT_CONCURRENCY), concurrencyName, kinds),
     handlersPath: flags.handlers,
     leaseMs: integerSetting(env, 'RUNQ_WORKER_LEASE_MS', 30_000, 1_000, 3_600_000),
     shutdownGraceMs: integerSetting(env, 'RUNQ_WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
@@ -83,5 +143,6 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
     metricsHost: optionalString(env, 'HOST') ?? '127.0.0.1',
     reconcileIntervalMs: integerSetting(env, 'RUNQ_RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
     reconcileGraceMs: integerSetting(env, 'RUNQ_RECONCILE_GRACE_MS', 15_000, 0, 3_600_000),
+    retention: parseRetention(env),
   });
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import { listExpiredWaits, listReconcileCandidates, redispatchRun, transitionRun, toJson, type Db, type ReconcileCandidate } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
+import type { RunRetention } from './run-retention.js';
 
 /** Advisory lock key held by the one active reconciler ("runqreco" in ASCII, truncated to 63 bits). */
 const LEADER_LOCK_KEY = 8247345523613183599n;
@@ -28,6 +29,8 @@ export interface ReconcilerOptions {
    */
   leaderTimeoutMs: number;
   metrics?: RunqMetrics | undefined;
+  /** Deletion of expired finished runs, done by the active reconciler only; unset: runs are kept. */
+  retention?: RunRetention | undefined;
 }
 
 /** What one pass repaired. */
@@ -44,7 +47,8 @@ export interface ReconcileReport {
  *   between commit and enqueue, a lost Redis, a restore);
  * - re-dispatches running runs whose lease expired and whose job is no longer live (their
  *   worker died and the queue gave up on the job): the next worker takes over as a new attempt;
- * - fails waiting runs whose wait deadline passed.
+ * - fails waiting runs whose wait deadline passed;
+ * - when retention is configured, deletes finished runs past it (at most once per its interval).
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -79,6 +83,12 @@ export class Reconciler {
       if (report.redispatched + report.expired > 0) this.options.log.info(report, 'reconciler repaired runs');
     } catch (err) {
       this.options.log.warn({ err }, 'reconciler pass failed');
+    }
+    if (!this.leader || this.stopped) return;
+    try {
+      await this.options.retention?.maybePrune();
+    } catch (err) {
+      this.options.log.warn({ err }, 'retention pass failed');
     }
   }
 

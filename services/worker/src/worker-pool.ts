@@ -11,6 +11,7 @@ import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './han
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
+import { RunRetention } from './run-retention.js';
 
 /** After the grace period, how long aborted attempts get to settle before the queue workers are forced closed. */
 const SETTLE_AFTER_ABORT_MS = 2_000;
@@ -45,7 +46,7 @@ export async function startWorkerPool(
   const workerId = `${hostname()}:${process.pid}`;
   const db = openDatabase(config.databaseUrl, {
     applicationName: 'runq-worker',
-    maxConnections: Math.min(20, 2 + config.concurrency * config.kinds.length),
+    maxConnections: Math.min(20, 2 + config.kinds.reduce((sum, kind) => sum + config.concurrency[kind], 0)),
     onPoolError: (err) => log.warn({ err }, 'database connection lost'),
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
@@ -63,7 +64,7 @@ export async function startWorkerPool(
   const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
-      concurrency: config.concurrency,
+      concurrency: config.concurrency[kind],
       lockDurationMs: config.leaseMs,
     });
     worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
@@ -80,11 +81,12 @@ export async function startWorkerPool(
     // as a worker is for its runs.
     leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
     metrics,
+    retention: config.retention ? new RunRetention(db, config.retention, log) : undefined,
   });
   reconciler.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, kinds: config.kinds, concurrency: config.concurrency, queueBackend: queues.backendKind }, 'worker started');
+  log.info({ workerId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,4 +1,4 @@
-import { POSTGRES_PROTOCOLS, REDIS_PROTOCOLS, optionalUrl, requireUrl, type Env } from '@runq/config';
+import { POSTGRES_PROTOCOLS, optionalRedisUrl, requireUrl, type Env } from '@runq/config';
 import { migrateToLatest, openDatabase } from '@runq/db';
 import { migrateQueueBackend } from '@runq/queue';
 
@@ -33,7 +33,7 @@ export async function migrateAll(databaseUrl: string, redisUrl: string | undefin
 /** `runq migrate`: applies migrations and exits. */
 export async function migrateCommand(env: Env, print: (line: string) => void): Promise<number> {
   const databaseUrl = requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS);
-  const redisUrl = optionalUrl(env, 'REDIS_URL', REDIS_PROTOCOLS);
+  const redisUrl = optionalRedisUrl(env, 'REDIS_URL');
   const report = await migrateAll(databaseUrl, redisUrl);
   print(report.applied.length > 0 ? `applied ${report.applied.join(', ')}` : 'schema is up to date');
   if (report.queueBackend === 'postgres') print('queue backend schema (PostgreSQL) is up to date');

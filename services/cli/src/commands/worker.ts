@@ -3,7 +3,7 @@ import { createLogger, type Env } from '@runq/config';
 import { loadWorkerConfig, startWorkerPool } from '@runq/worker';
 import { onShutdown } from '../shutdown.js';
 
-/** `runq worker [--kinds …] [--concurrency N] [--handlers PATH]`: one worker process. */
+/** `runq worker [--kinds …] [--concurrency N|kind=N,…] [--handlers PATH]`: one worker process. */
 export async function workerCommand(args: string[], env: Env): Promise<number> {
   const { values } = parseArgs({
     args,

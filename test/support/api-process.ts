@@ -1,0 +1,43 @@
+import { isTerminalStatus } from '@runq/runs';
+import { requestJson } from './harness.js';
+import type { CliProcess, ProcessGroup } from './worker-process.js';
+
+/** A `runq api` running in its own OS process. */
+export interface ApiProcess {
+  /** Base URL it printed in its "api listening" line. */
+  url: string;
+  process: CliProcess;
+}
+
+/**
+ * Starts `runq api` on a free loopback port (`PORT=0`) with `env` and resolves once it listens.
+ * The process belongs to `processes`, which stops it.
+ */
+export async function startApiProcess(processes: ProcessGroup, env: Record<string, string>): Promise<ApiProcess> {
+  const proc = processes.run(['api'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  const listening = await proc.waitForLog((line) => line?.msg === 'api listening', 30_000);
+  return { url: String(listening.url), process: proc };
+}
+
+/**
+ * Resolves with the run read from `baseUrl` once `predicate` holds; rejects after `timeoutMs`.
+ * Polls every 50 ms (a run's state lives in Postgres; there is nothing to subscribe to that
+ * would not also be under test).
+ */
+export async function waitForRunAt(baseUrl: string, key: string, runId: string, predicate: (run: any) => boolean, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = (await requestJson(baseUrl, 'GET', `/runs/${runId}`, { key })).body;
+    if (predicate(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+}
+
+/** Like {@link waitForRunAt} for a status; fails at once when the run ends in another terminal status. */
+export async function waitForStatusAt(baseUrl: string, key: string, runId: string, status: string, timeoutMs?: number): Promise<any> {
+  const run = await waitForRunAt(baseUrl, key, runId, (current) => current?.status === status || isTerminalStatus(current?.status), timeoutMs);
+  if (run.status !== status) throw new Error(`run ${runId} ended ${run.status}, expected ${status}: ${JSON.stringify(run)}`);
+  return run;
+}
