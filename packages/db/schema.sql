@@ -38,6 +38,13 @@ table messages
   CREATE UNIQUE INDEX messages_pkey ON public.messages USING btree (id)
   CREATE INDEX messages_run_idx ON public.messages USING btree (run_id) WHERE (run_id IS NOT NULL)
 
+table rate_limits
+  key character varying(255) not null
+  points integer not null default 0
+  expire bigint
+  constraint rate_limits_pkey PRIMARY KEY (key)
+  CREATE UNIQUE INDEX rate_limits_pkey ON public.rate_limits USING btree (key)
+
 table run_events
   run_id text not null
   seq integer not null
@@ -109,6 +116,7 @@ table runs
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
+  CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
   CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ApiKeyTable } from './api-key.table.js';
 import type { ConversationTable, MessageTable } from './conversation.table.js';
+import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
 
@@ -12,6 +13,7 @@ export interface Database {
   api_keys: ApiKeyTable;
   conversations: ConversationTable;
   messages: MessageTable;
+  rate_limits: RateLimitTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */
@@ -43,6 +45,11 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Db
   // An idle client's error (server restart, network cut) is emitted on the pool; without a
   // listener it would crash the process. The pool discards the client and reconnects on demand.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // A client that is checked out (mid-query, mid-transaction) when the server goes away emits
+  // 'error' on itself, not on the pool, and an 'error' event without a listener kills the
+  // process: every Postgres restart would crash every runq process. The query in flight is
+  // rejected anyway, and the pool drops the dead client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

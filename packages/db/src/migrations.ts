@@ -1,6 +1,8 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import * as initial from '../migrations/2026_11_29_000000_initial.js';
 import * as operatorIndexes from '../migrations/2026_11_29_010000_operator_indexes.js';
+import * as rateLimits from '../migrations/2026_11_29_020000_rate_limits.js';
+import * as finishedRunsIndex from '../migrations/2026_11_29_030000_finished_runs_index.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -10,6 +12,8 @@ import * as operatorIndexes from '../migrations/2026_11_29_010000_operator_index
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_29_000000_initial': initial,
   '2026_11_29_010000_operator_indexes': operatorIndexes,
+  '2026_11_29_020000_rate_limits': rateLimits,
+  '2026_11_29_030000_finished_runs_index': finishedRunsIndex,
 };
 
 const provider: MigrationProvider = {

@@ -8,7 +8,9 @@ import { adminPages } from './admin/dashboard.js';
 import type { ApiConfig } from './config.js';
 import { authenticate } from './http/authenticate.js';
 import { problemMiddleware } from './http/problem-middleware.js';
+import { RateLimits } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
+import { securityHeaders } from './http/security-headers.js';
 import { RunControl } from './runs/run-control.js';
 import { RunIngest } from './runs/run-ingest.js';
 import { runsRouter } from './runs/runs.routes.js';
@@ -80,17 +82,23 @@ export function createApp(deps: ApiDependencies): Koa {
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, metrics);
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
+  const limits = new RateLimits({ config: deps.config.rateLimit, db: deps.db, queues: deps.queues, prefix: deps.config.queuePrefix, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error.
   app.use(requestContext(deps.log, metrics));
+  app.use(securityHeaders());
   app.use(problemMiddleware(deps.log));
   // allowedMethods without `throw`: the router then sets the Allow header that RFC 9110
   // requires on a 405 (a thrown error carries none), and the problem middleware writes the body.
   app.use(system.routes());
   app.use(system.allowedMethods());
+  // Probes and /metrics are not limited; everything after them is, per source address (and
+  // addresses that keep failing authentication, on the admin pages too, are blocked).
+  app.use(limits.perAddress);
   if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
+  app.use(limits.perCaller);
   app.use(runs.routes());
   app.use(runs.allowedMethods());
   return app;

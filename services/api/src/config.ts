@@ -2,9 +2,9 @@ import {
   ConfigError,
   LOG_LEVELS,
   POSTGRES_PROTOCOLS,
-  REDIS_PROTOCOLS,
   choiceSetting,
   integerSetting,
+  optionalRedisUrl,
   optionalString,
   optionalUrl,
   requireUrl,
@@ -25,7 +25,34 @@ export interface ApiConfig {
   logLevel: LogLevel;
   /** Largest accepted request body, in bytes (1 MiB). */
   bodyLimitBytes: number;
+  /** How long a client may take to send a request's headers (408 after). */
+  headersTimeoutMs: number;
+  /** How long a client may take to send a whole request, body included (408 after). */
+  requestTimeoutMs: number;
+  /** Request limits per minute, shared by every API instance (0 disables a limit). */
+  rateLimit: Readonly<RateLimitConfig>;
 }
+
+/** Requests allowed per minute; 0 turns a limit off. */
+export interface RateLimitConfig {
+  /** Per API key (or JWT subject), after authentication. */
+  perKeyPerMinute: number;
+  /** Per source address, every request except the probes and `/metrics`. */
+  perAddressPerMinute: number;
+  /** Requests with wrong credentials per source address; past it the address gets 429 until the minute is over. */
+  authFailuresPerMinute: number;
+}
+
+/**
+ * Defaults: generous enough that one key of a benchmark doing thousands of requests a second is
+ * never throttled (10,000/s per key, 20,000/s per address), strict where guessing is the risk
+ * (30 wrong credentials a minute per address).
+ */
+export const RATE_LIMIT_DEFAULTS: Readonly<RateLimitConfig> = Object.freeze({
+  perKeyPerMinute: 600_000,
+  perAddressPerMinute: 1_200_000,
+  authFailuresPerMinute: 30,
+});
 
 /**
  * Reads and checks the API's settings. A missing or malformed setting throws a
@@ -48,11 +75,16 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
   if (!/^[A-Za-z0-9_{}.-]{1,64}$/.test(queuePrefix)) {
     throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
   }
+  const headersTimeoutMs = integerSetting(env, 'RUNQ_HTTP_HEADERS_TIMEOUT_MS', 15_000, 100, 600_000);
+  const requestTimeoutMs = integerSetting(env, 'RUNQ_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError('RUNQ_HTTP_REQUEST_TIMEOUT_MS', 'must not be shorter than RUNQ_HTTP_HEADERS_TIMEOUT_MS');
+  }
   const issuer = optionalString(env, 'RUNQ_JWT_ISSUER');
   const audience = optionalString(env, 'RUNQ_JWT_AUDIENCE');
   return Object.freeze({
     databaseUrl: requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS),
-    redisUrl: optionalUrl(env, 'REDIS_URL', REDIS_PROTOCOLS),
+    redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
     port: integerSetting(env, 'PORT', 3000, 0, 65535),
     host: optionalString(env, 'HOST') ?? '127.0.0.1',
     adminToken,
@@ -65,5 +97,12 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
     queuePrefix,
     logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: 1024 * 1024,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    rateLimit: Object.freeze({
+      perKeyPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_KEY', RATE_LIMIT_DEFAULTS.perKeyPerMinute, 0, 1_000_000_000),
+      perAddressPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_IP', RATE_LIMIT_DEFAULTS.perAddressPerMinute, 0, 1_000_000_000),
+      authFailuresPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_AUTH_FAILURES', RATE_LIMIT_DEFAULTS.authFailuresPerMinute, 0, 1_000_000_000),
+    }),
   });
 }

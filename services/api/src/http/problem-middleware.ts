@@ -63,9 +63,15 @@ export function problemMiddleware(log: Logger): Middleware {
         if (ctx.status === 404) writeProblem(ctx, new HttpProblem('not_found', 'No such resource.'));
         // The routers answer a known path with a wrong method (405), or a method they do not
         // implement at all (501, e.g. PROPFIND), with a bare status and the Allow header. Both
-        // are the client's mistake: a 405 problem, keeping Allow.
+        // are the client's mistake: a 405 problem, keeping Allow. A 501 whose Allow is empty
+        // means no route has the path at all: that is a 404, as it is for any other method.
         else if (ctx.status === 405 || ctx.status === 501) {
-          writeProblem(ctx, new HttpProblem('method_not_allowed', `${ctx.method} is not allowed on this resource.`));
+          if (ctx.response.get('Allow') === '') {
+            ctx.remove('Allow');
+            writeProblem(ctx, new HttpProblem('not_found', 'No such resource.'));
+          } else {
+            writeProblem(ctx, new HttpProblem('method_not_allowed', `${ctx.method} is not allowed on this resource.`));
+          }
         }
       }
     } catch (error) {

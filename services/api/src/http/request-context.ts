@@ -18,7 +18,7 @@ function routeLabel(ctx: Context): string {
 
 /**
  * Gives each request an id (the client's `X-Request-Id` when it is well-formed, else a new
- * UUID), returns it in `X-Request-Id`, sets baseline security headers, and logs one line per
+ * UUID), returns it in `X-Request-Id` and logs one line per
  * request with method, route path, status and duration (also observed in the request-duration
  * histogram). Headers are never logged.
  */
@@ -29,9 +29,6 @@ export function requestContext(log: Logger, metrics?: RunqMetrics): Middleware {
     const requestId = CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
     ctx.state['requestId'] = requestId;
     ctx.set('X-Request-Id', requestId);
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Frame-Options', 'DENY');
     try {
       await next();
     } finally {
