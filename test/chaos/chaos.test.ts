@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiKey } from '@runq/auth';
+import { migrateToLatest, openDatabase, type Db } from '@runq/db';
+import { migrateQueueBackend } from '@runq/queue';
+import { runFaultSchedule, type FaultKind, type FaultRecord } from './support/faults.js';
+import { HttpObserver } from './support/http-observer.js';
+import { LoadProducer } from './support/load.js';
+import { ChaosProcesses } from './support/processes.js';
+import { ChaosPostgres, ChaosRedis } from './support/servers.js';
+import { drain, verifyRuns } from './support/verify.js';
+
+/**
+ * Settings (environment): RUNQ_CHAOS_RUNS runs per backend (default 5000), RUNQ_CHAOS_RATE runs
+ * created per second (default 25), RUNQ_CHAOS_BACKENDS (default `postgres,redis`). A quick local
+ * run: `RUNQ_CHAOS_RUNS=300 npm run test:chaos`. Every fault kind runs at least once whatever
+ * the count.
+ */
+const RUNS = Number(process.env['RUNQ_CHAOS_RUNS'] ?? 5_000);
+const RATE = Number(process.env['RUNQ_CHAOS_RATE'] ?? 25);
+const BACKENDS = (process.env['RUNQ_CHAOS_BACKENDS'] ?? 'postgres,redis').split(',').filter(Boolean) as ('postgres' | 'redis')[];
+const LEASE_MS = 2_000;
+/** How long the accepted runs get to finish after the load stops. */
+const DRAIN_MS = 120_000;
+
+const WORKER_ENV = {
+  LOG_LEVEL: 'info',
+  RUNQ_WORKER_LEASE_MS: String(LEASE_MS),
+  RUNQ_RECONCILE_INTERVAL_MS: '300',
+  RUNQ_RECONCILE_GRACE_MS: '1500',
+  RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
+};
+const WORKER_ARGS = ['--concurrency', '8'];
+
+const FAULTS: Record<'postgres' | 'redis', FaultKind[]> = {
+  // On the PostgreSQL backend nothing uses Redis: its faults do not apply.
+  postgres: ['kill_worker', 'restart_postgres', 'pause_worker', 'kill_api', 'kill_worker', 'restart_postgres'],
+  redis: ['kill_worker', 'restart_redis_with_data', 'pause_worker', 'restart_postgres', 'kill_api', 'restart_redis_without_data', 'kill_worker'],
+};
+
+describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
+  let dir: string;
+  let postgres: ChaosPostgres | undefined;
+  let redis: ChaosRedis | undefined;
+  let processes: ChaosProcesses | undefined;
+  let db: Db | undefined;
+  let producers: LoadProducer[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runq-chaos-'));
+  });
+  afterAll(async () => {
+    await Promise.all(producers.map((producer) => producer.close()));
+    await processes?.stopAll();
+    await db?.destroy();
+    await redis?.stop();
+    await postgres?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`when ${RUNS} runs meet killed and paused workers, restarted dependencies and killed API instances, then every accepted run ends as expected exactly once`, async () => {
+    const started = Date.now();
+    postgres = await ChaosPostgres.start(dir);
+    if (backend === 'redis') redis = await ChaosRedis.start(dir);
+    const databaseUrl = await postgres.createDatabase('chaos');
+    db = openDatabase(databaseUrl, { maxConnections: 4 });
+    const migrated = await migrateToLatest(db);
+    if (migrated.error) throw migrated.error;
+    await migrateQueueBackend({ databaseUrl, prefix: 'chaos' });
+    const projectId = randomUUID();
+    const { token } = await createApiKey(db, { projectIds: [projectId], name: 'chaos' });
+
+    processes = new ChaosProcesses({ DATABASE_URL: databaseUrl, RUNQ_QUEUE_PREFIX: 'chaos', ...(redis ? { REDIS_URL: redis.url } : {}) });
+    await processes.startApis(2);
+    await processes.startWorkers(3, WORKER_ENV, WORKER_ARGS);
+    const procs = processes;
+    const http = new HttpObserver(() => procs.apiUrls, token);
+    const producer = new LoadProducer(http, projectId, 20261129);
+    const canaries = new LoadProducer(http, projectId, 1);
+    producers = [producer, canaries];
+    const log = (line: string) => process.stdout.write(`[chaos ${backend} ${Math.round((Date.now() - started) / 1000)}s, ${producer.accepted.length} accepted] ${line}\n`);
+
+    producer.start({ ratePerSecond: RATE, lanes: 16 });
+    const faults: FaultRecord[] = await runFaultSchedule(
+      {
+        processes,
+        postgres,
+        redis,
+        http,
+        producer,
+        workerEnv: WORKER_ENV,
+        workerArgs: WORKER_ARGS,
+        leaseMs: LEASE_MS,
+        log,
+        canary: async () => {
+          const run = await canaries.createOne('sleep');
+          if (!run) throw new Error(`the canary run was not accepted: ${canaries.unexpected.at(-1) ?? 'no 202 within 60 s'}`);
+          const left = await drainOne(db!, run.runId, 60_000);
+          if (left !== 'completed') throw new Error(`the canary run ${run.runId} is ${left} after 60 s: the system did not recover`);
+        },
+      },
+      FAULTS[backend],
+      { gapMs: 4_000, seed: 7, until: () => producer.accepted.length >= RUNS },
+    );
+    await producer.stopCreating();
+    const loadEnded = Date.now();
+    log('load stopped; draining');
+    const unfinished = await drain(db, projectId, DRAIN_MS);
+    await producer.close();
+    await canaries.close();
+
+    const accepted = [...producer.accepted, ...canaries.accepted];
+    const { counts, problems } = await verifyRuns(db, projectId, accepted);
+    const report = {
+      backend,
+      runs: counts.accepted,
+      lost: counts.lost,
+      duplicated: counts.duplicated,
+      invalid_transitions: counts.invalidTransitions,
+      stuck: counts.stuck,
+      wrong_outcome: counts.wrongOutcome,
+      never_acknowledged: counts.unacknowledged,
+      abandoned_by_producer: producer.abandoned.length + canaries.abandoned.length,
+      by_status: counts.byStatus,
+      resumes: producer.resumes,
+      http_statuses: Object.fromEntries(http.statuses),
+      answered_503: http.unavailable,
+      connection_errors: http.networkErrors,
+      bad_answers: http.bad.length,
+      crashes: processes.crashes.length,
+      unexpected_refusals: producer.unexpected.length + canaries.unexpected.length,
+      unfinished_at_drain_deadline: unfinished,
+      faults: faults.map((fault) => ({ kind: fault.kind, ms: fault.durationMs, probe_503: fault.probe503, recovery_ms: fault.recoveryMs, not_recovered: fault.notRecovered, detail: fault.detail })),
+      load_seconds: Math.round((loadEnded - started) / 1000),
+      wall_seconds: Math.round((Date.now() - started) / 1000),
+    };
+    process.stdout.write(`\nchaos report ${JSON.stringify(report, null, 2)}\n`);
+    const details = [
+      ...problems,
+      ...http.bad.slice(0, 10).map((bad) => `${bad.what}: ${bad.method} ${bad.path} ${bad.status ?? ''} ${bad.detail}`),
+      ...processes.crashes.map((crash) => `crash of ${crash.name} (${crash.code ?? crash.signal}): ${crash.stderr.join('\n')}`),
+      ...producer.unexpected.slice(0, 10),
+      ...producer.abandoned.slice(0, 5).map((id) => `abandoned ${id}`),
+    ];
+    if (details.length > 0) process.stdout.write(`\nchaos problems:\n- ${details.join('\n- ')}\n${processes.tails()}\n`);
+
+    expect(counts.accepted).toBeGreaterThanOrEqual(RUNS);
+    expect({
+      lost: counts.lost,
+      duplicated: counts.duplicated,
+      invalidTransitions: counts.invalidTransitions,
+      stuck: counts.stuck,
+      wrongOutcome: counts.wrongOutcome,
+      badAnswers: http.bad.length,
+      crashes: processes.crashes.length,
+      unexpectedRefusals: report.unexpected_refusals,
+      abandoned: report.abandoned_by_producer,
+      notRecovered: faults.filter((fault) => fault.notRecovered !== undefined).length,
+    }).toEqual({ lost: 0, duplicated: 0, invalidTransitions: 0, stuck: 0, wrongOutcome: 0, badAnswers: 0, crashes: 0, unexpectedRefusals: 0, abandoned: 0, notRecovered: 0 });
+    // Every kind of fault ran, and the outages were seen and answered with 503s.
+    expect(new Set(faults.map((fault) => fault.kind))).toEqual(new Set(FAULTS[backend]));
+    for (const fault of faults.filter((item) => item.kind === 'restart_postgres')) expect(fault.probe503).toBeGreaterThan(0);
+  });
+});
+
+/** Waits for one run to finish; returns its final (or last seen) status. */
+async function drainOne(db: Db, runId: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db
+      .selectFrom('runs')
+      .select('status')
+      .where('id', '=', runId)
+      .executeTakeFirst()
+      .catch(() => undefined);
+    const status = row?.status ?? 'unknown';
+    if (['completed', 'failed', 'cancelled'].includes(status) || Date.now() >= deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,135 @@
+import { findFreePort } from '@runq/local';
+import { waitFor } from '@runq/local/testing';
+import { ProcessGroup, fixturePath, type CliProcess } from '../../support/worker-process.js';
+
+/** The handler module every chaos worker runs. */
+export const CHAOS_HANDLERS = fixturePath('chaos-handlers.mjs');
+
+/** A process the suite started, and whether its last exit was the suite's doing. */
+interface Managed {
+  name: string;
+  proc: CliProcess;
+  /** Set before the suite kills it; an exit without it is a crash. */
+  expectedExit: boolean;
+}
+
+/** An exit nobody asked for. */
+export interface UnexpectedExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string[];
+}
+
+/**
+ * The runq processes of a chaos run: API instances (`runq api`, each on a fixed port so a
+ * restarted instance comes back where clients expect it) and worker processes (`runq worker`
+ * with the chaos handlers). Every process is started through one {@link ProcessGroup}, so
+ * {@link ChaosProcesses.stopAll} kills whatever is left; exits the suite did not cause are
+ * recorded as crashes.
+ */
+export class ChaosProcesses {
+  private readonly group = new ProcessGroup();
+  private readonly apis: Managed[] = [];
+  private readonly workers: Managed[] = [];
+  readonly crashes: UnexpectedExit[] = [];
+  private apiPorts: number[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  /** Base URLs of the API instances (fixed for the whole run). */
+  get apiUrls(): string[] {
+    return this.apiPorts.map((port) => `http://127.0.0.1:${port}`);
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
+  async startApis(count: number): Promise<void> {
+    this.apiPorts = await Promise.all(Array.from({ length: count }, () => findFreePort()));
+    await Promise.all(this.apiPorts.map((_, index) => this.startApi(index)));
+  }
+
+  async startWorkers(count: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
+    await Promise.all(Array.from({ length: count }, (_, index) => this.startWorker(index, workerEnv, args)));
+  }
+
+  /** SIGKILLs API instance `index` (mid-request, if it has any) and starts it again on its port. */
+  async killApi(index: number): Promise<void> {
+    const api = this.apis[index];
+    if (!api) throw new Error(`no API instance ${index}`);
+    api.expectedExit = true;
+    api.proc.signal('SIGKILL');
+    await api.proc.exited;
+    await this.startApi(index);
+  }
+
+  /** SIGKILLs worker `index` and starts a new one in its place. */
+  async killWorker(index: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
+    const worker = this.workers[index];
+    if (!worker) throw new Error(`no worker ${index}`);
+    worker.expectedExit = true;
+    worker.proc.signal('SIGKILL');
+    await worker.proc.exited;
+    await this.startWorker(index, workerEnv, args);
+  }
+
+  /** Stops worker `index` (SIGSTOP) for `ms`, then lets it go on (SIGCONT). */
+  async pauseWorker(index: number, ms: number): Promise<void> {
+    const worker = this.workers[index];
+    if (!worker) throw new Error(`no worker ${index}`);
+    worker.proc.signal('SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      worker.proc.signal('SIGCONT');
+    }
+  }
+
+  /** Recent output of every process, for a failure report. */
+  tails(lines = 15): string {
+    return [...this.apis, ...this.workers]
+      .map((item) => `--- ${item.name} (pid ${item.proc.pid})\n${[...item.proc.stdout.slice(-lines), ...item.proc.stderr.slice(-lines)].join('\n')}`)
+      .join('\n');
+  }
+
+  /** Kills every process still running and waits for them. */
+  async stopAll(): Promise<void> {
+    for (const item of [...this.apis, ...this.workers]) item.expectedExit = true;
+    await this.group.killAll();
+  }
+
+  private async startApi(index: number): Promise<void> {
+    const port = this.apiPorts[index]!;
+    const proc = this.group.run(['api'], { ...this.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    const managed = this.watch(`api-${index}`, proc);
+    this.apis[index] = managed;
+    const url = `http://127.0.0.1:${port}/healthz`;
+    await waitFor(
+      `API instance ${index} to answer /healthz`,
+      async () => {
+        if (proc.hasExited) throw new Error(`API instance ${index} exited at start: ${proc.stderr.join('\n')}`);
+        return fetch(url).then(
+          (response) => response.ok,
+          () => false,
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+  }
+
+  private async startWorker(index: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
+    const proc = this.group.run(['worker', '--handlers', CHAOS_HANDLERS, ...args], { ...this.env, ...workerEnv });
+    this.workers[index] = this.watch(`worker-${index}`, proc);
+    await proc.waitForLog((line) => line?.msg === 'worker started', 30_000);
+  }
+
+  private watch(name: string, proc: CliProcess): Managed {
+    const managed: Managed = { name, proc, expectedExit: false };
+    void proc.exited.then(({ code, signal }) => {
+      if (!managed.expectedExit) this.crashes.push({ name, code, signal, stderr: proc.stderr.slice(-20) });
+    });
+    return managed;
+  }
+}
