@@ -44,6 +44,9 @@ export default {
     '<rootDir>/services/*/src/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
   ],
+  // The chaos suite restarts its own servers and runs for many minutes: `npm run test:chaos`.
+  // The Dockerfile suite (npm ci and a full build, minutes) runs with `npm run test:infra`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/', ...(process.env.RUNQ_TEST_INFRA ? [] : ['<rootDir>/test/infra/'])],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,

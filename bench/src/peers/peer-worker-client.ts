@@ -1,0 +1,50 @@
+import { ChildChannel } from '../env/child-channel.js';
+import type { DrainReport, PeerReply, PeerRequest, PeerWorkerSpec } from './protocol.js';
+
+const CHILD = new URL('./peer-worker-child.js', import.meta.url).pathname;
+
+/** A peer's worker in its own process (see peer-worker-child.ts). */
+export class PeerWorker {
+  private constructor(private readonly channel: ChildChannel<PeerRequest, PeerReply>) {}
+
+  /** Starts the process and the worker in it; resolves once the worker is consuming. */
+  static async start(name: string, spec: PeerWorkerSpec): Promise<PeerWorker> {
+    const channel = new ChildChannel<PeerRequest, PeerReply>(name, CHILD);
+    try {
+      await channel.request({ type: 'start', spec }, 60_000);
+    } catch (error) {
+      channel.kill();
+      throw error;
+    }
+    return new PeerWorker(channel);
+  }
+
+  get pid(): number {
+    return this.channel.pid;
+  }
+
+  /** Forgets what was counted so far. */
+  async reset(): Promise<void> {
+    await this.channel.request({ type: 'reset' });
+  }
+
+  /**
+   * Resolves once `expected` jobs (counted since the last reset) ran and the store shows them
+   * finished; with `censorAfter`, resolves after `timeoutMs` at the latest (see PeerRequest).
+   */
+  async drain(expected: number, timeoutMs: number, censorAfter?: number): Promise<DrainReport> {
+    const reply = await this.channel.request({ type: 'drain', expected, timeoutMs, ...(censorAfter === undefined ? {} : { censorAfter }) }, timeoutMs + 30_000);
+    if (reply.type !== 'drained') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.report;
+  }
+
+  /** Stops the worker gracefully and ends the process. */
+  async stop(): Promise<void> {
+    try {
+      await this.channel.request({ type: 'stop' }, 30_000);
+    } catch {
+      // Best effort; the process is ended below either way.
+    }
+    await this.channel.exit();
+  }
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { BenchServers } from '../env/servers.js';
+import {
+  createRunqKey,
+  migrateRunq,
+  startRunqApi,
+  startRunqWorker,
+  type ManagedProcess,
+  type ProcessOptions,
+  type RunqTarget,
+} from '../env/processes.js';
+
+/** Where runq's queues live. */
+export type QueueBackendKind = 'redis' | 'postgres';
+
+/** Redis logical databases: each system gets its own, so resetting one never touches another. */
+export const REDIS_DB = { runqRedis: 1, bullmq: 2, runqReads: 3 } as const;
+
+/** Timestamps of one run, as epoch milliseconds (NaN when unset). */
+export interface RunTimes {
+  created: number;
+  started: number;
+  completed: number;
+  /** The client's send time, carried in the task's `config.sent_at`. */
+  sent: number;
+}
+
+/** What the bench passes to runq processes it starts. */
+export interface DeploymentOptions {
+  logLevel: string;
+  /** Write each process's `--cpu-prof` profile under this directory. */
+  profileDir?: string | undefined;
+  /** Keep each process's stdout (its JSON log) in this directory. */
+  logDir?: string | undefined;
+}
+
+/**
+ * runq as it is deployed: a fresh database with runq's migrations applied by `runq migrate`,
+ * one `runq api` process, and `runq worker` processes started and stopped by the scenarios,
+ * all as real OS processes so that their CPU and peak RSS are their own. Requests are
+ * authenticated with a real API key made by `runq keys create`.
+ */
+export class RunqDeployment {
+  readonly projectId = randomUUID();
+  api: (ManagedProcess & { url: string }) | undefined;
+  worker: ManagedProcess | undefined;
+  /** Highest peak RSS seen per role over every process of the deployment, MiB. */
+  readonly peakRss = { api: Number.NaN, worker: Number.NaN };
+  apiKey = '';
+  private processCount = 0;
+
+  private constructor(
+    readonly name: string,
+    readonly backend: QueueBackendKind,
+    readonly target: RunqTarget,
+    private readonly servers: BenchServers,
+    private readonly options: DeploymentOptions,
+  ) {}
+
+  /** Creates the database, migrates it, makes a key, and starts the API. */
+  static async create(
+    servers: BenchServers,
+    name: string,
+    backend: QueueBackendKind,
+    redisDb: number,
+    options: DeploymentOptions,
+  ): Promise<RunqDeployment> {
+    const databaseUrl = await servers.freshDatabase(name);
+    const target: RunqTarget = {
+      databaseUrl,
+      redisUrl: backend === 'redis' ? `${servers.redis.url}/${redisDb}` : undefined,
+      queuePrefix: 'runq',
+      logLevel: options.logLevel,
+    };
+    const deployment = new RunqDeployment(name, backend, target, servers, options);
+    await migrateRunq(target);
+    deployment.apiKey = await createRunqKey(target, deployment.projectId);
+    await deployment.startApi();
+    return deployment;
+  }
+
+  private async processOptions(role: string): Promise<ProcessOptions> {
+    this.processCount += 1;
+    const label = `${this.name}-${role}-${this.processCount}`;
+    const nodeArgs: string[] = [];
+    if (this.options.profileDir) {
+      const dir = join(this.options.profileDir, `${this.name}-${role}`);
+      await mkdir(dir, { recursive: true });
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    }
+    let stdoutFile: string | undefined;
+    if (this.options.logDir) {
+      await mkdir(this.options.logDir, { recursive: true });
+      stdoutFile = join(this.options.logDir, `${label}.log`);
+    }
+    return { nodeArgs, stdoutFile };
+  }
+
+  async startApi(): Promise<void> {
+    this.api = await startRunqApi(this.target, await this.processOptions('api'));
+  }
+
+  get apiUrl(): string {
+    if (!this.api) throw new Error('the API is not running');
+    return this.api.url;
+  }
+
+  /** Starts a worker (`--kinds task --concurrency N`) unless one runs. */
+  async startWorker(concurrency: number): Promise<ManagedProcess> {
+    this.worker ??= await startRunqWorker(this.target, concurrency, await this.processOptions('worker'));
+    return this.worker;
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    const peak = await this.worker.stop();
+    this.peakRss.worker = maxOf(this.peakRss.worker, peak);
+    this.worker = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorker();
+    if (this.api) this.peakRss.api = maxOf(this.peakRss.api, await this.api.stop());
+    this.api = undefined;
+  }
+
+  /** Pids of the running processes, for CPU attribution. */
+  pids(): { api: number[]; worker: number[] } {
+    return { api: this.api ? [this.api.pid] : [], worker: this.worker ? [this.worker.pid] : [] };
+  }
+
+  /** Removes every run (and event), and with `queue`, every job of the queue backend. */
+  async reset(options: { queue: boolean }): Promise<void> {
+    await this.servers.withClient(this.target.databaseUrl, async (client) => {
+      await client.query('truncate runs, run_events, messages, conversations cascade');
+      if (options.queue && this.backend === 'postgres') await truncateBullmqSchema(client);
+    });
+    if (options.queue && this.target.redisUrl) await flushRedisDb(this.target.redisUrl);
+  }
+
+  /** How many runs exist and how many of them reached a terminal status (and how many of those completed). */
+  async progress(): Promise<{ total: number; finished: number; completed: number }> {
+    return this.servers.withClient(this.target.databaseUrl, async (client) => {
+      const result = await client.query<{ total: number; finished: number; completed: number }>(
+        `select count(*)::int as total,
+                count(*) filter (where status in ('completed', 'failed', 'cancelled'))::int as finished,
+                count(*) filter (where status = 'completed')::int as completed
+           from runs`,
+      );
+      return result.rows[0] ?? { total: 0, finished: 0, completed: 0 };
+    });
+  }
+
+  /**
+   * Waits until at least `expected` runs finished. After `timeoutMs` it throws, or with
+   * `partial` returns the progress so far.
+   */
+  async waitFinished(expected: number, timeoutMs: number, options: { partial?: boolean } = {}): Promise<{ total: number; finished: number; completed: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const progress = await this.progress();
+      if (progress.finished >= expected) return progress;
+      if (Date.now() > deadline) {
+        if (options.partial) return progress;
+        throw new Error(`${this.name}: only ${progress.finished} of ${expected} runs finished within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** The lifecycle timestamps of every run. */
+  async runTimes(): Promise<RunTimes[]> {
+    return this.servers.withClient(this.target.databaseUrl, async (client) => {
+      const result = await client.query<{ c: number; s: number | null; d: number | null; sent: number | null }>(
+        `select extract(epoch from created_at) * 1000 as c,
+                extract(epoch from started_at) * 1000 as s,
+                extract(epoch from completed_at) * 1000 as d,
+                (config ->> 'sent_at')::float8 as sent
+           from runs`,
+      );
+      return result.rows.map((row) => ({
+        created: Number(row.c),
+        started: row.s === null ? Number.NaN : Number(row.s),
+        completed: row.d === null ? Number.NaN : Number(row.d),
+        sent: row.sent === null ? Number.NaN : Number(row.sent),
+      }));
+    });
+  }
+}
+
+function maxOf(a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  return Math.max(a, b);
+}
+
+/** Empties every table of BullMQ's PostgreSQL backend except its migration bookkeeping. */
+export async function truncateBullmqSchema(client: { query(sql: string): Promise<{ rows: unknown[] }> }): Promise<void> {
+  const tables = (await client.query(
+    `select tablename from pg_tables where schemaname = 'bullmq' and tablename not ilike '%migration%'`,
+  )) as { rows: { tablename: string }[] };
+  if (tables.rows.length === 0) return;
+  await client.query(`truncate ${tables.rows.map((row) => `bullmq."${row.tablename}"`).join(', ')}`);
+}
+
+/** Deletes every key of the Redis logical database `url` names. */
+export async function flushRedisDb(url: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    await client.flushdb();
+  } finally {
+    client.disconnect();
+  }
+}
