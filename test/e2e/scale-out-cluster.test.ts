@@ -36,7 +36,9 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
 
   const workerEnv = () => ({
     ...env,
-    RUNQ_WORKER_LEASE_MS: '2000',
+    // Also the reconciler's leader timeout (a leader silent this long loses the lock): long enough
+    // that a loaded machine never moves leadership between live workers.
+    RUNQ_WORKER_LEASE_MS: '5000',
     RUNQ_RECONCILE_INTERVAL_MS: '250',
     RUNQ_RECONCILE_GRACE_MS: '500',
     RUNQ_WORKER_SHUTDOWN_GRACE_MS: '5000',
@@ -234,24 +236,74 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
   });
 
   it('when the reconciler leader\'s process is killed, then exactly one other worker takes over and expires a wait on time', async () => {
-    const isLeaderLine = (line: any) => line?.msg === 'this process is now the reconciler';
-    const leader = await Promise.any(workers.map((worker) => worker.waitForLog(isLeaderLine).then(() => worker)));
-    expect(workers.filter((worker) => worker.stdout.some((line) => line.includes('this process is now the reconciler')))).toEqual([leader]);
+    await Promise.any(workers.map((worker) => worker.waitForLog(isLeaderLine)));
+    const [leader, ...others] = workers.filter(claimsLeadership);
+    expect(others).toEqual([]);
     expect(await leaderLockHolders(database.url)).toBe(1);
 
     const run = await task(apiB.url, 'wait', { reason: 'event', timeout_seconds: 2 });
     await waitForStatusAt(apiA.url, key, run.run_id, 'waiting');
-    leader.signal('SIGKILL');
-    await leader.exited;
+    const killedAt = Date.now();
+    leader!.signal('SIGKILL');
+    await leader!.exited;
     const survivors = workers.filter((worker) => worker !== leader);
-    const successor = await Promise.any(survivors.map((worker) => worker.waitForLog(isLeaderLine, 20_000).then(() => worker)));
+    const takesOver = (line: any) => isLeaderLine(line) && Date.parse(line.time) >= killedAt;
+    const successor = await Promise.any(survivors.map((worker) => worker.waitForLog(takesOver, 20_000).then(() => worker)));
     // Only the survivors' deadline check can fail the wait: the process that owned the lock is gone.
     const failed = await waitForStatusAt(apiA.url, key, run.run_id, 'failed', 20_000);
     expect(failed.error).toMatchObject({ code: 'wait_timeout' });
-    expect(survivors.filter((worker) => worker.stdout.some((line) => line.includes('this process is now the reconciler')))).toEqual([successor]);
+    expect(survivors.filter(claimsLeadership)).toEqual([successor]);
     expect(await leaderLockHolders(database.url)).toBe(1);
+    // Over the whole suite, no two processes ever led at once (the killed one led until its kill).
+    expect(overlappingLeaderships(workers, { pid: leader!.pid, at: killedAt })).toEqual([]);
   });
 });
+
+const LEADS = 'this process is now the reconciler';
+const RESIGNS = 'this process is no longer the reconciler';
+const isLeaderLine = (line: any): boolean => line?.msg === LEADS;
+
+/** A worker's log lines that say it took or lost the reconciler's leadership, in order. */
+function leadershipLines(worker: CliProcess): Array<{ msg: string; time: string }> {
+  return worker.stdout
+    .map((line) => {
+      try {
+        return JSON.parse(line);
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((line) => line?.msg === LEADS || line?.msg === RESIGNS);
+}
+
+/** Whether the last thing a worker said about leadership is that it leads. */
+function claimsLeadership(worker: CliProcess): boolean {
+  return leadershipLines(worker).at(-1)?.msg === LEADS;
+}
+
+/**
+ * Pairs of leaderships, by their holders' own logs, that overlap in time. A killed process leads
+ * until `killed.at`; one still leading leads until now.
+ */
+function overlappingLeaderships(workers: CliProcess[], killed: { pid: number; at: number }): string[] {
+  const terms: Array<{ pid: number; from: number; to: number }> = [];
+  for (const worker of workers) {
+    let from: number | undefined;
+    for (const line of leadershipLines(worker)) {
+      if (line.msg === LEADS) from = Date.parse(line.time);
+      else if (from !== undefined) {
+        terms.push({ pid: worker.pid, from, to: Date.parse(line.time) });
+        from = undefined;
+      }
+    }
+    if (from !== undefined) terms.push({ pid: worker.pid, from, to: worker.pid === killed.pid ? killed.at : Date.now() });
+  }
+  const overlaps: string[] = [];
+  for (const [i, a] of terms.entries()) {
+    for (const b of terms.slice(i + 1)) if (a.from < b.to && b.from < a.to) overlaps.push(`${a.pid} and ${b.pid}`);
+  }
+  return overlaps;
+}
 
 /** Sessions holding the reconciler's advisory lock (`pg_locks`, on the given database). */
 async function leaderLockHolders(databaseUrl: string): Promise<number> {

@@ -53,6 +53,7 @@ export interface ReconcileReport {
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private leader: pg.Client | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -72,8 +73,10 @@ export class Reconciler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.leader?.end().catch(() => undefined);
+    const leader = this.leader;
     this.leader = undefined;
+    clearInterval(this.heartbeat);
+    await leader?.end().catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
@@ -95,24 +98,26 @@ export class Reconciler {
   /**
    * True while this process holds the leader lock (taking it when free). The lock lives as long
    * as its session; a leader that is paused (SIGSTOP, a VM freeze) keeps its TCP connection, so
-   * the session is given an idle timeout and the leader touches it on every tick. A leader that
-   * misses ticks for `leaderTimeoutMs` loses the session, the lock with it, and another process
-   * takes over; a pass it was running meanwhile is harmless, every repair being guarded.
+   * the session is given an idle timeout and the leader touches it from a heartbeat timer, a
+   * quarter of `leaderTimeoutMs` apart. A leader whose event loop stops for `leaderTimeoutMs`
+   * loses the session, the lock with it, and another process takes over; a pass it was running
+   * meanwhile is harmless, every repair being guarded. The heartbeat runs beside the passes, not
+   * between them: a pass slower than the timeout (a big backlog, a loaded database) must not
+   * cost a healthy leader its lock. With the passes as the only touch, the scale-out suite saw
+   * leadership move between live workers on a loaded 2-core machine (2 s timeout).
    */
   private async lead(): Promise<boolean> {
-    if (this.leader) {
+    const current = this.leader;
+    if (current) {
       try {
-        await this.leader.query('select 1');
+        await current.query('select 1');
         return true;
-      } catch {
-        await this.leader?.end().catch(() => undefined);
-        this.leader = undefined;
+      } catch (error) {
+        this.resign(current, error);
       }
     }
     const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'runq-reconciler' });
-    client.on('error', () => {
-      if (this.leader === client) this.leader = undefined;
-    });
+    client.on('error', (error) => this.resign(client, error));
     await client.connect();
     try {
       const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LEADER_LOCK_KEY.toString()]);
@@ -126,9 +131,27 @@ export class Reconciler {
       await client.end().catch(() => undefined);
       throw error;
     }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return false;
+    }
     this.leader = client;
+    const every = Math.max(50, Math.floor(this.options.leaderTimeoutMs / 4));
+    this.heartbeat = setInterval(() => {
+      client.query('select 1').catch((error: unknown) => this.resign(client, error));
+    }, every);
+    this.heartbeat.unref();
     this.options.log.info('this process is now the reconciler');
     return true;
+  }
+
+  /** Gives up leadership held through `client` (its session failed or ended); a no-op when another session leads. */
+  private resign(client: pg.Client, error: unknown): void {
+    void client.end().catch(() => undefined);
+    if (this.leader !== client) return;
+    this.leader = undefined;
+    clearInterval(this.heartbeat);
+    if (!this.stopped) this.options.log.warn({ err: error }, 'this process is no longer the reconciler');
   }
 
   /** One pass over everything that may need repair. */
