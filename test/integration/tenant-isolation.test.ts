@@ -38,6 +38,9 @@ describe('tenant isolation', () => {
   let runningA: any;
   let conversationA: string;
   let conversationRunA: any;
+  let completedA: any;
+  let childA: any;
+  const batchA = randomUUID();
 
   beforeAll(async () => {
     api = await startTestApi();
@@ -51,9 +54,20 @@ describe('tenant isolation', () => {
     const created = await createRun(api, keyA, { kind: 'agent', owner: ownerA, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'c' } } });
     conversationA = created.conversation_id;
     conversationRunA = (await createRun(api, keyA, { kind: 'agent', owner: { kind: 'conversation', id: conversationA }, request: { mode: 'agent', input: { agent_id: 'c' } } })).run;
+    completedA = (await createRun(api, keyA, agent('running'))).run;
+    const completed = await requestJson(api.url, 'POST', `/runs/${completedA.run_id}/complete`, { key: keyA, body: { output: { ok: true } } });
+    expect(completed.body.status).toBe('completed');
+    childA = (await createRun(api, keyA, { kind: 'task', owner: ownerA, parent_run_id: pendingA.run_id, request: { target: 'child', batch_id: batchA } })).run;
   });
   afterAll(async () => {
     await api?.close();
+  });
+
+  /** Events of A's runs once set up: B's requests must add none. */
+  let eventCountA = -1;
+  beforeAll(async () => {
+    const ids = [pendingA.run_id, runningA.run_id, waitingA.run_id, completedA.run_id, childA.run_id, conversationRunA.run_id];
+    eventCountA = (await api.db.selectFrom('run_events').select('run_id').where('run_id', 'in', ids).execute()).length;
   });
 
   const as = (key: string, method: string, path: string, body?: unknown) => requestJson(api.url, method, path, { key, ...(body !== undefined ? { body } : {}) });
@@ -68,6 +82,27 @@ describe('tenant isolation', () => {
     expect((await as(keyA, 'GET', `/runs/${conversationRunA.run_id}`)).status).toBe(200);
   });
 
+  it('when project B opens the live event stream of a run of project A, then the 404 is the same as for a run that does not exist', async () => {
+    const stream = (runId: string) => requestJson(api.url, 'GET', `/runs/${runId}/events`, { key: keyB, headers: { accept: 'text/event-stream' } });
+    for (const run of [pendingA, runningA, conversationRunA]) {
+      const missing = missingRunId();
+      expectSameNotFound(await stream(run.run_id), run.run_id, await stream(missing), missing);
+    }
+    // The same request with project A's key streams (and the run is terminal, so the stream ends).
+    const own = await requestJson(api.url, 'GET', `/runs/${completedA.run_id}/events`, { key: keyA, headers: { accept: 'text/event-stream' } });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(String(own.body)).toContain('"to_status":"completed"');
+  });
+
+  it('when project B reads any run of project A, in any state, then the answer does not depend on the state', async () => {
+    for (const run of [pendingA, runningA, waitingA, completedA, childA, conversationRunA]) {
+      const missing = missingRunId();
+      expectSameNotFound(await as(keyB, 'GET', `/runs/${run.run_id}`), run.run_id, await as(keyB, 'GET', `/runs/${missing}`), missing);
+    }
+    expect((await as(keyA, 'GET', `/runs/${conversationRunA.run_id}`)).status).toBe(200);
+  });
+
   it('when project B lists runs, then no run of project A appears, whatever the filters', async () => {
     const ownB = (await createRun(api, keyB, { kind: 'task', owner: { kind: 'project', id: projectB }, request: { target: 'b' } })).run;
     const queries = [
@@ -75,6 +110,10 @@ describe('tenant isolation', () => {
       `?owner_kind=project&owner_id=${projectA}`,
       `?owner_kind=conversation&owner_id=${conversationA}`,
       `?root_run_id=${pendingA.run_id}`,
+      `?parent_run_id=${pendingA.run_id}`,
+      `?batch_id=${batchA}`,
+      `?owner_kind=project&owner_id=${projectA}&kind=task&status=pending&batch_id=${batchA}`,
+      `?created_after=2000-01-01T00:00:00Z&created_before=2999-01-01T00:00:00Z`,
       `?kind=agent`,
       `?status=waiting`,
       `?limit=100`,
@@ -87,6 +126,10 @@ describe('tenant isolation', () => {
     }
     const both = await as(keyAB, 'GET', '/runs?limit=100');
     expect(both.body.data.map((r: any) => r.run_id)).toEqual(expect.arrayContaining([pendingA.run_id, conversationRunA.run_id, ownB.run_id]));
+    // The filters that name A's runs do find them for a key that sees A: the queries above were not empty by accident.
+    for (const query of [`?parent_run_id=${pendingA.run_id}`, `?batch_id=${batchA}`, `?root_run_id=${pendingA.run_id}`]) {
+      expect((await as(keyA, 'GET', `/runs${query}`)).body.data.map((r: any) => r.run_id)).toContain(childA.run_id);
+    }
   });
 
   it('when project B cancels a run of project A, then 404 like a missing run and the run is untouched', async () => {
@@ -117,11 +160,30 @@ describe('tenant isolation', () => {
     expect((await as(keyA, 'GET', `/runs/${runningA.run_id}`)).body.status).toBe('running');
   });
 
+  it.each([
+    ['cancel', undefined],
+    ['resume', { data: { approved: true } }],
+    ['complete', { output: { forged: true } }],
+    ['fail', { error: { message: 'forged' } }],
+    ['wait', { reason: 'tool' }],
+  ])('when project B sends %s to runs of project A in every state, then each answer is the 404 of a missing run (never a 409 that would reveal the state) and nothing changes', async (action, body) => {
+    for (const run of [pendingA, runningA, waitingA, completedA, childA, conversationRunA]) {
+      const before = (await as(keyA, 'GET', `/runs/${run.run_id}`)).body;
+      const missing = missingRunId();
+      expectSameNotFound(await as(keyB, 'POST', `/runs/${run.run_id}/${action}`, body), run.run_id, await as(keyB, 'POST', `/runs/${missing}/${action}`, body), missing);
+      expect((await as(keyA, 'GET', `/runs/${run.run_id}`)).body).toEqual(before);
+    }
+    const events = await api.db.selectFrom('run_events').select('run_id').where('run_id', 'in', [pendingA.run_id, runningA.run_id, waitingA.run_id, completedA.run_id, childA.run_id, conversationRunA.run_id]).execute();
+    expect(events.length).toBe(eventCountA);
+  });
+
   it('when project B names a run of project A as parent, then 404 like a missing parent and nothing is created', async () => {
     const before = (await api.db.selectFrom('runs').select('id').execute()).length;
     const body = (parent: string) => ({ kind: 'task', owner: { kind: 'project', id: projectB }, parent_run_id: parent, request: { target: 'child' } });
-    const missing = missingRunId();
-    expectSameNotFound(await postRun(api, keyB, body(pendingA.run_id)), pendingA.run_id, await postRun(api, keyB, body(missing)), missing);
+    for (const parent of [pendingA, runningA, completedA, childA, conversationRunA]) {
+      const missing = missingRunId();
+      expectSameNotFound(await postRun(api, keyB, body(parent.run_id)), parent.run_id, await postRun(api, keyB, body(missing)), missing);
+    }
     expect((await api.db.selectFrom('runs').select('id').execute()).length).toBe(before);
   });
 
@@ -144,6 +206,16 @@ describe('tenant isolation', () => {
     const body = (id: string) => ({ kind: 'agent', owner: { kind: 'project', id: projectB }, conversation_mode: 'existing', conversation_id: id, request: { mode: 'agent', input: { agent_id: 'x' } } });
     expectSameNotFound(await postRun(api, keyB, body(conversationA)), conversationA, await postRun(api, keyB, body(unknown)), unknown);
     expect((await api.db.selectFrom('messages').select('id').where('conversation_id', '=', conversationA).execute()).length).toBe(messages);
+  });
+
+  it('when project B reuses the public_id of a run of project A, then B gets a new run of its own, not A\'s run nor a conflict', async () => {
+    const publicId = `shared-${randomUUID()}`;
+    const a = await createRun(api, keyA, { kind: 'task', owner: ownerA, public_id: publicId, request: { target: 'a' } });
+    const b = await postRun(api, keyB, { kind: 'task', owner: { kind: 'project', id: projectB }, public_id: publicId, request: { target: 'different' } });
+    expect(b.status).toBe(202);
+    expect(b.body.duplicate).toBe(false);
+    expect(b.body.run.run_id).not.toBe(a.run.run_id);
+    expect(b.body.run.owner).toEqual({ kind: 'project', id: projectB });
   });
 
   it('when a key of both projects acts on a run of project A, then it succeeds', async () => {
