@@ -1,28 +1,12 @@
-import {
-  ConfigError,
-  LOG_LEVELS,
-  POSTGRES_PROTOCOLS,
-  choiceSetting,
-  integerSetting,
-  optionalRedisUrl,
-  optionalString,
-  optionalUrl,
-  requireUrl,
-  type Env,
-  type LogLevel,
-} from '@runq/config';
+import { ConfigError, hostSetting, integerSetting, optionalString, optionalUrl, readSharedSettings, type Env, type SharedSettings } from '@runq/config';
 
 /** Configuration of an API process, read once from the environment at start. */
-export interface ApiConfig {
-  databaseUrl: string;
-  redisUrl: string | undefined;
+export interface ApiConfig extends SharedSettings {
   port: number;
   host: string;
   /** Password of the `admin` user of the dashboard; without it the dashboard is not mounted. */
   adminToken: string | undefined;
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
-  queuePrefix: string;
-  logLevel: LogLevel;
   /** Largest accepted request body, in bytes (1 MiB). */
   bodyLimitBytes: number;
   /** How long a client may take to send a request's headers (408 after). */
@@ -71,10 +55,7 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('RUNQ_ADMIN_TOKEN', 'must be at least 16 characters long');
   }
-  const queuePrefix = optionalString(env, 'RUNQ_QUEUE_PREFIX') ?? 'runq';
-  if (!/^[A-Za-z0-9_{}.-]{1,64}$/.test(queuePrefix)) {
-    throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
-  }
+  const shared = readSharedSettings(env);
   const headersTimeoutMs = integerSetting(env, 'RUNQ_HTTP_HEADERS_TIMEOUT_MS', 15_000, 100, 600_000);
   const requestTimeoutMs = integerSetting(env, 'RUNQ_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
   if (requestTimeoutMs < headersTimeoutMs) {
@@ -83,10 +64,9 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
   const issuer = optionalString(env, 'RUNQ_JWT_ISSUER');
   const audience = optionalString(env, 'RUNQ_JWT_AUDIENCE');
   return Object.freeze({
-    databaseUrl: requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS),
-    redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
+    ...shared,
     port: integerSetting(env, 'PORT', 3000, 0, 65535),
-    host: optionalString(env, 'HOST') ?? '127.0.0.1',
+    host: hostSetting(env),
     adminToken,
     jwt: Object.freeze({
       ...(jwtSecret !== undefined ? { secret: jwtSecret } : {}),
@@ -94,8 +74,6 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
       ...(issuer !== undefined ? { issuer } : {}),
       ...(audience !== undefined ? { audience } : {}),
     }),
-    queuePrefix,
-    logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: 1024 * 1024,
     headersTimeoutMs,
     requestTimeoutMs,

@@ -1,17 +1,7 @@
-import { ConfigError } from '@runq/config';
+import { configErrorOf } from '@runq/config/testing';
 import { loadWorkerConfig } from './config.js';
 
 const BASE = { DATABASE_URL: 'postgres://runq@127.0.0.1:5432/runq' };
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('worker concurrency', () => {
   it('when nothing is set, then every kind runs 10 at once', () => {
@@ -51,11 +41,11 @@ describe('worker concurrency', () => {
     [{ concurrency: '3,4' }, /^--concurrency has more than one plain number/],
     [{ kinds: 'task', concurrency: 'agent=4' }, /^--concurrency sets agent, which this worker does not run \(its kinds: task\)$/],
   ])('when the flags are %j, then the worker refuses to start with one line: %s', (flags, message) => {
-    expect(configError(() => loadWorkerConfig(BASE, flags)).message).toMatch(message);
+    expect(configErrorOf(() => loadWorkerConfig(BASE, flags)).message).toMatch(message);
   });
 
   it('when RUNQ_WORKER_CONCURRENCY is malformed, then the error names that variable', () => {
-    expect(configError(() => loadWorkerConfig({ ...BASE, RUNQ_WORKER_CONCURRENCY: 'lots' })).variable).toBe('RUNQ_WORKER_CONCURRENCY');
+    expect(configErrorOf(() => loadWorkerConfig({ ...BASE, RUNQ_WORKER_CONCURRENCY: 'lots' })).variable).toBe('RUNQ_WORKER_CONCURRENCY');
   });
 });
 
@@ -66,7 +56,7 @@ describe('worker queue backend and retention settings', () => {
   });
 
   it('when REDIS_URL is a malformed cluster URL, then the worker refuses to start naming REDIS_URL', () => {
-    expect(configError(() => loadWorkerConfig({ ...BASE, REDIS_URL: 'redis+cluster://a:1,b:port' })).variable).toBe('REDIS_URL');
+    expect(configErrorOf(() => loadWorkerConfig({ ...BASE, REDIS_URL: 'redis+cluster://a:1,b:port' })).variable).toBe('REDIS_URL');
   });
 
   it('when RUNQ_RETENTION_DAYS is unset, then finished runs are kept', () => {
@@ -81,6 +71,6 @@ describe('worker queue backend and retention settings', () => {
   });
 
   it.each(['0', '-1', 'thirty', '36501', '1e3'])('when RUNQ_RETENTION_DAYS is %j, then the worker refuses to start naming it', (days) => {
-    expect(configError(() => loadWorkerConfig({ ...BASE, RUNQ_RETENTION_DAYS: days })).variable).toBe('RUNQ_RETENTION_DAYS');
+    expect(configErrorOf(() => loadWorkerConfig({ ...BASE, RUNQ_RETENTION_DAYS: days })).variable).toBe('RUNQ_RETENTION_DAYS');
   });
 });

@@ -1,23 +1,8 @@
-import {
-  ConfigError,
-  LOG_LEVELS,
-  POSTGRES_PROTOCOLS,
-  choiceSetting,
-  integerSetting,
-  optionalRedisUrl,
-  optionalString,
-  requireUrl,
-  type Env,
-  type LogLevel,
-} from '@runq/config';
+import { ConfigError, hostSetting, integerSetting, optionalString, readSharedSettings, type Env, type SharedSettings } from '@runq/config';
 import { RUN_KINDS, isRunKind, type RunKind } from '@runq/runs';
 
 /** Configuration of a worker process. */
-export interface WorkerConfig {
-  databaseUrl: string;
-  redisUrl: string | undefined;
-  queuePrefix: string;
-  logLevel: LogLevel;
+export interface WorkerConfig extends SharedSettings {
   kinds: readonly RunKind[];
   /**
    * Runs executed at once by this process, per kind (each kind has its own queue worker). Set
@@ -122,25 +107,19 @@ function parseConcurrency(value: string, name: string, kinds: readonly RunKind[]
  * malformed setting throws a {@link ConfigError} naming it.
  */
 export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<WorkerConfig> {
-  const queuePrefix = optionalString(env, 'RUNQ_QUEUE_PREFIX') ?? 'runq';
-  if (!/^[A-Za-z0-9_{}.-]{1,64}$/.test(queuePrefix)) {
-    throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
-  }
+  const shared = readSharedSettings(env);
   const kinds = flags.kinds !== undefined ? parseKinds(flags.kinds) : RUN_KINDS;
   const concurrencySetting = flags.concurrency ?? optionalString(env, 'RUNQ_WORKER_CONCURRENCY');
   const concurrencyName = flags.concurrency !== undefined ? '--concurrency' : 'RUNQ_WORKER_CONCURRENCY';
   return Object.freeze({
-    databaseUrl: requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS),
-    redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
-    queuePrefix,
-    logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    ...shared,
     kinds,
     concurrency: parseConcurrency(concurrencySetting ?? String(DEFAULT_CONCURRENCY), concurrencyName, kinds),
     handlersPath: flags.handlers,
     leaseMs: integerSetting(env, 'RUNQ_WORKER_LEASE_MS', 30_000, 1_000, 3_600_000),
     shutdownGraceMs: integerSetting(env, 'RUNQ_WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     metricsPort: optionalString(env, 'RUNQ_WORKER_METRICS_PORT') === undefined ? undefined : integerSetting(env, 'RUNQ_WORKER_METRICS_PORT', 0, 0, 65535),
-    metricsHost: optionalString(env, 'HOST') ?? '127.0.0.1',
+    metricsHost: hostSetting(env),
     reconcileIntervalMs: integerSetting(env, 'RUNQ_RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
     reconcileGraceMs: integerSetting(env, 'RUNQ_RECONCILE_GRACE_MS', 15_000, 0, 3_600_000),
     retention: parseRetention(env),

@@ -1,0 +1,62 @@
+import { ConfigError, LOG_LEVELS, POSTGRES_PROTOCOLS, choiceSetting, optionalString, requireUrl, type Env, type LogLevel } from './env.js';
+import { optionalRedisUrl } from './redis-url.js';
+
+/** The queue prefix when `RUNQ_QUEUE_PREFIX` is unset. */
+export const DEFAULT_QUEUE_PREFIX = 'runq';
+/** The listen address when `HOST` is unset: loopback, so no process is reachable from outside by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * What a queue prefix may hold: it becomes part of every queue key (Redis) or queue name
+ * (PostgreSQL backend), and on a Redis Cluster it is wrapped in a hash tag (`{prefix}`).
+ */
+const QUEUE_PREFIX = /^[A-Za-z0-9_{}.-]{1,64}$/;
+
+/**
+ * The settings every runq process that works on runs reads alike (`runq api`, `runq worker`,
+ * both halves of `runq start`): where the run store and the queues are, and how much to log.
+ * API and worker processes of one deployment must agree on the first three, which is why one
+ * function reads them for both.
+ */
+export interface SharedSettings {
+  /** `DATABASE_URL` (required): the run store. */
+  databaseUrl: string;
+  /** `REDIS_URL`: queues in Redis (a server or a cluster); unset, in PostgreSQL. */
+  redisUrl: string | undefined;
+  /** `RUNQ_QUEUE_PREFIX` (default `runq`): the namespace of this deployment's queues. */
+  queuePrefix: string;
+  /** `LOG_LEVEL` (default `info`). */
+  logLevel: LogLevel;
+}
+
+/**
+ * `RUNQ_QUEUE_PREFIX`: 1 to 64 letters, digits or `_ { } . -`; `runq` when unset.
+ *
+ * @throws {ConfigError} naming `RUNQ_QUEUE_PREFIX` when the value has other characters or is too long.
+ */
+export function queuePrefixSetting(env: Env): string {
+  const prefix = optionalString(env, 'RUNQ_QUEUE_PREFIX') ?? DEFAULT_QUEUE_PREFIX;
+  if (!QUEUE_PREFIX.test(prefix)) throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
+  return prefix;
+}
+
+/** `HOST`: the address a process listens on (the API, a worker's metrics); `127.0.0.1` when unset. */
+export function hostSetting(env: Env): string {
+  return optionalString(env, 'HOST') ?? DEFAULT_HOST;
+}
+
+/**
+ * Reads {@link SharedSettings}. A missing or malformed setting throws a {@link ConfigError}
+ * whose one-line message names the variable.
+ *
+ * @example
+ * const { databaseUrl, redisUrl, queuePrefix, logLevel } = readSharedSettings(process.env);
+ */
+export function readSharedSettings(env: Env): Readonly<SharedSettings> {
+  return Object.freeze({
+    databaseUrl: requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS),
+    redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
+    queuePrefix: queuePrefixSetting(env),
+    logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  });
+}
