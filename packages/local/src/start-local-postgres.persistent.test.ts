@@ -3,20 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import pg from 'pg';
-
 import { ClusterInUseError, ClusterStateError } from './errors.js';
 import { startLocalPostgres, type LocalPostgres } from './start-local-postgres.js';
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { queryRows } from './testing.js';
 
 async function postmasterPid(dataDir: string): Promise<number> {
   return Number.parseInt((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n', 1)[0] ?? '', 10);
@@ -45,18 +34,18 @@ describe('startLocalPostgres (persistent)', () => {
   it('when a persistent cluster is stopped and started again, then its rows, credentials and port survive', async () => {
     const dataDir = join(workDir, 'keeps-data');
     const first = await start(dataDir);
-    await query(first.url, 'create table note (body text); insert into note values ($$kept$$)');
+    await queryRows(first.url, 'create table note (body text); insert into note values ($$kept$$)');
     await first.stop();
 
     const second = await start(dataDir);
 
     expect(second.url).toBe(first.url);
-    expect(await query(second.url, 'select body from note')).toEqual([{ body: 'kept' }]);
+    expect(await queryRows(second.url, 'select body from note')).toEqual([{ body: 'kept' }]);
     const state = JSON.parse(await readFile(`${dataDir}.json`, 'utf8')) as { password: string; port: number };
     expect(first.url).toContain(`:${state.password}@`);
     expect(state.port).toBe(second.port);
     expect((await stat(`${dataDir}.json`)).mode & 0o777).toBe(0o600);
-    expect(await query(second.url, `select current_setting('fsync') as fsync`)).toEqual([{ fsync: 'on' }]);
+    expect(await queryRows(second.url, `select current_setting('fsync') as fsync`)).toEqual([{ fsync: 'on' }]);
     await second.stop();
   });
 
@@ -70,20 +59,20 @@ describe('startLocalPostgres (persistent)', () => {
     expect((failure as ClusterInUseError).code).toBe('cluster_in_use');
     expect((failure as Error).message).toMatch(/already in use by a running server \(pid \d+\)/);
     expect((failure as Error).message).not.toContain('\n');
-    expect(await query(running.url, 'select 1 as ok')).toEqual([{ ok: 1 }]);
+    expect(await queryRows(running.url, 'select 1 as ok')).toEqual([{ ok: 1 }]);
     await running.stop();
   });
 
   it('when the server was killed and left postmaster.pid behind, then the next start succeeds', async () => {
     const dataDir = join(workDir, 'killed');
     const killed = await start(dataDir);
-    await query(killed.url, 'create table t (n int); insert into t values (7)');
+    await queryRows(killed.url, 'create table t (n int); insert into t values (7)');
     process.kill(await postmasterPid(dataDir), 'SIGKILL');
     await killed.stop(); // resolves once the killed process has exited
 
     const restarted = await start(dataDir);
 
-    expect(await query(restarted.url, 'select n from t')).toEqual([{ n: 7 }]);
+    expect(await queryRows(restarted.url, 'select n from t')).toEqual([{ n: 7 }]);
     await restarted.stop();
   });
 
@@ -96,7 +85,7 @@ describe('startLocalPostgres (persistent)', () => {
 
       const restarted = await start(dataDir);
 
-      expect(await query(restarted.url, 'select 1 as ok')).toEqual([{ ok: 1 }]);
+      expect(await queryRows(restarted.url, 'select 1 as ok')).toEqual([{ ok: 1 }]);
       await restarted.stop();
     } finally {
       stranger.kill('SIGKILL');

@@ -6,17 +6,7 @@ import pg from 'pg';
 
 import { InvalidDatabaseNameError, TemplateInUseError } from './errors.js';
 import { startLocalPostgres, type LocalPostgres } from './start-local-postgres.js';
-import { isPortOpen } from './testing.js';
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { isPortOpen, queryRows } from './testing.js';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -46,7 +36,7 @@ describe('startLocalPostgres (ephemeral)', () => {
   it('when an ephemeral server starts, then it listens on a free loopback port and answers select 1', async () => {
     expect(server.url).toMatch(/^postgres:\/\/postgres:[A-Za-z0-9_-]{24}@127\.0\.0\.1:\d+\/postgres$/);
     expect(new URL(server.url).port).toBe(String(server.port));
-    const [row] = await query<{ one: number; address: string; fsync: string; connections: string; encoding: string }>(
+    const [row] = await queryRows<{ one: number; address: string; fsync: string; connections: string; encoding: string }>(
       server.url,
       `select 1 as one, host(inet_server_addr()) as address, current_setting('fsync') as fsync,
               current_setting('max_connections') as connections, current_setting('server_encoding') as encoding`,
@@ -56,12 +46,12 @@ describe('startLocalPostgres (ephemeral)', () => {
 
   it('when a database is created from a template, then it holds a copy of the template table and rows', async () => {
     const templateUrl = await server.createDatabase('template_copy_src');
-    await query(templateUrl, 'create table widget (id int primary key, name text); insert into widget values (1, $$gear$$)');
+    await queryRows(templateUrl, 'create table widget (id int primary key, name text); insert into widget values (1, $$gear$$)');
 
     const cloneUrl = await server.createDatabase('template_copy_dst', { template: 'template_copy_src' });
 
     expect(cloneUrl).toBe(server.databaseUrl('template_copy_dst'));
-    expect(await query(cloneUrl, 'select id, name from widget')).toEqual([{ id: 1, name: 'gear' }]);
+    expect(await queryRows(cloneUrl, 'select id, name from widget')).toEqual([{ id: 1, name: 'gear' }]);
   });
 
   it('when the template has an open session, then cloning fails with TemplateInUseError', async () => {
@@ -78,13 +68,13 @@ describe('startLocalPostgres (ephemeral)', () => {
   it('when a database name needs quoting, then it is created and reachable under exactly that name', async () => {
     const name = 'odd "name"; drop database postgres; --';
     const url = await server.createDatabase(name);
-    expect(await query(url, 'select current_database() as name')).toEqual([{ name }]);
+    expect(await queryRows(url, 'select current_database() as name')).toEqual([{ name }]);
     await server.dropDatabase(name);
   });
 
   it('when a database name cannot be carried by a URL, then createDatabase refuses it before creating anything', async () => {
     await expect(server.createDatabase('a/b')).rejects.toThrow(InvalidDatabaseNameError);
-    expect(await query(server.url, `select count(*)::int as n from pg_database where datname = 'a/b'`)).toEqual([{ n: 0 }]);
+    expect(await queryRows(server.url, `select count(*)::int as n from pg_database where datname = 'a/b'`)).toEqual([{ n: 0 }]);
   });
 
   it('when a database is dropped while a client is connected, then the drop succeeds and the client is cut off', async () => {
@@ -97,7 +87,7 @@ describe('startLocalPostgres (ephemeral)', () => {
     await server.dropDatabase('drop_me');
 
     expect(await clientError).toBeInstanceOf(Error);
-    expect(await query(server.url, `select count(*)::int as n from pg_database where datname = 'drop_me'`)).toEqual([{ n: 0 }]);
+    expect(await queryRows(server.url, `select count(*)::int as n from pg_database where datname = 'drop_me'`)).toEqual([{ n: 0 }]);
     await client.end().catch(() => undefined);
   });
 

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
+import type pg from 'pg';
+
 import { LOOPBACK } from './find-free-port.js';
+import { withAdminClient } from './postgres-admin.js';
 
 /**
  * Test helpers for code that runs local servers (`@runq/local/testing`). They probe from the
@@ -84,4 +87,15 @@ export function isProcessRunning(pid: number): boolean {
     // Gone since the probe, or no /proc (macOS) where the probe is all there is.
     return process.platform !== 'linux';
   }
+}
+
+/**
+ * Runs `text` (one statement, or several separated by semicolons, without parameters) on `url`
+ * with a client of its own, closed afterwards, and resolves with the rows of the last result.
+ */
+export async function queryRows<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  return withAdminClient(url, async (client) => {
+    const result = (await client.query<T>(text)) as pg.QueryResult<T> | Array<pg.QueryResult<T>>;
+    return (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? [];
+  });
 }
