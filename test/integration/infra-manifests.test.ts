@@ -223,6 +223,8 @@ describe('Compose file (infra/compose.yaml)', () => {
       expect(services[name].depends_on.migrate).toEqual({ condition: 'service_completed_successfully' });
       expect(services[name].healthcheck.test.join(' ')).toContain('/readyz');
     }
+    // Every long-running service says when it is healthy (the one-shot migration exits instead).
+    expect(Object.keys(services).filter((name) => name !== 'migrate' && !services[name].healthcheck)).toEqual([]);
     expect(services['worker'].command[0]).toBe('worker');
     expect(services['worker'].deploy.replicas).toBeGreaterThanOrEqual(2);
     for (const name of ['migrate', 'api-a', 'api-b', 'worker']) {
