@@ -16,3 +16,5 @@ export * from './schema.js';
 export * from './run-lifecycle.repository.js';
 export * from './run-stats.repository.js';
 export * from './run-retention.repository.js';
+export * from './micro-batcher.js';
+export * from './run-batch.repository.js';
