@@ -106,6 +106,17 @@ export class RunQueues {
     await bounded(this.queue(kind).add(RUN_JOB_NAME, { runId }, runJobOptions(options.jobId ?? runId, options.delayMs)), 'adding a job');
   }
 
+  /**
+   * Puts several runs of one kind on its queue in one round trip (`addBulk`: one pipeline on
+   * Redis, one statement on PostgreSQL). Job ids already queued create nothing, as with
+   * {@link enqueueRun}.
+   */
+  async enqueueRuns(kind: RunKind, runs: readonly { runId: string; jobId?: string; delayMs?: number }[]): Promise<void> {
+    if (runs.length === 0) return;
+    const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(run.jobId ?? run.runId, run.delayMs) }));
+    await bounded(this.queue(kind).addBulk(jobs), 'adding jobs');
+  }
+
   /** Removes a queued job; false when there is none (or it is being processed and locked). */
   async removeRun(kind: RunKind, jobId: string): Promise<boolean> {
     return (await bounded(this.queue(kind).remove(jobId), 'removing a job')) === 1;
