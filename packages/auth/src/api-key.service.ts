@@ -28,7 +28,8 @@ export async function revokeApiKeyByPrefix(db: Db, prefix: string): Promise<bool
 }
 
 interface CachedKey {
-  row: ApiKeyRow | undefined;
+  /** The lookup, shared by every request that needs it while it runs (no stampede at expiry). */
+  row: Promise<ApiKeyRow | undefined>;
   expiresAt: number;
 }
 
@@ -70,9 +71,16 @@ export class ApiKeyVerifier {
     const now = Date.now();
     const cached = this.cache.get(prefix);
     if (cached && cached.expiresAt > now) return cached.row;
-    const row = await findApiKeyByPrefix(this.db, prefix);
+    // The TTL counts from the start of the lookup, so a revocation committed before it starts
+    // is seen by every request after `ttlMs` at the latest.
+    const row = findApiKeyByPrefix(this.db, prefix);
     if (this.cache.size >= 10_000) this.cache.clear();
-    this.cache.set(prefix, { row, expiresAt: now + this.ttlMs });
+    const entry = { row, expiresAt: now + this.ttlMs };
+    this.cache.set(prefix, entry);
+    // A failed lookup is not remembered: the next request tries again.
+    row.catch(() => {
+      if (this.cache.get(prefix) === entry) this.cache.delete(prefix);
+    });
     return row;
   }
 
