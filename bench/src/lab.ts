@@ -79,3 +79,8 @@ export async function withCpu<T>(roles: ProcessRoles, work: () => Promise<T>): P
 
 /** Sleeps. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A number for a log line: `n/a` when there were no samples (a NaN travels as null over IPC). */
+export function fixed(value: number | null | undefined, digits = 1): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}

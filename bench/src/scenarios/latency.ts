@@ -1,5 +1,5 @@
 import { memoryOf } from '../env/proc-stats.js';
-import { RowBuilder, withCpu, type Lab } from '../lab.js';
+import { RowBuilder, fixed, withCpu, type Lab } from '../lab.js';
 import { LoadClient } from '../load/load-client.js';
 import { PeerWorker } from '../peers/peer-worker-client.js';
 import type { Row, Section } from '../report/results.js';
@@ -64,7 +64,7 @@ export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): 
           .cpu(measured.cpu, measured.value.sent.ok)
           .error(measured.value.sent.errors, measured.value.sent.errorSamples);
         lab.log(
-          `  ${deployment.name} @ ${rate}/s rep ${rep}: created→running p50 ${running.p50.toFixed(1)} p99 ${running.p99.toFixed(1)} ms; created→completed p50 ${completed.p50.toFixed(1)} p99 ${completed.p99.toFixed(1)} ms`,
+          `  ${deployment.name} @ ${rate}/s rep ${rep}: created→running p50 ${fixed(running.p50)} p99 ${fixed(running.p99)} ms; created→completed p50 ${fixed(completed.p50)} p99 ${fixed(completed.p99)} ms`,
         );
       }
       rows.set(rate, row.build());
@@ -113,7 +113,7 @@ export async function measurePeerLatency(lab: Lab, peer: Peer): Promise<{ rows: 
           .add('achieved', 'ops/s', 'higher', measured.value.sent.rate)
           .cpu(measured.cpu, measured.value.sent.ok)
           .error(measured.value.sent.errors, measured.value.sent.errorSamples);
-        lab.log(`  ${peer.label} @ ${rate}/s rep ${rep}: pickup p50 ${pickup.p50.toFixed(1)} p99 ${pickup.p99.toFixed(1)} ms`);
+        lab.log(`  ${peer.label} @ ${rate}/s rep ${rep}: pickup p50 ${fixed(pickup.p50)} p99 ${fixed(pickup.p99)} ms`);
       }
       rows.set(rate, row.build());
     }

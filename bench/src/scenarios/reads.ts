@@ -1,7 +1,7 @@
 import { get } from 'node:http';
 import { findRun, listRuns, type RunListFilter } from '@runq/db';
 import pg from 'pg';
-import { RowBuilder, withCpu, type Lab } from '../lab.js';
+import { RowBuilder, fixed, withCpu, type Lab } from '../lab.js';
 import { LoadClient } from '../load/load-client.js';
 import { captureQuery, explainAnalyze } from '../profile/explain.js';
 import type { Section } from '../report/results.js';
@@ -159,7 +159,7 @@ export async function measureReads(lab: Lab): Promise<{ section: Section; deploy
         const result = measured.value;
         row.add('p50', 'ms', 'lower', result.latency.p50).add('p99', 'ms', 'lower', result.latency.p99).add('rate', 'req/s', 'higher', result.rate);
         row.cpu(measured.cpu, result.ok).error(result.errors, result.errorSamples);
-        lab.log(`  reads rep ${rep} ${shape.label}: p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ${Math.round(result.rate)}/s`);
+        lab.log(`  reads rep ${rep} ${shape.label}: p50 ${fixed(result.latency.p50)} ms, p99 ${fixed(result.latency.p99)} ms, ${Math.round(result.rate)}/s`);
       }
     }
     await lab.servers.withClient(deployment.target.databaseUrl, async (client) => {
