@@ -42,14 +42,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * While a dependency is down, asks every API instance every 100 ms for something that needs it
- * and counts the 503s (the observer records any other 5xx, a 503 without Retry-After or a hang).
+ * and counts the 503s (the observer records any other 5xx, a 503 without Retry-After or a hang):
+ * a listing (Postgres) and the readiness probe (Postgres and the queue backend; while Redis is
+ * down the API still lists, and accepts runs for the reconciler to enqueue, so only readiness
+ * reports the outage).
  */
 function probeOutage(targets: FaultTargets): { stop(): Promise<number> } {
   let running = true;
   let unavailable = 0;
   const loops = targets.processes.apiUrls.map(async (_, index) => {
-    while (running) {
-      const answer = await targets.http.send('GET', '/runs?limit=1', undefined, index);
+    for (let turn = 0; running; turn += 1) {
+      const answer = await targets.http.send('GET', turn % 2 === 0 ? '/runs?limit=1' : '/readyz', undefined, index);
       if (answer?.status === 503) unavailable += 1;
       await sleep(100);
     }

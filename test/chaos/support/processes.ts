@@ -1,9 +1,18 @@
+import { loadavg } from 'node:os';
 import { findFreePort } from '@runq/local';
 import { waitFor } from '@runq/local/testing';
 import { ProcessGroup, fixturePath, type CliProcess } from '../../support/worker-process.js';
 
 /** The handler module every chaos worker runs. */
 export const CHAOS_HANDLERS = fixturePath('chaos-handlers.mjs');
+
+/**
+ * How long a (re)started process may take to be ready. A start takes about 3 s on an idle
+ * 2-core machine; with the chaos load and other suites running beside it (load average 10 and
+ * more), restarts were measured at up to 27 s, so 30 s was too tight to tell a slow start from
+ * one that never comes.
+ */
+const START_TIMEOUT_MS = 90_000;
 
 /** A process the suite started, and whether its last exit was the suite's doing. */
 interface Managed {
@@ -33,6 +42,8 @@ export class ChaosProcesses {
   private readonly apis: Managed[] = [];
   private readonly workers: Managed[] = [];
   readonly crashes: UnexpectedExit[] = [];
+  /** How long each process took from spawn to ready (API: answers /healthz; worker: logged `worker started`). */
+  readonly startMs: number[] = [];
   private apiPorts: number[] = [];
 
   constructor(private readonly env: Record<string, string>) {}
@@ -102,27 +113,45 @@ export class ChaosProcesses {
 
   private async startApi(index: number): Promise<void> {
     const port = this.apiPorts[index]!;
+    const started = Date.now();
     const proc = this.group.run(['api'], { ...this.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     const managed = this.watch(`api-${index}`, proc);
     this.apis[index] = managed;
     const url = `http://127.0.0.1:${port}/healthz`;
-    await waitFor(
-      `API instance ${index} to answer /healthz`,
-      async () => {
-        if (proc.hasExited) throw new Error(`API instance ${index} exited at start: ${proc.stderr.join('\n')}`);
-        return fetch(url).then(
-          (response) => response.ok,
-          () => false,
-        );
-      },
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    let lastError = 'no attempt yet';
+    try {
+      await waitFor(
+        `API instance ${index} to answer /healthz`,
+        async () => {
+          if (proc.hasExited) throw new Error(`API instance ${index} exited at start: ${proc.stderr.join('\n')}`);
+          return fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
+            (response) => response.ok,
+            (error: unknown) => {
+              lastError = String((error as Error).cause ?? error);
+              return false;
+            },
+          );
+        },
+        { timeoutMs: START_TIMEOUT_MS, intervalMs: 50 },
+      );
+    } catch (error) {
+      // What the instance was doing, and how busy the machine was: a slow start under load is not a hang of the code.
+      throw new Error(
+        `${(error as Error).message} (pid ${proc.pid}, ${Date.now() - started} ms after spawn, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}, last probe: ${lastError}; output: ${[...proc.stdout, ...proc.stderr].slice(-10).join('\n') || 'none'})`,
+        { cause: error },
+      );
+    }
+    this.startMs.push(Date.now() - started);
   }
 
   private async startWorker(index: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
     const proc = this.group.run(['worker', '--handlers', CHAOS_HANDLERS, ...args], { ...this.env, ...workerEnv });
     this.workers[index] = this.watch(`worker-${index}`, proc);
-    await proc.waitForLog((line) => line?.msg === 'worker started', 30_000);
+    const started = Date.now();
+    await proc.waitForLog((line) => line?.msg === 'worker started', START_TIMEOUT_MS).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message} (load average ${loadavg().map((n) => n.toFixed(1)).join(' ')})`, { cause: error });
+    });
+    this.startMs.push(Date.now() - started);
   }
 
   private watch(name: string, proc: CliProcess): Managed {
