@@ -1,6 +1,6 @@
 // Example handler module for the Compose stack and the Kubernetes manifests (mounted at
 // /handlers/index.mjs). Real deployments build their own image FROM the runq image with their
-// handlers and their dependencies copied in; see README.md, "Deploying".
+// handlers and their dependencies copied in; see README.md, "Deployment".
 const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
