@@ -13,6 +13,7 @@ import {
   toJson,
   transitionRun,
   type ClaimedRun,
+  type CompletedRun,
   type Db,
   type RunClaim,
   type RunCompletion,
@@ -56,7 +57,7 @@ const MAX_RUNS_PER_STATEMENT = 50;
  */
 export class RunExecutor {
   private readonly claims: MicroBatcher<RunClaim, ClaimedRun | undefined>;
-  private readonly completions: MicroBatcher<RunCompletion, RunRow | undefined>;
+  private readonly completions: MicroBatcher<RunCompletion, CompletedRun | undefined>;
 
   constructor(private readonly options: RunExecutorOptions) {
     const { db, leaseMs } = options;
@@ -249,7 +250,7 @@ export class RunExecutor {
   }
 
   /** Records a transition this process applied (and, for a finished run, its duration). */
-  private observe(run: RunRow): void {
+  private observe(run: Pick<RunRow, 'kind' | 'status' | 'previous_status' | 'duration_ms'>): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
     metrics.observeTransition(run);
