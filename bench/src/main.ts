@@ -102,7 +102,7 @@ async function benchBackend(
       },
       {
         subject: 'floor',
-        label: 'floor: insertRun + enqueueRun, no HTTP',
+        label: 'floor: batched insertRuns + enqueueRuns, no HTTP',
         producer: {
           kind: 'runq-floor',
           databaseUrl: deployment.target.databaseUrl,

@@ -1,5 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type PgBoss from 'pg-boss';
+import type { NewRunRow } from '@runq/db';
 import { CREATED_EVENT_DATA, taskRequest, taskRunRow } from '../systems/run-rows.js';
 import { LeanHttpPool } from './lean-http.js';
 import type { ProducerSpec } from './protocol.js';
@@ -70,22 +71,39 @@ function runqGet(spec: Extract<ProducerSpec, { kind: 'runq-get' }>): Producer {
 }
 
 /**
- * The floor: the run row that `RunIngest.createRun` builds for the same task body, stored with
- * `insertRun` and queued with `enqueueRun`, on a pool of the API's size. What `POST /runs`
- * adds on top of this (HTTP, body parsing, auth, contract validation, request hash, logging,
- * metrics) is the API layer's cost.
+ * The floor: the run row that `RunIngest.createRun` builds for the same task body, stored and
+ * queued the way the API does it — concurrent runs share `insertRuns` statements and
+ * `enqueueRuns` (addBulk) calls through the same micro-batching, with the API's settings — on a
+ * pool of the API's size. What `POST /runs` adds on top of this (HTTP, body parsing, auth,
+ * contract validation, request hash, logging, metrics) is the API layer's cost.
  */
 async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): Promise<Producer> {
-  const { insertRun, openDatabase } = await import('@runq/db');
+  const { insertRun, insertRuns, MicroBatcher, openDatabase } = await import('@runq/db');
   const { RunQueues } = await import('@runq/queue');
   const db = openDatabase(spec.databaseUrl, { maxConnections: spec.poolSize, applicationName: 'runq-bench-floor' });
   const queues = RunQueues.open({ databaseUrl: spec.databaseUrl, redisUrl: spec.redisUrl, prefix: spec.queuePrefix });
+  // The API's settings (services/api/src/runs/run-ingest.ts).
+  const inserts = new MicroBatcher({
+    runBatch: (entries: { run: NewRunRow; eventData: unknown }[]) => insertRuns(db, entries),
+    runOne: (entry: { run: NewRunRow; eventData: unknown }) => insertRun(db, entry.run, entry.eventData),
+    maxBatch: 100,
+    maxInFlight: 4,
+  });
+  const dispatches = new MicroBatcher({
+    runBatch: async (ids: string[]) => {
+      await queues.enqueueRuns('task', ids.map((id) => ({ runId: id, jobId: id })));
+      return ids.map(() => undefined);
+    },
+    runOne: (id: string) => queues.enqueueRun('task', id, { jobId: id }),
+    maxBatch: 200,
+    maxInFlight: 4,
+  });
   return {
     async send(seq, sentAt) {
       const row = taskRunRow(spec.projectId, seq, sentAt);
-      const created = await insertRun(db, row, CREATED_EVENT_DATA);
-      if (!created) throw new Error('insertRun returned nothing');
-      await queues.enqueueRun('task', row.id, { jobId: row.id });
+      const created = await inserts.submit({ run: row, eventData: CREATED_EVENT_DATA });
+      if (!created) throw new Error('insertRuns returned nothing');
+      await dispatches.submit(row.id);
     },
     async close() {
       await queues.close();

@@ -3,8 +3,9 @@ import type { LatencySummary } from '../stats.js';
 /**
  * What a load generator drives. Each is "one enqueue" of its system:
  * - `runq-http`: `POST /runs` with a valid task body and a real API key;
- * - `runq-floor`: what that request ends in, called directly: `insertRun` (the run and its
- *   first event, one statement) and `RunQueues.enqueueRun`, with no HTTP, validation or auth;
+ * - `runq-floor`: what that request ends in, called directly and batched as the API batches:
+ *   `insertRuns` (runs and their first events, one statement per batch) and
+ *   `RunQueues.enqueueRuns` (one addBulk per batch), with no HTTP, validation or auth;
  * - `bullmq`: `Queue.add` (Redis or BullMQ's PostgreSQL backend);
  * - `graphile`: `WorkerUtils.addJob`;
  * - `pgboss`: `PgBoss.send`;
