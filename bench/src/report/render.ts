@@ -62,8 +62,8 @@ function memoryTable(memory: Row[]): { header: Cell[]; rows: Cell[][] } {
 
 function targetsTable(results: BenchResults): { header: Cell[]; rows: Cell[][] } {
   return {
-    header: ['target', 'measured', 'met'],
-    rows: results.targets.map((target) => [target.target, target.measured, target.met === undefined ? '–' : target.met ? 'yes' : 'NO']),
+    header: ['target', 'measured', 'met', 'what bounds it (when missed)'],
+    rows: results.targets.map((target) => [target.target, target.measured, target.met === undefined ? '–' : target.met ? 'yes' : 'NO', target.met === false ? (target.why ?? '') : '']),
   };
 }
 

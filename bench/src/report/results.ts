@@ -81,6 +81,8 @@ export interface TargetCheck {
   target: string;
   measured: string;
   met: boolean | undefined;
+  /** When missed: what bounds the figure, from the same run's CPU figures. */
+  why?: string;
 }
 
 /** Everything a run produced: written as JSON, rendered as text and Markdown. */
