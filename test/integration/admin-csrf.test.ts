@@ -126,4 +126,17 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     await response.text();
     expect(await statusOf(runId)).toBe('pending');
   });
+
+  it.each([
+    ['DELETE', '/admin/queues'],
+    ['PUT', '/admin/queues/api/queues'],
+    ['POST', '/admin/queues/api/no-such-route'],
+    ['GET', '/admin/queues/api/no-such-route'],
+    ['DELETE', '/admin/runs'],
+    ['GET', '/admin/runs/run_01ARZ3NDEKTSV4RRFFQ69G5FAV/nothing'],
+  ])('when the admin sends %s %s, which no admin page has, then a 404 or 405 problem document, not a 500 nor the API\'s authentication', async (method, path) => {
+    const response = await requestJson(api.url, method, path, { headers: browser({ origin: api.url, fetchSite: 'same-origin' }) });
+    expect([404, 405]).toContain(response.status);
+    expectProblem(response, response.status);
+  });
 });

@@ -33,9 +33,15 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const board = compose([guard, serverAdapter.registerPlugin() as Middleware]);
   const explorer = explorerRouter({ db: deps.db, control: deps.control });
   const runs = compose([guard, explorer.routes() as Middleware, explorer.allowedMethods() as Middleware]);
+  // A request under an admin path that no admin route takes ends here (404, or 405 for a known
+  // path), and never goes on to the API's own authentication and routes: Bull Board's plugin
+  // turns any error thrown downstream of it into its own 500 (an admin `DELETE /admin/queues`
+  // became "500 The credentials header is malformed."), and the API's routes have nothing
+  // under /admin anyway. The problem middleware writes the 404/405 document.
+  const endHere = async () => undefined;
   return async (ctx, next) => {
-    if (under(ctx.path, DASHBOARD_PATH)) return board(ctx, next);
-    if (under(ctx.path, EXPLORER_PATH)) return runs(ctx, next);
+    if (under(ctx.path, DASHBOARD_PATH)) return board(ctx, endHere);
+    if (under(ctx.path, EXPLORER_PATH)) return runs(ctx, endHere);
     return next();
   };
 }
