@@ -3,6 +3,7 @@ import * as initial from '../migrations/2026_11_29_000000_initial.js';
 import * as operatorIndexes from '../migrations/2026_11_29_010000_operator_indexes.js';
 import * as rateLimits from '../migrations/2026_11_29_020000_rate_limits.js';
 import * as finishedRunsIndex from '../migrations/2026_11_29_030000_finished_runs_index.js';
+import * as runsCreatedIndex from '../migrations/2026_11_29_040000_runs_created_index.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_29_010000_operator_indexes': operatorIndexes,
   '2026_11_29_020000_rate_limits': rateLimits,
   '2026_11_29_030000_finished_runs_index': finishedRunsIndex,
+  '2026_11_29_040000_runs_created_index': runsCreatedIndex,
 };
 
 const provider: MigrationProvider = {
