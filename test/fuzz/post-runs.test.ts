@@ -3,7 +3,7 @@ import { servedOpenApiJson } from '@runq/contract';
 import { OTHER_UUID, SAMPLE_UUID } from '@runq/contract/testing';
 import { startTestApi, type TestApi } from '../support/harness.js';
 import { fromSchema, hostileJson, hostileString, mutatedRunBody } from './support/arbitraries.js';
-import { answerProblem, isSendableHeaderValue } from './support/check-answer.js';
+import { answerProblem, headerParts, isSendableHeaderValue, stringsOf } from './support/check-answer.js';
 import { fuzzParameters, fuzzTimeoutMs } from './support/fuzz-settings.js';
 
 /** The served description (the contract's `POST /runs` included): the schemas bodies are drawn from. */
@@ -17,13 +17,6 @@ const ownerOf = fc.constantFrom({ kind: 'project', id: SAMPLE_UUID }, { kind: 'c
 const schemaBody = fc.tuple(fromSchema(CREATE_RUN_SCHEMA, DOCUMENT), fc.option(ownerOf, { nil: undefined })).map(([body, owner]) =>
   owner && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, owner } : body,
 );
-
-/** Every string in a JSON value, keys included (a refusal may quote any of them). */
-function stringsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, item]) => [key, ...stringsOf(item)]);
-}
 
 const CONTENT_TYPES = [
   'application/json',
@@ -69,7 +62,7 @@ describe('fuzzing POST /runs', () => {
           const response = await fetch(`${api.url}/runs`, { method: 'POST', headers, body: text });
           const answer = { status: response.status, headers: response.headers, text: await response.text() };
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          const problem = answerProblem(answer, `POST /runs ${headers['content-type'] ?? '(no type)'} ${text.slice(0, 200)}`, [type, ...stringsOf(value)]);
+          const problem = answerProblem(answer, `POST /runs ${headers['content-type'] ?? '(no type)'} ${text.slice(0, 200)}`, [type, ...headerParts(type), ...stringsOf(value)]);
           if (problem) throw new Error(problem);
         }),
         parameters,

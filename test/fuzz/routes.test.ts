@@ -4,7 +4,7 @@ import { servedOpenApiJson } from '@runq/contract';
 import { requestJson, startTestApi, type TestApi } from '../support/harness.js';
 import { createRun } from '../support/run-api.js';
 import { fromSchema, hostileJson, hostileString, INJECTIONS } from './support/arbitraries.js';
-import { answerProblem, isSendableHeaderValue } from './support/check-answer.js';
+import { answerProblem, headerParts, isSendableHeaderValue, stringsOf } from './support/check-answer.js';
 import { fuzzParameters, fuzzTimeoutMs } from './support/fuzz-settings.js';
 
 const DOCUMENT = JSON.parse(servedOpenApiJson()) as Record<string, any>;
@@ -35,6 +35,11 @@ const OPERATIONS: Operation[] = Object.entries(DOCUMENT['paths'] as Record<strin
       };
     }),
 );
+
+/** A drawn value as query text: strings as they are, anything else as JSON (a drawn object may have no prototype, which `String` cannot convert). */
+function asQueryValue(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
 
 /** Paths and methods no operation has: the routers' 404 and 405 answers get fuzzed too. */
 const STRAY_PATHS = ['/', '/runs/', '/runs//cancel', '/runs/x/y/z', '/admin', '/admin/queues', '/admin/queues/api/queues', '/admin/runs', '/admin/runs/%00', '/.env', '/%2e%2e/%2e%2e/etc/passwd', '/runs%00', '/metrics/', '/healthz?x=%'];
@@ -118,7 +123,7 @@ describe('fuzzing every route', () => {
           for (const [pick, value] of draw.query) {
             const parameter = operation?.query[pick % Math.max(1, operation.query.length)];
             if (!parameter) continue;
-            query.append(parameter.name, value ?? String(fc.sample(fromSchema(parameter.schema, DOCUMENT), { numRuns: 1, seed: pick })[0]));
+            query.append(parameter.name, value ?? asQueryValue(fc.sample(fromSchema(parameter.schema, DOCUMENT), { numRuns: 1, seed: pick })[0]));
           }
           if (draw.unknownQuery) query.append(draw.unknownQuery[0], draw.unknownQuery[1]);
           const search = [query.toString(), draw.rawQuery].filter(Boolean).join('&');
@@ -154,7 +159,7 @@ describe('fuzzing every route', () => {
           }
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const route = `${method} ${path.slice(0, 300)} (${typeof credentials === 'string' ? credentials : 'hostile credentials'})`;
-          const problem = answerProblem({ status: response.status, headers: response.headers, text }, route, [runIdText, path, ...[...query.values()], ...[...query.keys()], draw.rawQuery ?? '', JSON.stringify(bodyValue) ?? '']);
+          const problem = answerProblem({ status: response.status, headers: response.headers, text }, route, [runIdText, path, ...[...query.values()], ...[...query.keys()], draw.rawQuery ?? '', JSON.stringify(bodyValue) ?? '', ...stringsOf(bodyValue), ...(draw.accept !== undefined ? headerParts(draw.accept) : [])]);
           if (problem) throw new Error(problem);
           // Tenant isolation, whatever the route: the caller never sees another project's run.
           if (credentials === 'own' && response.status < 300 && text.includes(otherRun)) throw new Error(`another project's run showed: ${route} -> ${text.slice(0, 300)}`);

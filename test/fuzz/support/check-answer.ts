@@ -62,6 +62,25 @@ export function answerProblem(answer: FuzzAnswer, route: string, sent: readonly 
   return undefined;
 }
 
+/** Every string in a JSON value, keys included (a refusal may quote any of them, e.g. as the path of a field). */
+export function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => [key, ...stringsOf(item)]);
+}
+
+/**
+ * The pieces of a header value a refusal may quote on their own: `type/subtype; name=value`
+ * gives the media type (what `ctx.request.type` reports) and each parameter's name and value.
+ */
+export function headerParts(value: string): string[] {
+  return value
+    .split(';')
+    .flatMap((part) => [part, ...part.split('=')])
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
 /** `value` percent-encoded as a path segment and as a path; nothing for a lone surrogate, which cannot be encoded. */
 function percentEncoded(value: string): string[] {
   try {
