@@ -13,9 +13,22 @@ export interface LatencySummary {
   mean: number;
 }
 
-/** Wall-clock milliseconds since the epoch, with sub-millisecond precision, comparable across processes on one machine. */
+let anchor = Date.now() - performance.now();
+
+/**
+ * Wall-clock milliseconds since the epoch, with sub-millisecond precision, comparable across
+ * processes on one machine (and with `Date.now()` stamps of runq and the database clock).
+ * `performance.timeOrigin + performance.now()` is not: each process's time origin may be off by
+ * milliseconds, and the monotonic clock drifts from the wall clock over a run (pickup latencies
+ * between two processes came out negative). So the monotonic clock is kept within the wall
+ * clock's current millisecond, and re-anchored when it leaves it.
+ */
 export function wallNow(): number {
-  return performance.timeOrigin + performance.now();
+  const wall = Date.now();
+  const now = anchor + performance.now();
+  if (now >= wall && now < wall + 1) return now;
+  anchor = wall - performance.now();
+  return wall;
 }
 
 /** The `q`-quantile (0..1) of sorted values, nearest-rank. */
