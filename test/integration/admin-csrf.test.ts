@@ -139,4 +139,15 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     expect([404, 405]).toContain(response.status);
     expectProblem(response, response.status);
   });
+
+  it.each([
+    ['not JSON at all', '{bad'],
+    ['a JSON string (Bull Board takes objects and arrays only)', JSON.stringify("' OR 1=1 --")],
+  ])('when the admin sends Bull Board a body that is %s, then a 400 problem document, not a 500', async (_what, body) => {
+    for (const path of ['/admin/queues', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`]) {
+      const response = await requestJson(api.url, 'PUT', path, { headers: { ...browser({ origin: api.url, fetchSite: 'same-origin' }), 'content-type': 'application/json' }, body });
+      expectProblem(response, 400);
+    }
+    expect(await isPaused()).toBe(false);
+  });
 });

@@ -32,6 +32,12 @@ function toProblem(error: unknown): HttpProblem | undefined {
   if (status === 404) return new HttpProblem('not_found', 'No such resource.');
   if (status === 413) return new HttpProblem('payload_too_large', 'The request body is too large.');
   if (status === 415) return new HttpProblem('unsupported_media_type', 'Unsupported media type.');
+  // Body parsers of mounted middleware (Bull Board's @koa/bodyparser, through co-body) reject a
+  // malformed body with a 400 that is not marked `expose`: still the client's mistake, not a 500.
+  if (status === 400 && !expose) {
+    if (error instanceof SyntaxError) return new HttpProblem('invalid_json', 'The request body is not valid JSON.');
+    return new HttpProblem('invalid_parameter', 'The request is invalid.');
+  }
   if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
     return new HttpProblem('invalid_parameter', (error as Error).message);
   }
