@@ -67,6 +67,7 @@ describe('fuzzing POST /runs', () => {
         }),
         parameters,
       );
+      process.stdout.write(`fuzz ${JSON.stringify({ suite: 'POST /runs', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`);
       // Not vacuous: bodies got through to the store, and refusals of several kinds were checked.
       expect(statuses.get(202) ?? 0).toBeGreaterThan(parameters.numRuns! / 50);
       expect(statuses.get(400) ?? 0).toBeGreaterThan(parameters.numRuns! / 10);

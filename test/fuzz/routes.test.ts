@@ -167,6 +167,7 @@ describe('fuzzing every route', () => {
         }),
         parameters,
       );
+      process.stdout.write(`fuzz ${JSON.stringify({ suite: 'every route', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`);
       // Not vacuous: every family of answer was reached.
       for (const status of [200, 400, 401, 404]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     },
