@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalPostgres, startLocalRedis, type LocalPostgres, type LocalRedis } from '@runq/local';
+import { startLocalPostgres, startLocalRedis, withAdminClient, type LocalPostgres, type LocalRedis } from '@runq/local';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { identifyServers } from './proc-stats.js';
 
 /**
@@ -43,17 +43,6 @@ const POSTGRES_SETTINGS: Record<string, string> = {
   'pg_stat_statements.max': '10000',
 };
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'runq-bench' });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Starts PostgreSQL and Redis in a new temporary directory. */
 export async function startBenchServers(log: (line: string) => void): Promise<BenchServers> {
   const dir = await mkdtemp(join(tmpdir(), 'runq-bench-'));
@@ -64,14 +53,14 @@ export async function startBenchServers(log: (line: string) => void): Promise<Be
     // A persistent cluster keeps PostgreSQL's default durability; it is started twice because
     // shared_preload_libraries only takes effect at server start.
     pgServer = await startLocalPostgres({ dataDir, persistent: true });
-    await withClient(pgServer.url, async (client) => {
+    await withAdminClient(pgServer.url, async (client) => {
       for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) {
         await client.query(`alter system set ${name} = '${value}'`);
       }
     });
     await pgServer.stop();
     pgServer = await startLocalPostgres({ dataDir, persistent: true });
-    await withClient(pgServer.url, (client) => client.query('create extension if not exists pg_stat_statements'));
+    await withAdminClient(pgServer.url, (client) => client.query('create extension if not exists pg_stat_statements'));
     log(`postgres on port ${pgServer.port} (durable, data in ${dataDir})`);
     redis = await startLocalRedis({ dir: join(dir, 'redis'), appendOnly: true });
     log(`redis on port ${redis.port} (appendonly yes, appendfsync everysec)`);
@@ -91,10 +80,10 @@ export async function startBenchServers(log: (line: string) => void): Promise<Be
     async freshDatabase(name) {
       await server.dropDatabase(name);
       const url = await server.createDatabase(name);
-      await withClient(url, (client) => client.query('create extension if not exists pg_stat_statements'));
+      await withAdminClient(url, (client) => client.query('create extension if not exists pg_stat_statements'));
       return url;
     },
-    withClient,
+    withClient: withAdminClient,
     async flushRedis() {
       const client = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
       try {

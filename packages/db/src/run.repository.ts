@@ -12,45 +12,17 @@ import {
 import type { Db } from './database.js';
 import { inProjects } from './scope.js';
 import { toJson } from './json.js';
+import { insertRuns } from './run-batch.repository.js';
 import type { NewRunRow, RunRow, RunRowUpdate } from './run.table.js';
 
 /**
- * Inserts a new run together with its first event, in one statement (a data-modifying CTE, so
- * both rows commit or neither does, in one round trip). Returns `undefined` when a run with
- * the same owner and `public_id` already exists: the caller resolves the idempotent replay.
+ * Inserts a new run together with its first event, in one statement (see {@link insertRuns}, of
+ * which this is the one-run case). Returns `undefined` when a run with the same owner and
+ * `public_id` already exists: the caller resolves the idempotent replay.
  */
 export async function insertRun(db: Db, run: NewRunRow, eventData?: unknown): Promise<RunRow | undefined> {
-  return db
-    .with('created', (qb) =>
-      qb
-        .insertInto('runs')
-        .values(run)
-        .onConflict((oc) =>
-          oc.columns(['owner_kind', 'owner_id', 'public_id']).where('public_id', 'is not', null).doNothing(),
-        )
-        .returningAll(),
-    )
-    .with('event', (qb) =>
-      qb
-        .insertInto('run_events')
-        .columns(['run_id', 'seq', 'from_status', 'to_status', 'attempt', 'at', 'data'])
-        .expression((eb) =>
-          eb
-            .selectFrom('created')
-            .select([
-              'id',
-              'event_seq',
-              sql<null>`null`.as('from_status'),
-              'status',
-              'attempt',
-              'created_at',
-              sql<string | null>`${toJson(eventData)}::jsonb`.as('data'),
-            ]),
-        ),
-    )
-    .selectFrom('created')
-    .selectAll()
-    .executeTakeFirst();
+  const [row] = await insertRuns(db, [{ run, eventData }]);
+  return row;
 }
 
 /** Finds a run by id; with `projectIds`, only when it belongs to one of them. */

@@ -20,3 +20,4 @@ export {
   type LocalServerErrorCode,
 } from './errors.js';
 export { ensureChromium } from './ensure-chromium.js';
+export { withAdminClient } from './postgres-admin.js';
