@@ -1,5 +1,5 @@
 import { Queue, Worker, type Processor } from 'bullmq';
-import { RUN_KINDS, type RunKind } from '@runq/runs';
+import { RUN_KINDS, withTimeout, type RunKind } from '@runq/runs';
 import { RUN_JOB_NAME, queueNameOf, runJobOptions, type RunJobData } from './job-catalog.js';
 import { openQueueBackend, type QueueBackend, type QueueBackendConfig, type QueueBackendKind } from './queue-backend.js';
 
@@ -34,18 +34,8 @@ export class QueueUnavailableError extends Error {
 }
 
 /** `operation`, or a {@link QueueUnavailableError} once it has taken too long. */
-async function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueueUnavailableError(what)), QUEUE_OPERATION_TIMEOUT_MS);
-  });
-  // The operation may still settle after the timeout; its outcome is then ignored.
-  operation.catch(() => undefined);
-  try {
-    return await Promise.race([operation, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
+  return withTimeout(operation, QUEUE_OPERATION_TIMEOUT_MS, () => new QueueUnavailableError(what));
 }
 
 /**

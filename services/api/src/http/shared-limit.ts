@@ -1,4 +1,5 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { withTimeout } from '@runq/runs';
 
 /** What a limit decided for one request. */
 export type LimitVerdict =
@@ -142,14 +143,8 @@ export class SharedLimit {
   }
 
   private async consume(key: string, state: KeyState, points: number): Promise<LimitVerdict> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${this.storeTimeoutMs} ms`)), this.storeTimeoutMs);
-    });
-    const call = this.limiter.consume(key, points);
-    call.catch(() => undefined);
     try {
-      const result = await Promise.race([call, timeout]);
+      const result = await withTimeout(this.limiter.consume(key, points), this.storeTimeoutMs, () => new Error(`rate-limit store did not answer within ${this.storeTimeoutMs} ms`));
       this.learn(state, result, false);
       return { allowed: true };
     } catch (error) {
@@ -159,8 +154,6 @@ export class SharedLimit {
       }
       this.onStoreError(error);
       return { allowed: 'unknown', error };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -25,6 +25,7 @@ import {
   ParentRunNotFoundError,
   ProjectNotFoundError,
   newRunId,
+  withTimeout,
   type RunOwnerKind,
 } from '@runq/runs';
 import { requestHash } from './request-hash.js';
@@ -63,14 +64,6 @@ const MAX_RUNS_PER_INSERT = 100;
 const DISPATCH_SLOTS = 4;
 const MAX_RUNS_PER_DISPATCH = 200;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Run ingest: validates ownership, resolves parent and conversation, stores the run and its
  * first event durably, then hands it to the queue of its kind.
@@ -96,7 +89,11 @@ export class RunIngest {
     this.dispatches = new MicroBatcher({
       runBatch: async (runs) => {
         const byKind = new Map<RunRow['kind'], RunRow[]>();
-        for (const run of runs) byKind.set(run.kind, [...(byKind.get(run.kind) ?? []), run]);
+        for (const run of runs) {
+          const ofKind = byKind.get(run.kind);
+          if (ofKind) ofKind.push(run);
+          else byKind.set(run.kind, [run]);
+        }
         await Promise.all([...byKind].map(([kind, ofKind]) => queues.enqueueRuns(kind, ofKind.map((run) => ({ runId: run.id, jobId: run.job_id })))));
         return runs.map(() => undefined);
       },
@@ -215,7 +212,7 @@ export class RunIngest {
    */
   async dispatch(run: RunRow): Promise<void> {
     try {
-      await withTimeout(this.dispatches.submit(run), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.dispatches.submit(run), ENQUEUE_TIMEOUT_MS, () => new Error(`timed out after ${ENQUEUE_TIMEOUT_MS} ms`));
     } catch (error) {
       this.log.warn({ runId: run.id, err: error }, 'enqueue failed; the reconciler will dispatch the run');
     }

@@ -2,23 +2,18 @@ import Router from '@koa/router';
 import { pendingMigrations, pingDatabase, type Db } from '@runq/db';
 import type { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
+import { withTimeout } from '@runq/runs';
 import { HttpProblem } from '../http/problem.js';
 
 /** How long a readiness probe waits for each dependency. */
 const PROBE_TIMEOUT_MS = 2_000;
 
 async function probe(check: () => Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
-    });
-    await Promise.race([check(), timeout]);
+    await withTimeout(check(), PROBE_TIMEOUT_MS, () => new Error('timeout'));
     return 'ok';
   } catch {
     return 'unavailable';
-  } finally {
-    clearTimeout(timer);
   }
 }
 
