@@ -5,8 +5,8 @@ import { BACKOFF_BASE_MS } from '@runq/runs';
 import type { HandlerModule } from '@runq/worker';
 import { Gates } from '../support/deferred.js';
 import { statusPath, type ObservedRunEvent } from '../support/event-log.js';
-import { QUEUE_BACKENDS, startTestApi, startTestWorker, type TestApi, type TestWorker } from '../support/harness.js';
-import { RunClient } from '../support/run-client.js';
+import { QUEUE_BACKENDS } from '../support/harness.js';
+import { useLifecycleContext } from '../support/lifecycle-context.js';
 
 /** The retry events of a log (running -> pending) with the claim that followed each. */
 function retries(events: readonly ObservedRunEvent[]): { retry: ObservedRunEvent; next: ObservedRunEvent | undefined }[] {
@@ -16,9 +16,6 @@ function retries(events: readonly ObservedRunEvent[]): { retry: ObservedRunEvent
 }
 
 describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
-  let api: TestApi;
-  let worker: TestWorker;
-  let client: RunClient;
   /** Gates keyed `<run id>:<attempt>`: released by the test. */
   const release = new Gates();
   /** Gates keyed `<run id>:<attempt>`: resolved by the handler when it started, with the start time. */
@@ -63,28 +60,16 @@ describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
     },
   };
 
-  beforeAll(async () => {
-    api = await startTestApi({ backend });
-    client = await RunClient.open(api);
-    worker = await startTestWorker(api, handlers, { concurrency: '4' });
-  });
-  afterEach(async () => {
-    release.releaseAll();
-    await client.verifyEventLogs();
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: '4' }, afterEach: () => release.releaseAll() });
 
   it('when attempts fail and retries remain, then each retry is running -> pending -> running with a new attempt after an exponential backoff', async () => {
-    const created = await client.task('flaky', { backoff_limit: 2, config: { succeed_on: 3 } });
+    const created = await suite.client.task('flaky', { backoff_limit: 2, config: { succeed_on: 3 } });
     // Between attempts, the error of the attempt that just failed is on the run.
-    const between = await client.waitFor(created.run_id, (run) => run.status === 'pending' && run.error !== null);
+    const between = await suite.client.waitFor(created.run_id, (run) => run.status === 'pending' && run.error !== null);
     expect(between.error).toEqual({ message: 'attempt 1 failed', code: 'E_ATTEMPT_1' });
-    const run = await client.waitForStatus(created.run_id, 'completed');
+    const run = await suite.client.waitForStatus(created.run_id, 'completed');
     expect(run.output).toEqual({ attempt: 3 });
-    const events = await client.validEvents(created.run_id);
+    const events = await suite.client.validEvents(created.run_id);
     expect(statusPath(events)).toEqual(['pending', 'running', 'pending', 'running', 'pending', 'running', 'completed']);
     expect(events.map((event) => event.attempt)).toEqual([0, 1, 1, 2, 2, 3, 3]);
     const steps = retries(events);
@@ -101,27 +86,27 @@ describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
   });
 
   it('when every attempt fails, then the run fails after backoff_limit + 1 attempts with the last error', async () => {
-    const created = await client.task('flaky', { backoff_limit: 1 });
-    const run = await client.waitForStatus(created.run_id, 'failed');
+    const created = await suite.client.task('flaky', { backoff_limit: 1 });
+    const run = await suite.client.waitForStatus(created.run_id, 'failed');
     expect(run.error).toEqual({ message: 'attempt 2 failed', code: 'E_ATTEMPT_2' });
-    const events = await client.validEvents(created.run_id);
+    const events = await suite.client.validEvents(created.run_id);
     expect(statusPath(events)).toEqual(['pending', 'running', 'pending', 'running', 'failed']);
     expect(events.at(-1)).toMatchObject({ attempt: 2, data: { error: { message: 'attempt 2 failed', code: 'E_ATTEMPT_2' } } });
   });
 
   it('when no backoff_limit is given, then a failed attempt is not retried', async () => {
-    const created = await client.task('flaky');
-    const run = await client.waitForStatus(created.run_id, 'failed');
+    const created = await suite.client.task('flaky');
+    const run = await suite.client.waitForStatus(created.run_id, 'failed');
     expect(run.error).toEqual({ message: 'attempt 1 failed', code: 'E_ATTEMPT_1' });
-    expect(statusPath(await client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
+    expect(statusPath(await suite.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
   });
 
   it('when several runs fail together, then their retry delays are jittered, not identical', async () => {
-    const runs = await Promise.all([1, 2, 3, 4].map(() => client.task('flaky', { backoff_limit: 1, config: { succeed_on: 2 } })));
+    const runs = await Promise.all([1, 2, 3, 4].map(() => suite.client.task('flaky', { backoff_limit: 1, config: { succeed_on: 2 } })));
     const delays: number[] = [];
     for (const created of runs) {
-      await client.waitForStatus(created.run_id, 'completed');
-      const [step] = retries(await client.validEvents(created.run_id));
+      await suite.client.waitForStatus(created.run_id, 'completed');
+      const [step] = retries(await suite.client.validEvents(created.run_id));
       delays.push(step!.retry.data.retry_in_ms);
     }
     for (const delay of delays) {
@@ -133,52 +118,52 @@ describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
   });
 
   it('when an attempt runs past timeout_seconds, then ctx.signal fires, the attempt fails with code timeout and is retried', async () => {
-    const created = await client.task('slow-first', { timeout_seconds: 1, backoff_limit: 1 });
+    const created = await suite.client.task('slow-first', { timeout_seconds: 1, backoff_limit: 1 });
     const elapsed = await aborted.get(`${created.run_id}:1`).promise;
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(2_000);
-    const run = await client.waitForStatus(created.run_id, 'completed');
+    const run = await suite.client.waitForStatus(created.run_id, 'completed');
     expect(run.output).toEqual({ attempt: 2 });
-    const events = await client.validEvents(created.run_id);
+    const events = await suite.client.validEvents(created.run_id);
     expect(statusPath(events)).toEqual(['pending', 'running', 'pending', 'running', 'completed']);
     expect(events[2]?.data.error).toMatchObject({ code: 'timeout' });
   });
 
   it('when the last attempt times out, then the run fails with code timeout', async () => {
-    const created = await client.task('slow-first', { timeout_seconds: 1 });
-    const run = await client.waitForStatus(created.run_id, 'failed');
+    const created = await suite.client.task('slow-first', { timeout_seconds: 1 });
+    const run = await suite.client.waitForStatus(created.run_id, 'failed');
     expect(run.error).toEqual({ message: expect.stringContaining('timed out'), code: 'timeout' });
-    expect(statusPath(await client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
+    expect(statusPath(await suite.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
   });
 
   it('when a handler ignores its signal past the timeout, then the run moves on without it and its late result is discarded', async () => {
-    const created = await client.task('stubborn', { timeout_seconds: 1, backoff_limit: 1 });
+    const created = await suite.client.task('stubborn', { timeout_seconds: 1, backoff_limit: 1 });
     const first = `${created.run_id}:1`;
     const second = `${created.run_id}:2`;
     await aborted.get(first).promise;
     // The run went on to attempt 2 while attempt 1 is still inside its handler.
     await started.get(second).promise;
     expect(returned.get(first).settled).toBe(false);
-    const during = await client.get(created.run_id);
+    const during = await suite.client.get(created.run_id);
     expect(during.status).toBe('running');
 
     // Attempt 1 returns late, while attempt 2 holds the claim: nothing it returns is stored.
     release.get(first).resolve();
     await returned.get(first).promise;
     release.get(second).resolve();
-    const run = await client.waitForStatus(created.run_id, 'completed');
+    const run = await suite.client.waitForStatus(created.run_id, 'completed');
     expect(run.output).toEqual({ attempt: 2 });
-    const events = await client.validEvents(created.run_id);
+    const events = await suite.client.validEvents(created.run_id);
     expect(statusPath(events)).toEqual(['pending', 'running', 'pending', 'running', 'completed']);
     expect(events.at(-1)?.attempt).toBe(2);
   });
 
   it('when another worker took the claim over while the handler ran, then the handler\'s result is refused by the fence', async () => {
-    const created = await client.task('stubborn');
+    const created = await suite.client.task('stubborn');
     const first = `${created.run_id}:1`;
     await started.get(first).promise;
     // What a second worker does after the first one stalled: a new attempt under its own claim.
-    const takeover = await transitionRun(api.db, {
+    const takeover = await transitionRun(suite.api.db, {
       runId: created.run_id,
       transition: 'reclaim',
       claim: { leaseToken: randomUUID(), leaseMs: 60_000 },
@@ -190,33 +175,33 @@ describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
     // The first worker reports that its write was fenced off (or, had its lease renewal come
     // first, that it noticed the lost claim and aborted): either way nothing was written.
     await waitFor('the superseded attempt to settle', () =>
-      worker.logs.some((line) => {
+      suite.worker.logs.some((line) => {
         const entry = JSON.parse(line);
         return entry.runId === created.run_id && entry.attempt === 1 && ['claim superseded; result discarded', 'attempt aborted'].includes(entry.msg);
       }),
     );
-    const run = await client.get(created.run_id);
+    const run = await suite.client.get(created.run_id);
     expect(run).toMatchObject({ status: 'running', output: null, completed_at: null });
-    const events = await client.validEvents(created.run_id);
+    const events = await suite.client.validEvents(created.run_id);
     expect(statusPath(events)).toEqual(['pending', 'running', 'running']);
     expect(events.at(-1)?.data).toEqual({ worker: 'another-worker' });
-    expect((await client.request('POST', `/runs/${created.run_id}/cancel`)).status).toBe(200);
+    expect((await suite.client.request('POST', `/runs/${created.run_id}/cancel`)).status).toBe(200);
   });
 
   it('when a handler ignores its signal and no attempts remain, then the run fails with code timeout at once and stays failed after the handler returns', async () => {
-    const created = await client.task('stubborn', { timeout_seconds: 1 });
+    const created = await suite.client.task('stubborn', { timeout_seconds: 1 });
     const key = `${created.run_id}:1`;
-    const failed = await client.waitForStatus(created.run_id, 'failed');
+    const failed = await suite.client.waitForStatus(created.run_id, 'failed');
     expect(failed.error).toMatchObject({ code: 'timeout' });
     expect(returned.get(key).settled).toBe(false);
 
     release.get(key).resolve();
     await returned.get(key).promise;
     // A second run through the same worker afterwards: the late result had every chance to land first.
-    const later = await client.task('flaky', { config: { succeed_on: 1 } });
-    await client.waitForStatus(later.run_id, 'completed');
-    const after = await client.get(created.run_id);
+    const later = await suite.client.task('flaky', { config: { succeed_on: 1 } });
+    await suite.client.waitForStatus(later.run_id, 'completed');
+    const after = await suite.client.get(created.run_id);
     expect(after).toMatchObject({ status: 'failed', output: null, error: failed.error, completed_at: failed.completed_at });
-    expect(statusPath(await client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
+    expect(statusPath(await suite.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'failed']);
   });
 });
