@@ -40,6 +40,21 @@ export class ChildChannel<Request extends { type: string }, Reply extends { type
     });
   }
 
+  /**
+   * Starts the child and sends its first request (which sets it up); when that fails, the
+   * child is killed and the error thrown.
+   */
+  static async start<Rq extends { type: string }, Rp extends { type: string }>(name: string, modulePath: string, first: Rq, timeoutMs = 60_000): Promise<ChildChannel<Rq, Rp>> {
+    const channel = new ChildChannel<Rq, Rp>(name, modulePath);
+    try {
+      await channel.request(first, timeoutMs);
+    } catch (error) {
+      channel.kill();
+      throw error;
+    }
+    return channel;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -65,6 +80,16 @@ export class ChildChannel<Request extends { type: string }, Reply extends { type
       };
       this.child.send(message);
     });
+  }
+
+  /** Sends a last request (best effort: the child may already be gone) and waits for the child to exit. */
+  async finish(last: Request, timeoutMs = 30_000): Promise<void> {
+    try {
+      await this.request(last, timeoutMs);
+    } catch {
+      // The process is ended below either way.
+    }
+    await this.exit();
   }
 
   /** Waits for the child to exit, killing it after `timeoutMs`. */

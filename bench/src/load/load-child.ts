@@ -1,3 +1,4 @@
+import { serveRequests } from '../env/child-side.js';
 import { openProducer, type Producer } from './producers.js';
 import type { LoadReply, LoadRequest } from './protocol.js';
 import { runPlan } from './run-plan.js';
@@ -33,10 +34,4 @@ async function handle(message: LoadRequest): Promise<void> {
   }
 }
 
-process.on('message', (message: LoadRequest) => {
-  handle(message).catch((error: unknown) => reply({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
-});
-process.on('disconnect', () => {
-  // The orchestrator is gone (or done with us): leave without waiting on open connections.
-  setTimeout(() => process.exit(0), 2_000).unref();
-});
+serveRequests(handle);

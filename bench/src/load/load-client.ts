@@ -9,14 +9,7 @@ export class LoadClient {
 
   /** Starts a load process and opens `spec` in it. */
   static async open(name: string, spec: ProducerSpec): Promise<LoadClient> {
-    const channel = new ChildChannel<LoadRequest, LoadReply>(name, CHILD);
-    try {
-      await channel.request({ type: 'open', spec }, 60_000);
-    } catch (error) {
-      channel.kill();
-      throw error;
-    }
-    return new LoadClient(channel);
+    return new LoadClient(await ChildChannel.start<LoadRequest, LoadReply>(name, CHILD, { type: 'open', spec }));
   }
 
   get pid(): number {
@@ -32,11 +25,6 @@ export class LoadClient {
 
   /** Closes the producer and ends the process. */
   async close(): Promise<void> {
-    try {
-      await this.channel.request({ type: 'close' }, 30_000);
-    } catch {
-      // Closing is best effort; the process is ended below either way.
-    }
-    await this.channel.exit();
+    await this.channel.finish({ type: 'close' });
   }
 }

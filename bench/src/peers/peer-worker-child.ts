@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Runner } from 'graphile-worker';
 import pg from 'pg';
+import { serveRequests } from '../env/child-side.js';
 import { PEER_TASK, pgBossOptions } from '../load/producers.js';
 import { SampleBuffer, wallNow } from '../stats.js';
 import type { DrainReport, PeerReply, PeerRequest, PeerWorkerSpec } from './protocol.js';
@@ -178,9 +179,4 @@ async function handle(message: PeerRequest): Promise<void> {
   }
 }
 
-process.on('message', (message: PeerRequest) => {
-  handle(message).catch((error: unknown) => reply({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
-});
-process.on('disconnect', () => {
-  setTimeout(() => process.exit(0), 2_000).unref();
-});
+serveRequests(handle);

@@ -9,14 +9,7 @@ export class PeerWorker {
 
   /** Starts the process and the worker in it; resolves once the worker is consuming. */
   static async start(name: string, spec: PeerWorkerSpec): Promise<PeerWorker> {
-    const channel = new ChildChannel<PeerRequest, PeerReply>(name, CHILD);
-    try {
-      await channel.request({ type: 'start', spec }, 60_000);
-    } catch (error) {
-      channel.kill();
-      throw error;
-    }
-    return new PeerWorker(channel);
+    return new PeerWorker(await ChildChannel.start<PeerRequest, PeerReply>(name, CHILD, { type: 'start', spec }));
   }
 
   get pid(): number {
@@ -40,11 +33,6 @@ export class PeerWorker {
 
   /** Stops the worker gracefully and ends the process. */
   async stop(): Promise<void> {
-    try {
-      await this.channel.request({ type: 'stop' }, 30_000);
-    } catch {
-      // Best effort; the process is ended below either way.
-    }
-    await this.channel.exit();
+    await this.channel.finish({ type: 'stop' });
   }
 }
