@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Cluster } from 'ioredis';
 import { createApiKey } from '@runq/auth';
+import { parseRedisUrl } from '@runq/config';
 import { openDatabase, type Db } from '@runq/db';
 import { openRedis, whenRedisReady } from '@runq/queue';
 import { startApiProcess, waitForRunAt, waitForStatusAt, type ApiProcess } from '../support/api-process.js';
@@ -206,7 +207,7 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
   });
 
   it('when the cluster\'s keys are listed, then every queue key carries the {prefix} hash tag and lives on one master in one slot', async () => {
-    const client = openRedis(redisUrl, 'worker') as Cluster;
+    const client = openRedis(parseRedisUrl(redisUrl), 'worker') as Cluster;
     try {
       await whenRedisReady(client, 10_000);
       const holders: string[] = [];

@@ -1,5 +1,5 @@
 import { createPostgresBackend, runMigrations, type BackendFactory, type KeyPrefixOptions, type QueueBaseOptions } from 'bullmq';
-import { parseRedisUrl } from '@runq/config';
+import { parseRedisUrl, type RedisTarget } from '@runq/config';
 import pg from 'pg';
 import { effectiveKeyPrefix, openRedis, whenRedisReady, type RedisClient } from './redis-connection.js';
 
@@ -44,8 +44,6 @@ export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
  */
 export interface QueueBackend {
   readonly kind: QueueBackendKind;
-  /** Whether the Redis backend is a Redis Cluster (false for one server and for PostgreSQL). */
-  readonly cluster: boolean;
   /** The Redis key prefix in use (hash-tagged on a cluster); empty for PostgreSQL. */
   readonly keyPrefix: string;
   /** Options and backend factory for a BullMQ `Queue` (producer side; shares one connection). */
@@ -69,14 +67,13 @@ class RedisBackend implements QueueBackend {
   // never hangs on a lost connection; the run is already durable in Postgres.
   private readonly producer: RedisClient;
   private readonly workerConnections: RedisClient[] = [];
-  readonly cluster: boolean;
+  private readonly target: RedisTarget;
   readonly keyPrefix: string;
 
-  constructor(private readonly config: QueueBackendConfig & { redisUrl: string }) {
-    const target = parseRedisUrl(config.redisUrl);
-    this.cluster = target.mode === 'cluster';
-    this.keyPrefix = effectiveKeyPrefix(config.prefix, target);
-    this.producer = openRedis(config.redisUrl, 'producer');
+  constructor(config: QueueBackendConfig & { redisUrl: string }) {
+    this.target = parseRedisUrl(config.redisUrl);
+    this.keyPrefix = effectiveKeyPrefix(config.prefix, this.target);
+    this.producer = openRedis(this.target, 'producer');
     this.producer.on('error', () => undefined);
   }
 
@@ -87,7 +84,7 @@ class RedisBackend implements QueueBackend {
   workerArgs(): BullArgs {
     // Workers block on Redis and must retry forever across outages (BullMQ requires
     // maxRetriesPerRequest: null for their connection).
-    const connection = openRedis(this.config.redisUrl, 'worker');
+    const connection = openRedis(this.target, 'worker');
     this.workerConnections.push(connection);
     return [{ connection, prefix: this.keyPrefix }, undefined];
   }
@@ -108,7 +105,6 @@ class RedisBackend implements QueueBackend {
 
 class PostgresBackend implements QueueBackend {
   readonly kind = 'postgres';
-  readonly cluster = false;
   readonly keyPrefix = '';
   // One pool for every queue of the process, pinned to the backend's schema (BullMQ does not
   // set the search_path on a pool it did not create).

@@ -1,4 +1,4 @@
-import { parseRedisUrl, type RedisTarget } from '@runq/config';
+import type { RedisTarget } from '@runq/config';
 import { once } from 'node:events';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
@@ -13,12 +13,11 @@ export type RedisRole =
   | 'worker';
 
 /**
- * Opens a connection to the Redis that `redisUrl` names (see `RedisTarget` in `@runq/config`):
+ * Opens a connection to `target` (a parsed `REDIS_URL`, see `parseRedisUrl` in `@runq/config`):
  * an ioredis `Redis` for `redis://` and `rediss://`, an ioredis `Cluster` for
  * `redis+cluster://` and `rediss+cluster://`, seeded with every listed node.
  */
-export function openRedis(redisUrl: string, role: RedisRole): RedisClient {
-  const target = parseRedisUrl(redisUrl);
+export function openRedis(target: RedisTarget, role: RedisRole): RedisClient {
   const perCommand: Pick<RedisOptions, 'maxRetriesPerRequest'> = { maxRetriesPerRequest: role === 'producer' ? 1 : null };
   if (target.mode === 'standalone') {
     return new Redis(target.url, role === 'producer' ? { ...perCommand, enableOfflineQueue: false, lazyConnect: false } : perCommand);
