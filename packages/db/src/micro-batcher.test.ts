@@ -58,4 +58,20 @@ describe('MicroBatcher', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(alone.sort()).toEqual([1, 2, 3]);
   });
+
+  it('when no runOne is given, then a lone item and each item of a failed batch go through runBatch alone', async () => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, string>({
+      runBatch: async (items) => {
+        calls.push([...items]);
+        if (items.length > 1 || items[0] === 2) throw new Error('refused');
+        return items.map((item) => `ran:${item}`);
+      },
+      maxBatch: 100,
+      maxInFlight: 1,
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((item) => batcher.submit(item)));
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual(['ran:1', 'refused', 'ran:3']);
+    expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
 });

@@ -4,9 +4,10 @@ export interface MicroBatcherOptions<I, O> {
   runBatch(items: readonly I[]): Promise<O[]>;
   /**
    * Handles one item alone: a lone item, and every item of a batch that failed, so that one
-   * bad item (a constraint it breaks) fails its own caller only.
+   * bad item (a constraint it breaks) fails its own caller only. Default: `runBatch` of that
+   * one item.
    */
-  runOne(item: I): Promise<O>;
+  runOne?(item: I): Promise<O>;
   /** Most items in one batch. */
   maxBatch: number;
   /** Most batches running at once (at most the connections the pool can give them). */
@@ -76,6 +77,12 @@ export class MicroBatcher<I, O> {
     }
   }
 
+  private async runOne(item: I): Promise<O> {
+    if (this.options.runOne) return this.options.runOne(item);
+    const [result] = await this.options.runBatch([item]);
+    return result as O;
+  }
+
   private async execute(batch: Pending<I, O>[]): Promise<void> {
     if (batch.length > 1) {
       let results: O[] | undefined;
@@ -92,7 +99,7 @@ export class MicroBatcher<I, O> {
     await Promise.all(
       batch.map(async (entry) => {
         try {
-          entry.resolve(await this.options.runOne(entry.item));
+          entry.resolve(await this.runOne(entry.item));
         } catch (error) {
           entry.reject(error);
         }

@@ -63,13 +63,11 @@ export class RunExecutor {
     const { db, leaseMs } = options;
     this.claims = new MicroBatcher({
       runBatch: (claims) => claimRuns(db, claims, leaseMs),
-      runOne: async (claim) => (await claimRuns(db, [claim], leaseMs))[0],
       maxBatch: MAX_RUNS_PER_STATEMENT,
       maxInFlight: STATEMENT_SLOTS,
     });
     this.completions = new MicroBatcher({
       runBatch: (completions) => completeRuns(db, completions),
-      runOne: async (completion) => (await completeRuns(db, [completion]))[0],
       maxBatch: MAX_RUNS_PER_STATEMENT,
       maxInFlight: STATEMENT_SLOTS,
     });

@@ -82,7 +82,6 @@ export class RunIngest {
   ) {
     this.inserts = new MicroBatcher({
       runBatch: (entries) => insertRuns(db, entries),
-      runOne: (entry) => insertRun(db, entry.run, entry.eventData),
       maxBatch: MAX_RUNS_PER_INSERT,
       maxInFlight: INSERT_SLOTS,
     });
