@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { ApiKeyTable } from './api-key.table.js';
+import { preparedStatementName } from './prepared-statement.js';
 import type { ConversationTable, MessageTable } from './conversation.table.js';
 import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';
@@ -50,7 +51,28 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Db
   // process: every Postgres restart would crash every runq process. The query in flight is
   // rejected anyway, and the pool drops the dead client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+}
+
+/**
+ * The pool as Kysely sees it: a query whose text is a `PreparedStatement`'s is sent by name,
+ * so each connection parses and plans it once (pg prepares it on first use per connection).
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      return {
+        // Kysely calls query(cursor) only when given a cursor class, which runq never does.
+        query: ((text: string, values: readonly unknown[]) => {
+          const name = preparedStatementName(text);
+          return client.query(name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] });
+        }) as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Resolves when the database answers a trivial query. */

@@ -18,3 +18,4 @@ export * from './run-stats.repository.js';
 export * from './run-retention.repository.js';
 export * from './micro-batcher.js';
 export * from './run-batch.repository.js';
+export * from './prepared-statement.js';

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import { statusesBefore } from '@runq/runs';
 import type { Db } from './database.js';
 import { toJson } from './json.js';
-import type { NewRunRow, RunRow } from './run.table.js';
+import { PreparedStatement } from './prepared-statement.js';
+import { RUN_COLUMNS, RUN_COLUMN_TYPES, runColumnList, type NewRunRow, type RunRow } from './run.table.js';
 
 /*
  * Batched forms of the run store's hottest writes: many runs per statement, so many runs per
@@ -11,9 +11,39 @@ import type { NewRunRow, RunRow } from './run.table.js';
  * counterparts (`insertRun`, `transitionRun` with `claim` / `complete`) apply, with the same
  * guards; the lifecycle suites run through both.
  *
- * The sql tag: an UPDATE joined to `unnest` of per-run parameters (one array per column) has
- * no query-builder form, and a multi-row event insert needs each run's event data joined back.
+ * Each is fixed text over `unnest` of one array per column, whatever the batch size, so it is
+ * a prepared statement: parsed and planned once per connection, not once per call. Status
+ * guards are written `(status = any(…)) is true` (see `statusGuard`): the runs are found by
+ * id, never by scanning a status index.
  */
+
+/** Columns whose value comes from the table's default when an inserted run leaves them out. */
+const INSERT_DEFAULTS: Partial<Record<keyof RunRow, string>> = {
+  executor: `'worker'`,
+  artifacts: `'[]'::jsonb`,
+  attempt: '0',
+  event_seq: '1',
+};
+
+const insertRunsStatement = new PreparedStatement<RunRow>(
+  'runq_insert_runs',
+  `with input as (
+     select * from unnest(${RUN_COLUMNS.map((column, index) => `$${index + 1}::${RUN_COLUMN_TYPES[column]}[]`).join(', ')},
+                          $${RUN_COLUMNS.length + 1}::jsonb[])
+       as i(${RUN_COLUMNS.join(', ')}, event_data)
+   ), created as (
+     insert into runs (${RUN_COLUMNS.join(', ')})
+     select ${RUN_COLUMNS.map((column) => (INSERT_DEFAULTS[column] ? `coalesce(i.${column}, ${INSERT_DEFAULTS[column]})` : `i.${column}`)).join(', ')}
+     from input as i
+     on conflict (owner_kind, owner_id, public_id) where public_id is not null do nothing
+     returning ${runColumnList('runs')}
+   ), event as (
+     insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
+     select c.id, c.event_seq, null, c.status, c.attempt, c.created_at, i.event_data
+     from created as c join input as i on i.id = c.id
+   )
+   select ${runColumnList('created')} from created`,
+);
 
 /** A run to insert with {@link insertRuns}, and the data of its first event. */
 export interface RunToInsert {
@@ -28,41 +58,18 @@ export interface RunToInsert {
  */
 export async function insertRuns(db: Db, entries: readonly RunToInsert[]): Promise<(RunRow | undefined)[]> {
   if (entries.length === 0) return [];
-  const ids = entries.map((entry) => entry.run.id);
-  const data = entries.map((entry) => toJson(entry.eventData));
-  const rows = await db
-    .with('created', (qb) =>
-      qb
-        .insertInto('runs')
-        .values(entries.map((entry) => entry.run))
-        .onConflict((oc) =>
-          oc.columns(['owner_kind', 'owner_id', 'public_id']).where('public_id', 'is not', null).doNothing(),
-        )
-        .returningAll(),
-    )
-    .with('event', (qb) =>
-      qb
-        .insertInto('run_events')
-        .columns(['run_id', 'seq', 'from_status', 'to_status', 'attempt', 'at', 'data'])
-        .expression((eb) =>
-          eb
-            .selectFrom('created')
-            .select([
-              'id',
-              'event_seq',
-              sql<null>`null`.as('from_status'),
-              'status',
-              'attempt',
-              'created_at',
-              sql<string | null>`(select d.data from unnest(${ids}::text[], ${data}::jsonb[]) as d(id, data) where d.id = created.id)`.as('data'),
-            ]),
-        ),
-    )
-    .selectFrom('created')
-    .selectAll()
-    .execute();
+  const columns: unknown[][] = RUN_COLUMNS.map(() => new Array<unknown>(entries.length));
+  const eventData = new Array<string | null>(entries.length);
+  entries.forEach((entry, row) => {
+    const run = entry.run as Record<string, unknown>;
+    RUN_COLUMNS.forEach((column, index) => {
+      (columns[index] as unknown[])[row] = run[column] ?? null;
+    });
+    eventData[row] = toJson(entry.eventData);
+  });
+  const rows = await insertRunsStatement.execute(db, [...columns, eventData]);
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id));
+  return entries.map((entry) => byId.get(entry.run.id));
 }
 
 /** A claim to apply with {@link claimRuns}. */
@@ -81,6 +88,36 @@ export interface ClaimedRun {
   pendingSince: Date;
 }
 
+const claimRunsStatement = new PreparedStatement<RunRow & { pending_since: Date }>(
+  'runq_claim_runs',
+  `with input as (
+     select * from unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) as i(id, job_id, lease_token, data)
+   ), moved as (
+     update runs as r set
+       previous_status = r.status,
+       status = 'running',
+       event_seq = r.event_seq + 1,
+       updated_at = now(),
+       waiting_reason = null,
+       wait_deadline_at = null,
+       attempt = r.attempt + 1,
+       started_at = coalesce(r.started_at, now()),
+       lease_token = i.lease_token,
+       lease_expires_at = now() + $6 * interval '1 millisecond'
+     from input as i, runs as prior
+     where r.id = i.id and prior.id = i.id
+       and (r.status = any($5::text[])) is true
+       and r.job_id = i.job_id
+       and r.executor = 'worker'
+     returning ${runColumnList('r')}, prior.updated_at as pending_since
+   ), event as (
+     insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
+     select m.id, m.event_seq, m.previous_status, m.status, m.attempt, m.updated_at, i.data
+     from moved as m join input as i on i.id = m.id
+   )
+   select ${runColumnList('moved')}, moved.pending_since from moved`,
+);
+
 /**
  * Claims pending, worker-executed runs for their current dispatch: each starts a new attempt
  * under its lease token, expiring `leaseMs` from now (database clock), with its `claim` event.
@@ -90,36 +127,16 @@ export interface ClaimedRun {
 export async function claimRuns(db: Db, claims: readonly RunClaim[], leaseMs: number): Promise<(ClaimedRun | undefined)[]> {
   if (claims.length === 0) return [];
   const ids = claims.map((claim) => claim.runId);
-  const result = await sql<RunRow & { pending_since: Date }>`
-    with input as (
-      select * from unnest(${ids}::text[], ${claims.map((claim) => claim.jobId)}::text[], ${claims.map((claim) => claim.leaseToken)}::uuid[],
-                           ${claims.map((claim) => toJson(claim.data))}::jsonb[]) as i(id, job_id, lease_token, data)
-    ), moved as (
-      update runs as r set
-        previous_status = r.status,
-        status = 'running',
-        event_seq = r.event_seq + 1,
-        updated_at = now(),
-        waiting_reason = null,
-        wait_deadline_at = null,
-        attempt = r.attempt + 1,
-        started_at = coalesce(r.started_at, now()),
-        lease_token = i.lease_token,
-        lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-      from input as i, runs as prior
-      where r.id = i.id and prior.id = i.id
-        and r.status = any(${statusesBefore('claim')}::text[])
-        and r.job_id = i.job_id
-        and r.executor = 'worker'
-      returning r.*, prior.updated_at as pending_since
-    ), event as (
-      insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
-      select m.id, m.event_seq, m.previous_status, m.status, m.attempt, m.updated_at, i.data
-      from moved as m join input as i on i.id = m.id
-    )
-    select * from moved`.execute(db);
+  const rows = await claimRunsStatement.execute(db, [
+    ids,
+    claims.map((claim) => claim.jobId),
+    claims.map((claim) => claim.leaseToken),
+    claims.map((claim) => toJson(claim.data)),
+    statusesBefore('claim'),
+    leaseMs,
+  ]);
   const byId = new Map<string, ClaimedRun>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     const { pending_since: pendingSince, ...run } = row;
     byId.set(run.id, { run: run as RunRow, pendingSince });
   }
@@ -140,6 +157,40 @@ export interface RunCompletion {
 /** What {@link completeRuns} reports of a completed run: what its metrics need, not the whole row. */
 export type CompletedRun = Pick<RunRow, 'id' | 'kind' | 'status' | 'previous_status' | 'duration_ms'>;
 
+const completeRunsStatement = new PreparedStatement<CompletedRun>(
+  'runq_complete_runs',
+  `with input as (
+     select * from unnest($1::text[], $2::uuid[], $3::jsonb[], $4::text[], $5::jsonb[], $6::integer[])
+       as i(id, lease_token, output, logs, artifacts, exit_code)
+   ), moved as (
+     update runs as r set
+       lease_token = null,
+       lease_expires_at = null,
+       waiting_reason = null,
+       wait_deadline_at = null,
+       output = i.output,
+       logs = i.logs,
+       artifacts = i.artifacts,
+       exit_code = i.exit_code,
+       previous_status = r.status,
+       status = 'completed',
+       event_seq = r.event_seq + 1,
+       updated_at = now(),
+       completed_at = now(),
+       duration_ms = (extract(epoch from now() - r.started_at) * 1000)::integer
+     from input as i
+     where r.id = i.id
+       and (r.status = any($7::text[])) is true
+       and r.lease_token = i.lease_token
+     returning r.id, r.kind, r.status, r.previous_status, r.duration_ms, r.event_seq, r.attempt, r.updated_at
+   ), event as (
+     insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
+     select m.id, m.event_seq, m.previous_status, m.status, m.attempt, m.updated_at, null
+     from moved as m
+   )
+   select id, kind, status, previous_status, duration_ms from moved`,
+);
+
 /**
  * Completes running attempts still holding their claims, with their `complete` events: the
  * lease is dropped, `completed_at` and `duration_ms` set (database clock). One result per
@@ -150,40 +201,22 @@ export async function completeRuns(db: Db, completions: readonly RunCompletion[]
   const ids = completions.map((completion) => completion.runId);
   // Only the columns the caller reads: parsing the whole row (45 columns, five timestamps)
   // was a tenth of the worker's CPU.
-  const result = await sql<CompletedRun>`
-    with input as (
-      select * from unnest(${ids}::text[], ${completions.map((completion) => completion.leaseToken)}::uuid[],
-                           ${completions.map((completion) => toJson(completion.output))}::jsonb[],
-                           ${completions.map((completion) => completion.logs)}::text[],
-                           ${completions.map((completion) => JSON.stringify(completion.artifacts))}::jsonb[],
-                           ${completions.map((completion) => completion.exitCode)}::integer[]) as i(id, lease_token, output, logs, artifacts, exit_code)
-    ), moved as (
-      update runs as r set
-        lease_token = null,
-        lease_expires_at = null,
-        waiting_reason = null,
-        wait_deadline_at = null,
-        output = i.output,
-        logs = i.logs,
-        artifacts = i.artifacts,
-        exit_code = i.exit_code,
-        previous_status = r.status,
-        status = 'completed',
-        event_seq = r.event_seq + 1,
-        updated_at = now(),
-        completed_at = now(),
-        duration_ms = (extract(epoch from now() - r.started_at) * 1000)::integer
-      from input as i
-      where r.id = i.id
-        and r.status = any(${statusesBefore('complete')}::text[])
-        and r.lease_token = i.lease_token
-      returning r.id, r.kind, r.status, r.previous_status, r.duration_ms, r.event_seq, r.attempt, r.updated_at
-    ), event as (
-      insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
-      select m.id, m.event_seq, m.previous_status, m.status, m.attempt, m.updated_at, null
-      from moved as m
-    )
-    select id, kind, status, previous_status, duration_ms from moved`.execute(db);
-  const byId = new Map(result.rows.map((row) => [row.id, row]));
+  const rows = await completeRunsStatement.execute(db, [
+    ids,
+    completions.map((completion) => completion.leaseToken),
+    completions.map((completion) => toJson(completion.output)),
+    completions.map((completion) => completion.logs),
+    completions.map((completion) => JSON.stringify(completion.artifacts)),
+    completions.map((completion) => completion.exitCode),
+    statusesBefore('complete'),
+  ]);
+  const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id));
 }
+
+/** The batched statements, for plans and tests (`EXPLAIN` of their text). */
+export const RUN_BATCH_STATEMENTS = {
+  insertRuns: insertRunsStatement,
+  claimRuns: claimRunsStatement,
+  completeRuns: completeRunsStatement,
+} as const;

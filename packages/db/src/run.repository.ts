@@ -10,6 +10,7 @@ import {
   type RunTransition,
 } from '@runq/runs';
 import type { Db } from './database.js';
+import { statusGuard } from './prepared-statement.js';
 import { inProjects } from './scope.js';
 import { toJson } from './json.js';
 import { insertRuns } from './run-batch.repository.js';
@@ -126,7 +127,7 @@ export async function transitionRun(db: Db, request: TransitionRequest): Promise
             : {}),
         }))
         .where('id', '=', request.runId)
-        .where('status', 'in', from);
+        .where(statusGuard(from));
       if (request.projectIds) update = update.where('project_id', '=', inProjects(request.projectIds));
       if (request.leaseToken !== undefined) update = update.where('lease_token', '=', request.leaseToken);
       if (request.executor !== undefined) update = update.where('executor', '=', request.executor);
@@ -170,7 +171,7 @@ export async function renewLease(db: Db, runId: string, leaseToken: string, leas
     .set({ lease_expires_at: nowPlus(leaseMs) })
     .where('id', '=', runId)
     .where('lease_token', '=', leaseToken)
-    .where('status', '=', 'running')
+    .where(statusGuard(['running']))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -186,7 +187,7 @@ export async function releaseLease(db: Db, runId: string, leaseToken: string): P
     .set({ lease_expires_at: sql<Date>`now()` })
     .where('id', '=', runId)
     .where('lease_token', '=', leaseToken)
-    .where('status', '=', 'running')
+    .where(statusGuard(['running']))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

@@ -74,3 +74,68 @@ export type RunRow = Selectable<RunTable>;
 export type NewRunRow = Insertable<RunTable>;
 /** Changes to a row of `runs`. */
 export type RunRowUpdate = Updateable<RunTable>;
+
+/**
+ * Every column of `runs` with its Postgres type, in table order: for statements written as
+ * fixed text (prepared, batched) that must name their columns. The type below fails to compile
+ * when {@link RunTable} gains a column this list lacks.
+ */
+export const RUN_COLUMN_TYPES = {
+  id: 'text',
+  project_id: 'uuid',
+  kind: 'text',
+  status: 'text',
+  previous_status: 'text',
+  executor: 'text',
+  owner_kind: 'text',
+  owner_id: 'uuid',
+  public_id: 'text',
+  request_hash: 'text',
+  request: 'jsonb',
+  parent_run_id: 'text',
+  root_run_id: 'text',
+  waiting_reason: 'text',
+  metadata: 'jsonb',
+  target: 'text',
+  workflow_id: 'text',
+  schedule_id: 'uuid',
+  batch_id: 'uuid',
+  runtime_target_kind: 'text',
+  runtime_target_environment_id: 'uuid',
+  runtime_target_branch_id: 'uuid',
+  input: 'jsonb',
+  config: 'jsonb',
+  output: 'jsonb',
+  error: 'jsonb',
+  logs: 'text',
+  artifacts: 'jsonb',
+  duration_ms: 'integer',
+  exit_code: 'integer',
+  start_mode: 'text',
+  timeout_seconds: 'double precision',
+  backoff_limit: 'double precision',
+  trigger_kind: 'text',
+  trigger_id: 'text',
+  created_by: 'text',
+  conversation_id: 'uuid',
+  message_id: 'uuid',
+  attempt: 'integer',
+  event_seq: 'integer',
+  job_id: 'text',
+  lease_token: 'uuid',
+  lease_expires_at: 'timestamptz',
+  resume_data: 'jsonb',
+  wait_deadline_at: 'timestamptz',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  started_at: 'timestamptz',
+  completed_at: 'timestamptz',
+} as const satisfies Record<keyof RunTable, string>;
+
+/** The columns of `runs`, in table order. */
+export const RUN_COLUMNS = Object.keys(RUN_COLUMN_TYPES) as (keyof RunTable)[];
+
+/** `alias.column, …` for every column of `runs`: a row as `selectAll` would read it. */
+export function runColumnList(alias: string): string {
+  return RUN_COLUMNS.map((column) => `${alias}.${column}`).join(', ');
+}
