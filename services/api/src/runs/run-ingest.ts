@@ -54,11 +54,12 @@ const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * Insert statements in flight at once. Concurrent requests share them: each statement (and
- * commit) carries every run that arrived meanwhile, up to {@link MAX_RUNS_PER_INSERT}. Four
- * leaves the rest of the pool (10) to reads, and more than ~8 concurrent writers is slower on
- * 2 cores, not faster.
+ * commit) carries every run that arrived meanwhile, up to {@link MAX_RUNS_PER_INSERT}. Few
+ * concurrent writers make larger batches and less contention on the index pages every new run
+ * lands on (see the worker's statement slots); two, so that one statement waiting on a lock (a
+ * public_id being inserted by another transaction) does not hold up every request.
  */
-const INSERT_SLOTS = 4;
+const INSERT_SLOTS = 2;
 const MAX_RUNS_PER_INSERT = 100;
 /** Queue adds in flight at once; each carries every run stored meanwhile (one `addBulk`). */
 const DISPATCH_SLOTS = 4;
