@@ -13,12 +13,16 @@ export interface RunEnvelope extends RunSharedFields {
   completed_at: string | null;
 }
 
+/** What {@link toRunEnvelope} reads of a stored run: a listing need not load the rest. */
+export type RunEnvelopeSource = RunSharedFields &
+  Pick<RunRecord, 'id' | 'owner_kind' | 'owner_id' | 'created_at' | 'updated_at' | 'started_at' | 'completed_at'>;
+
 function isoOrNull(value: Date | null): string | null {
   return value === null ? null : value.toISOString();
 }
 
 /** Converts a stored run into its public envelope. The one place where that mapping lives. */
-export function toRunEnvelope(run: RunRecord): RunEnvelope {
+export function toRunEnvelope(run: RunEnvelopeSource): RunEnvelope {
   return {
     run_id: run.id,
     kind: run.kind,

@@ -1,4 +1,4 @@
-import type { RunEventRow, RunRow } from '@runq/db';
+import type { RunEventRow, RunListRow, RunRow } from '@runq/db';
 import { isTerminalStatus, RUN_KINDS, RUN_STATUSES } from '@runq/runs';
 import { html, type SafeHtml } from './html.js';
 import { page, statusBadge } from './layout.js';
@@ -20,12 +20,12 @@ function duration(ms: number | null): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-function nameOf(run: RunRow): string {
+function nameOf(run: Pick<RunRow, 'kind' | 'workflow_id' | 'target'>): string {
   return (run.kind === 'workflow' ? run.workflow_id : run.target) ?? '';
 }
 
 /** The list of recent runs with its filters and keyset pagination. */
-export function runsPage(runs: RunRow[], filter: ExplorerFilter, nextCursor: string | null, error?: string): SafeHtml {
+export function runsPage(runs: RunListRow[], filter: ExplorerFilter, nextCursor: string | null, error?: string): SafeHtml {
   const query = (extra: Record<string, string>) =>
     new URLSearchParams(Object.entries({ ...filter, ...extra }).filter(([, v]) => v)).toString();
   const rows = runs.map(
