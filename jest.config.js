@@ -43,6 +43,7 @@ export default {
     '<rootDir>/packages/*/src/**/*.test.ts',
     '<rootDir>/services/*/src/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/bench/src/**/*.test.ts',
   ],
   // The chaos suite restarts its own servers and runs for many minutes: `npm run test:chaos`.
   // The Dockerfile suite (npm ci and a full build, minutes) runs with `npm run test:infra`.

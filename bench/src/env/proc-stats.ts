@@ -30,10 +30,12 @@ export function identifyServers(servers: ServerIdentity): void {
   identity = servers;
 }
 
-/** CPU seconds per role, plus the machine's busy and total time. */
+/** CPU seconds of each attributed process (and its role), plus the machine's busy and total time. */
 export interface CpuSnapshot {
   at: number;
-  byRole: Record<string, number>;
+  /** Roles that are reported even when none of their processes ran. */
+  roles: readonly string[];
+  byPid: ReadonlyMap<number, { role: string; seconds: number }>;
   machineBusy: number;
   machineTotal: number;
 }
@@ -89,10 +91,8 @@ function isBenchRedis(pid: number, comm: string): boolean {
  */
 export function snapshotCpu(given: ProcessRoles): CpuSnapshot {
   const roles: ProcessRoles = { bench: [process.pid], ...given };
-  const byRole: Record<string, number> = { postgres: 0, redis: 0 };
   const known = new Map<number, string>();
   for (const [role, pids] of Object.entries(roles)) {
-    byRole[role] = 0;
     for (const pid of pids) known.set(pid, role);
   }
   let pids: number[] = [];
@@ -101,32 +101,40 @@ export function snapshotCpu(given: ProcessRoles): CpuSnapshot {
   } catch {
     // Not Linux.
   }
+  const byPid = new Map<number, { role: string; seconds: number }>();
   for (const pid of pids) {
     const stat = readStat(pid);
     if (!stat) continue;
     const postgres = identity.postmasterPid !== undefined && (pid === identity.postmasterPid || stat.ppid === identity.postmasterPid);
     const role = known.get(pid) ?? (postgres ? 'postgres' : isBenchRedis(pid, stat.comm) ? 'redis' : undefined);
     if (role === undefined) continue;
-    byRole[role] = (byRole[role] ?? 0) + stat.ticks / TICKS_PER_SECOND;
+    byPid.set(pid, { role, seconds: stat.ticks / TICKS_PER_SECOND });
   }
   const machine = machineTimes();
-  return { at: performance.now(), byRole, machineBusy: machine.busy, machineTotal: machine.total };
+  return { at: performance.now(), roles: ['postgres', 'redis', ...Object.keys(roles)], byPid, machineBusy: machine.busy, machineTotal: machine.total };
 }
 
 /**
- * The CPU used between two snapshots. `other` is what the rest of the machine used (busy time
- * not attributed to any role): other users' processes, kernel threads, processes of ours that
- * are not in a role. A large `other` means the figures were measured on a shared machine.
+ * The CPU used between two snapshots, summed per process: a process that started in between
+ * counts with all its CPU, one that exited in between with none of what it used meanwhile (it
+ * can no longer be read). Summing totals per role instead would subtract an exited process's
+ * whole lifetime from its role — a PostgreSQL backend closing mid-window (an idle pooled
+ * connection timing out) wiped out the `postgres` column. `other` is what the rest of the
+ * machine used (busy time not attributed to any role): other users' processes, kernel threads,
+ * processes of ours that are not in a role. A large `other` means the figures were measured on
+ * a shared machine.
  */
 export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const seconds = (after.at - before.at) / 1000;
-  const cores: Record<string, number> = {};
+  const used: Record<string, number> = Object.fromEntries(after.roles.map((role) => [role, 0]));
   let attributed = 0;
-  for (const [role, value] of Object.entries(after.byRole)) {
-    const used = Math.max(0, value - (before.byRole[role] ?? 0));
-    attributed += used;
-    cores[role] = seconds > 0 ? used / seconds : 0;
+  for (const [pid, now] of after.byPid) {
+    const delta = Math.max(0, now.seconds - (before.byPid.get(pid)?.seconds ?? 0));
+    used[now.role] = (used[now.role] ?? 0) + delta;
+    attributed += delta;
   }
+  const cores: Record<string, number> = {};
+  for (const [role, value] of Object.entries(used)) cores[role] = seconds > 0 ? value / seconds : 0;
   const total = after.machineTotal - before.machineTotal;
   const busy = after.machineBusy - before.machineBusy;
   const machineCores = cpus().length;
