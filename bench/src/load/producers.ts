@@ -1,6 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type PgBoss from 'pg-boss';
-import type { NewRunRow } from '@runq/db';
+import type { RunToInsert } from '@runq/db';
 import { CREATED_EVENT_DATA, taskRequest, taskRunRow } from '../systems/run-rows.js';
 import { LeanHttpPool } from './lean-http.js';
 import type { ProducerSpec } from './protocol.js';
@@ -78,25 +78,22 @@ function runqGet(spec: Extract<ProducerSpec, { kind: 'runq-get' }>): Producer {
  * contract validation, request hash, logging, metrics) is the API layer's cost.
  */
 async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): Promise<Producer> {
-  const { insertRun, insertRuns, MicroBatcher, openDatabase } = await import('@runq/db');
-  const { RunQueues } = await import('@runq/queue');
+  const { insertRuns, MicroBatcher, openDatabase, RUN_INSERT_BATCHING } = await import('@runq/db');
+  const { DISPATCH_BATCHING, RunQueues } = await import('@runq/queue');
   const db = openDatabase(spec.databaseUrl, { maxConnections: spec.poolSize, applicationName: 'runq-bench-floor' });
   const queues = RunQueues.open({ databaseUrl: spec.databaseUrl, redisUrl: spec.redisUrl, prefix: spec.queuePrefix });
-  // The API's settings (services/api/src/runs/run-ingest.ts).
+  // The API's batching (RUN_INSERT_BATCHING, DISPATCH_BATCHING, as services/api/src/runs/run-ingest.ts uses them).
   const inserts = new MicroBatcher({
-    runBatch: (entries: { run: NewRunRow; eventData: unknown }[]) => insertRuns(db, entries),
-    runOne: (entry: { run: NewRunRow; eventData: unknown }) => insertRun(db, entry.run, entry.eventData),
-    maxBatch: 100,
-    maxInFlight: 4,
+    runBatch: (entries: readonly RunToInsert[]) => insertRuns(db, entries),
+    ...RUN_INSERT_BATCHING,
   });
   const dispatches = new MicroBatcher({
-    runBatch: async (ids: string[]) => {
+    runBatch: async (ids: readonly string[]) => {
       await queues.enqueueRuns('task', ids.map((id) => ({ runId: id, jobId: id })));
       return ids.map(() => undefined);
     },
     runOne: (id: string) => queues.enqueueRun('task', id, { jobId: id }),
-    maxBatch: 200,
-    maxInFlight: 4,
+    ...DISPATCH_BATCHING,
   });
   return {
     async send(seq, sentAt) {

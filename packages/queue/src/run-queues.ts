@@ -23,6 +23,12 @@ export interface RunWorkerOptions {
  */
 export const QUEUE_OPERATION_TIMEOUT_MS = 5_000;
 
+/**
+ * How the API batches dispatches (`RunQueues.enqueueRuns`, one `addBulk` per batch; the
+ * bench's floor does the same): adds in flight at once, and runs per add.
+ */
+export const DISPATCH_BATCHING = { maxBatch: 200, maxInFlight: 4 } as const;
+
 /** A queue operation did not finish in time: the backend is unreachable or not answering. */
 export class QueueUnavailableError extends Error {
   /** A socket-style code, so callers that classify dependency errors by code recognise it. */

@@ -8,6 +8,7 @@ import {
   countRetries,
   findRun,
   MicroBatcher,
+  RUN_WRITE_SLOTS,
   releaseLease,
   renewLease,
   toJson,
@@ -42,15 +43,11 @@ export interface RunExecutorOptions {
 type JobResult = { status: string; reason?: string };
 
 /**
- * Claim and completion statements in flight at once. The jobs this process runs concurrently
- * share them: each statement (one commit) claims or completes every run that reached that
- * step meanwhile, so at concurrency 50 a run costs a fraction of a commit instead of two.
- * Two, not more: concurrent writers to `runs` contend for the same index pages (new ids all
- * land at the right edge), and on 2 cores four claim and four completion statements in flight
- * cost PostgreSQL 2.5 ms of CPU per run where two of each cost 0.7 ms (bench, end to end). Two
- * rather than one, so that a statement waiting on a row lock does not stall every claim.
+ * Runs per claim or completion statement. The jobs this process runs concurrently share those
+ * statements (`RUN_WRITE_SLOTS` of each in flight): each (one commit) claims or completes every
+ * run that reached that step meanwhile, so at concurrency 50 a run costs a fraction of a commit
+ * instead of two.
  */
-const STATEMENT_SLOTS = 2;
 const MAX_RUNS_PER_STATEMENT = 50;
 
 /**
@@ -68,12 +65,12 @@ export class RunExecutor {
     this.claims = new MicroBatcher({
       runBatch: (claims) => claimRuns(db, claims, leaseMs),
       maxBatch: MAX_RUNS_PER_STATEMENT,
-      maxInFlight: STATEMENT_SLOTS,
+      maxInFlight: RUN_WRITE_SLOTS,
     });
     this.completions = new MicroBatcher({
       runBatch: (completions) => completeRuns(db, completions),
       maxBatch: MAX_RUNS_PER_STATEMENT,
-      maxInFlight: STATEMENT_SLOTS,
+      maxInFlight: RUN_WRITE_SLOTS,
     });
   }
 

@@ -11,13 +11,14 @@ import {
   insertRun,
   insertRuns,
   MicroBatcher,
+  RUN_INSERT_BATCHING,
   toJson,
   type Db,
   type NewRunRow,
   type RunRow,
   type RunToInsert,
 } from '@runq/db';
-import type { RunQueues } from '@runq/queue';
+import { DISPATCH_BATCHING, type RunQueues } from '@runq/queue';
 import {
   ConversationNotFoundError,
   IdempotencyConflictError,
@@ -52,18 +53,6 @@ const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: nul
 /** How long an API request waits for the queue before leaving the run to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
-/**
- * Insert statements in flight at once. Concurrent requests share them: each statement (and
- * commit) carries every run that arrived meanwhile, up to {@link MAX_RUNS_PER_INSERT}. Few
- * concurrent writers make larger batches and less contention on the index pages every new run
- * lands on (see the worker's statement slots); two, so that one statement waiting on a lock (a
- * public_id being inserted by another transaction) does not hold up every request.
- */
-const INSERT_SLOTS = 2;
-const MAX_RUNS_PER_INSERT = 100;
-/** Queue adds in flight at once; each carries every run stored meanwhile (one `addBulk`). */
-const DISPATCH_SLOTS = 4;
-const MAX_RUNS_PER_DISPATCH = 200;
 
 /**
  * Run ingest: validates ownership, resolves parent and conversation, stores the run and its
@@ -83,8 +72,7 @@ export class RunIngest {
   ) {
     this.inserts = new MicroBatcher({
       runBatch: (entries) => insertRuns(db, entries),
-      maxBatch: MAX_RUNS_PER_INSERT,
-      maxInFlight: INSERT_SLOTS,
+      ...RUN_INSERT_BATCHING,
     });
     this.dispatches = new MicroBatcher({
       runBatch: async (runs) => {
@@ -98,8 +86,7 @@ export class RunIngest {
         return runs.map(() => undefined);
       },
       runOne: (run) => queues.enqueueRun(run.kind, run.id, { jobId: run.job_id }),
-      maxBatch: MAX_RUNS_PER_DISPATCH,
-      maxInFlight: DISPATCH_SLOTS,
+      ...DISPATCH_BATCHING,
     });
   }
 
