@@ -10,11 +10,11 @@ import {
   type RunTransition,
 } from '@runq/runs';
 import type { Db } from './database.js';
-import { statusGuard } from './prepared-statement.js';
+import { statusGuard } from './status-guard.js';
 import { inProjects } from './scope.js';
 import { toJson } from './json.js';
 import { insertRuns } from './run-batch.repository.js';
-import type { NewRunRow, RunRow, RunRowUpdate } from './run.table.js';
+import { RUN_COLUMNS, type NewRunRow, type RunRow, type RunRowUpdate } from './run.table.js';
 
 /**
  * Inserts a new run together with its first event, in one statement (see {@link insertRuns}, of
@@ -213,51 +213,33 @@ export interface RunListFilter {
 }
 
 /**
- * The columns a listing reads: the public envelope's, and the project and attempt the run
- * explorer shows. Not the request body, claim or dispatch bookkeeping: parsing those for every
- * row of a page was most of a listing's cost.
+ * The columns a listing does not read: the stored request, claim and dispatch bookkeeping.
+ * Parsing them for every row of a page was most of a listing's cost; a listing returns the
+ * public envelope's columns and the project and attempt the run explorer shows.
  */
-export const RUN_LIST_COLUMNS = [
-  'id',
-  'project_id',
-  'kind',
-  'status',
-  'owner_kind',
-  'owner_id',
-  'parent_run_id',
-  'root_run_id',
-  'waiting_reason',
-  'metadata',
-  'target',
-  'workflow_id',
-  'schedule_id',
-  'batch_id',
-  'runtime_target_kind',
-  'runtime_target_environment_id',
-  'runtime_target_branch_id',
-  'input',
-  'config',
-  'output',
-  'error',
-  'logs',
-  'artifacts',
-  'duration_ms',
-  'exit_code',
-  'start_mode',
-  'timeout_seconds',
-  'backoff_limit',
-  'trigger_kind',
-  'trigger_id',
-  'created_by',
-  'attempt',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'completed_at',
+const UNLISTED_COLUMNS = [
+  'previous_status',
+  'executor',
+  'public_id',
+  'request_hash',
+  'request',
+  'conversation_id',
+  'message_id',
+  'event_seq',
+  'job_id',
+  'lease_token',
+  'lease_expires_at',
+  'resume_data',
+  'wait_deadline_at',
 ] as const satisfies readonly (keyof RunRow)[];
 
+type ListedColumn = Exclude<keyof RunRow, (typeof UNLISTED_COLUMNS)[number]>;
+
+/** The columns {@link listRuns} reads: every column of `runs` but {@link UNLISTED_COLUMNS}. */
+export const RUN_LIST_COLUMNS = RUN_COLUMNS.filter((column): column is ListedColumn => !(UNLISTED_COLUMNS as readonly string[]).includes(column));
+
 /** A run as {@link listRuns} returns it. */
-export type RunListRow = Pick<RunRow, (typeof RUN_LIST_COLUMNS)[number]>;
+export type RunListRow = Pick<RunRow, ListedColumn>;
 
 /**
  * Lists runs newest first. Keyset pagination on `id` (ULIDs sort by creation time), so a page
