@@ -19,3 +19,4 @@ export * from './run-retention.repository.js';
 export * from './micro-batcher.js';
 export * from './run-batch.repository.js';
 export * from './prepared-statement.js';
+export * from './status-guard.js';

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type RawBuilder } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 
 /** SQL text of every prepared statement → its name. Read by the pool (see `openDatabase`). */
@@ -27,8 +27,7 @@ export class PreparedStatement<Row> {
     readonly name: string,
     readonly text: string,
   ) {
-    const known = statementNames.get(text);
-    if ([...statementNames.values()].includes(name) && known !== name) throw new Error(`prepared statement ${name} is defined twice`);
+    if ([...statementNames.values()].includes(name)) throw new Error(`prepared statement ${name} is defined twice`);
     statementNames.set(text, name);
   }
 
@@ -37,15 +36,4 @@ export class PreparedStatement<Row> {
     const result = await db.executeQuery<Row>(CompiledQuery.raw(this.text, [...parameters]));
     return result.rows;
   }
-}
-
-/**
- * `status = any(statuses)`, for statements that find their runs by id, written so that no index
- * on `status` can serve it. Otherwise Postgres may prefer scanning every run of that status
- * through a status index when its statistics are stale — a backlog of pending runs built up
- * since the last `ANALYZE` looks empty to it — and an update of one run by id becomes a scan
- * of the whole backlog (measured: 50 ms instead of 1 ms per claim with 20,000 runs waiting).
- */
-export function statusGuard(statuses: readonly string[]): RawBuilder<boolean> {
-  return sql<boolean>`(status = any(${statuses}::text[])) is true`;
 }

@@ -2,6 +2,7 @@ import { statusesBefore } from '@runq/runs';
 import type { Db } from './database.js';
 import { toJson } from './json.js';
 import { PreparedStatement } from './prepared-statement.js';
+import { statusGuardSql } from './status-guard.js';
 import { RUN_COLUMNS, RUN_COLUMN_TYPES, runColumnList, type NewRunRow, type RunRow } from './run.table.js';
 
 /*
@@ -13,8 +14,8 @@ import { RUN_COLUMNS, RUN_COLUMN_TYPES, runColumnList, type NewRunRow, type RunR
  *
  * Each is fixed text over `unnest` of one array per column, whatever the batch size, so it is
  * a prepared statement: parsed and planned once per connection, not once per call. Status
- * guards are written `(status = any(…)) is true` (see `statusGuard`): the runs are found by
- * id, never by scanning a status index.
+ * guards come from `statusGuardSql` (status-guard.ts): the runs are found by id, never by
+ * scanning a status index.
  */
 
 /**
@@ -72,15 +73,9 @@ export interface RunToInsert {
  */
 export async function insertRuns(db: Db, entries: readonly RunToInsert[]): Promise<(RunRow | undefined)[]> {
   if (entries.length === 0) return [];
-  const columns: unknown[][] = RUN_COLUMNS.map(() => new Array<unknown>(entries.length));
-  const eventData = new Array<string | null>(entries.length);
-  entries.forEach((entry, row) => {
-    const run = entry.run as Record<string, unknown>;
-    RUN_COLUMNS.forEach((column, index) => {
-      (columns[index] as unknown[])[row] = run[column] ?? null;
-    });
-    eventData[row] = toJson(entry.eventData);
-  });
+  // One array per column (the statement unnests them), then the first events' data.
+  const columns = RUN_COLUMNS.map((column) => entries.map((entry) => (entry.run as Record<string, unknown>)[column] ?? null));
+  const eventData = entries.map((entry) => toJson(entry.eventData));
   const rows = await insertRunsStatement.execute(db, [...columns, eventData]);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return entries.map((entry) => byId.get(entry.run.id));
@@ -120,7 +115,7 @@ const claimRunsStatement = new PreparedStatement<RunRow & { pending_since: Date 
        lease_expires_at = now() + $6 * interval '1 millisecond'
      from input as i, runs as prior
      where r.id = i.id and prior.id = i.id
-       and (r.status = any($5::text[])) is true
+       and ${statusGuardSql('r.status', '$5')}
        and r.job_id = i.job_id
        and r.executor = 'worker'
      returning ${runColumnList('r')}, prior.updated_at as pending_since
@@ -194,7 +189,7 @@ const completeRunsStatement = new PreparedStatement<CompletedRun>(
        duration_ms = (extract(epoch from now() - r.started_at) * 1000)::integer
      from input as i
      where r.id = i.id
-       and (r.status = any($7::text[])) is true
+       and ${statusGuardSql('r.status', '$7')}
        and r.lease_token = i.lease_token
      returning r.id, r.kind, r.status, r.previous_status, r.duration_ms, r.event_seq, r.attempt, r.updated_at
    ), event as (
