@@ -30,12 +30,10 @@ export function identifyServers(servers: ServerIdentity): void {
   identity = servers;
 }
 
-/** CPU seconds of each attributed process (and its role), plus the machine's busy and total time. */
+/** CPU seconds per role, plus the machine's busy and total time. */
 export interface CpuSnapshot {
   at: number;
-  /** Roles that are reported even when none of their processes ran. */
-  roles: readonly string[];
-  byPid: ReadonlyMap<number, { role: string; seconds: number }>;
+  byRole: Record<string, number>;
   machineBusy: number;
   machineTotal: number;
 }
@@ -49,14 +47,14 @@ export interface CpuUsage {
   machineBusy: number;
 }
 
-function readStat(pid: number): { comm: string; ppid: number; ticks: number } | undefined {
+function readStat(pid: number): { comm: string; ppid: number; ticks: number; childTicks: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = text.lastIndexOf(')');
     const comm = text.slice(text.indexOf('(') + 1, close);
     const fields = text.slice(close + 2).split(' ');
-    // After the comm: state(0) ppid(1) … utime(11) stime(12).
-    return { comm, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    // After the comm: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+    return { comm, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
   } catch {
     return undefined;
   }
@@ -86,13 +84,16 @@ function isBenchRedis(pid: number, comm: string): boolean {
 /**
  * CPU seconds used so far by each role: the given pids, `bench` (this process), `postgres`
  * (the bench's postmaster and its children) and `redis` (the bench's redis-server).
- * Processes that exited are no longer counted, so take both snapshots while the processes of
- * interest are alive.
+ * A given process that exits is no longer counted, so take both snapshots while the processes
+ * of interest are alive; the servers' children (PostgreSQL backends) may come and go, their CPU
+ * stays with the server once they are reaped.
  */
 export function snapshotCpu(given: ProcessRoles): CpuSnapshot {
   const roles: ProcessRoles = { bench: [process.pid], ...given };
+  const byRole: Record<string, number> = { postgres: 0, redis: 0 };
   const known = new Map<number, string>();
   for (const [role, pids] of Object.entries(roles)) {
+    byRole[role] = 0;
     for (const pid of pids) known.set(pid, role);
   }
   let pids: number[] = [];
@@ -101,40 +102,38 @@ export function snapshotCpu(given: ProcessRoles): CpuSnapshot {
   } catch {
     // Not Linux.
   }
-  const byPid = new Map<number, { role: string; seconds: number }>();
   for (const pid of pids) {
     const stat = readStat(pid);
     if (!stat) continue;
-    const postgres = identity.postmasterPid !== undefined && (pid === identity.postmasterPid || stat.ppid === identity.postmasterPid);
-    const role = known.get(pid) ?? (postgres ? 'postgres' : isBenchRedis(pid, stat.comm) ? 'redis' : undefined);
+    const postmaster = identity.postmasterPid !== undefined && pid === identity.postmasterPid;
+    const postgres = postmaster || (identity.postmasterPid !== undefined && stat.ppid === identity.postmasterPid);
+    const redis = !postgres && !known.has(pid) && isBenchRedis(pid, stat.comm);
+    const role = known.get(pid) ?? (postgres ? 'postgres' : redis ? 'redis' : undefined);
     if (role === undefined) continue;
-    byPid.set(pid, { role, seconds: stat.ticks / TICKS_PER_SECOND });
+    // A server's exited children (a backend whose connection closed, Redis's rewrite child) live
+    // on in its reaped-children time: counting that keeps the role's total from dropping when
+    // one exits between two readings, which would hide the role's use in that window.
+    const ticks = stat.ticks + (postmaster || redis ? stat.childTicks : 0);
+    byRole[role] = (byRole[role] ?? 0) + ticks / TICKS_PER_SECOND;
   }
   const machine = machineTimes();
-  return { at: performance.now(), roles: ['postgres', 'redis', ...Object.keys(roles)], byPid, machineBusy: machine.busy, machineTotal: machine.total };
+  return { at: performance.now(), byRole, machineBusy: machine.busy, machineTotal: machine.total };
 }
 
 /**
- * The CPU used between two snapshots, summed per process: a process that started in between
- * counts with all its CPU, one that exited in between with none of what it used meanwhile (it
- * can no longer be read). Summing totals per role instead would subtract an exited process's
- * whole lifetime from its role — a PostgreSQL backend closing mid-window (an idle pooled
- * connection timing out) wiped out the `postgres` column. `other` is what the rest of the
- * machine used (busy time not attributed to any role): other users' processes, kernel threads,
- * processes of ours that are not in a role. A large `other` means the figures were measured on
- * a shared machine.
+ * The CPU used between two snapshots. `other` is what the rest of the machine used (busy time
+ * not attributed to any role): other users' processes, kernel threads, processes of ours that
+ * are not in a role. A large `other` means the figures were measured on a shared machine.
  */
 export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const seconds = (after.at - before.at) / 1000;
-  const used: Record<string, number> = Object.fromEntries(after.roles.map((role) => [role, 0]));
-  let attributed = 0;
-  for (const [pid, now] of after.byPid) {
-    const delta = Math.max(0, now.seconds - (before.byPid.get(pid)?.seconds ?? 0));
-    used[now.role] = (used[now.role] ?? 0) + delta;
-    attributed += delta;
-  }
   const cores: Record<string, number> = {};
-  for (const [role, value] of Object.entries(used)) cores[role] = seconds > 0 ? value / seconds : 0;
+  let attributed = 0;
+  for (const [role, value] of Object.entries(after.byRole)) {
+    const used = Math.max(0, value - (before.byRole[role] ?? 0));
+    attributed += used;
+    cores[role] = seconds > 0 ? used / seconds : 0;
+  }
   const total = after.machineTotal - before.machineTotal;
   const busy = after.machineBusy - before.machineBusy;
   const machineCores = cpus().length;
