@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RunQueues } from '@runq/queue';
 import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
 
 describe.each(QUEUE_BACKENDS)('lifecycle smoke on %s', (backend) => {
@@ -39,6 +40,30 @@ describe.each(QUEUE_BACKENDS)('lifecycle smoke on %s', (backend) => {
     const id = await create('ok');
     const run = await waitForRun(api, key, id, (r) => r.status === 'completed');
     expect(run.output).toEqual({ target: 'ok', attempt: 1 });
+  });
+
+  it('when a run completes, then its finished job stays on the queue on Redis and is gone on PostgreSQL', async () => {
+    const id = await create('ok');
+    await waitForRun(api, key, id, (r) => r.status === 'completed');
+    const queues = RunQueues.open({ databaseUrl: api.config.databaseUrl, redisUrl: api.config.redisUrl, prefix: api.config.queuePrefix });
+    try {
+      // The run is completed in Postgres before its job is finished on the queue: poll (like
+      // waitForRun) until the job has settled.
+      const settled = async () => {
+        const deadline = Date.now() + 15_000;
+        let state = 'unknown';
+        while (Date.now() < deadline) {
+          const job = await queues.queue('task').getJob(id);
+          state = job ? await job.getState() : 'gone';
+          if (state === 'completed' || state === 'gone') return state;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        return state;
+      };
+      expect(await settled()).toBe(queues.backendKind === 'postgres' ? 'gone' : 'completed');
+    } finally {
+      await queues.close();
+    }
   });
 
   it('when the first attempt throws and a retry is allowed, then the second attempt completes', async () => {

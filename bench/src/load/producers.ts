@@ -22,15 +22,6 @@ export interface Producer {
 /** The job name every peer's no-op worker handles. */
 export const PEER_TASK = 'noop';
 
-/**
- * Job options of the raw BullMQ producer: the same retention as runq's own jobs
- * (`runJobOptions` in @runq/queue), so that both keep the same amount of finished-job data.
- */
-export const BULLMQ_JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 24 * 3600, count: 5000 },
-};
-
 /** The body of one `POST /runs` (see run-rows.ts). */
 export function taskBody(projectId: string, seq: number, sentAt: number): string {
   return JSON.stringify(taskRequest(projectId, seq, sentAt));
@@ -149,14 +140,17 @@ export async function openBullQueue(spec: {
 
 async function bullmq(spec: Extract<ProducerSpec, { kind: 'bullmq' }>): Promise<Producer> {
   const { queue, close } = await openBullQueue(spec);
+  // The same retention as runq's own jobs on that backend, so both keep the same finished-job data.
+  const { FINISHED_JOB_RETENTION } = await import('@runq/queue');
+  const options: JobsOptions = { ...FINISHED_JOB_RETENTION[spec.backend] };
   return {
     async send(_seq, sentAt) {
-      await queue.add(PEER_TASK, { sent_at: sentAt }, BULLMQ_JOB_OPTIONS);
+      await queue.add(PEER_TASK, { sent_at: sentAt }, options);
     },
     async sendBulk(count, sentAt) {
       for (let done = 0; done < count; done += 500) {
         const size = Math.min(500, count - done);
-        await queue.addBulk(Array.from({ length: size }, () => ({ name: PEER_TASK, data: { sent_at: sentAt }, opts: BULLMQ_JOB_OPTIONS })));
+        await queue.addBulk(Array.from({ length: size }, () => ({ name: PEER_TASK, data: { sent_at: sentAt }, opts: options })));
       }
     },
     close,
