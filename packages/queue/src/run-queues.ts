@@ -103,22 +103,14 @@ export class RunQueues {
   }
 
   /**
-   * Puts several runs of one kind on its queue: one round trip on Redis (`addBulk`, one
-   * pipeline), concurrent single adds on PostgreSQL. Job ids already queued create nothing, as
-   * with {@link enqueueRun}.
+   * Puts several runs of one kind on its queue in one round trip (`addBulk`: one pipeline on
+   * Redis, one statement on PostgreSQL). Job ids already queued create nothing, as with
+   * {@link enqueueRun}.
    */
   async enqueueRuns(kind: RunKind, runs: readonly { runId: string; jobId?: string; delayMs?: number }[]): Promise<void> {
     if (runs.length === 0) return;
-    const queue = this.queue(kind);
     const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs) }));
-    if (this.backend.kind === 'postgres') {
-      // BullMQ's PostgreSQL addBulk creates and drops two temporary tables per call (32 ms of
-      // database time per call in the bench); single adds cost about 1 ms each and run side by
-      // side on the pool.
-      await bounded(Promise.all(jobs.map((job) => queue.add(job.name, job.data, job.opts))), 'adding jobs');
-      return;
-    }
-    await bounded(queue.addBulk(jobs), 'adding jobs');
+    await bounded(this.queue(kind).addBulk(jobs), 'adding jobs');
   }
 
   /** Removes a queued job; false when there is none (or it is being processed and locked). */
