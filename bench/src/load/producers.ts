@@ -142,7 +142,7 @@ async function bullmq(spec: Extract<ProducerSpec, { kind: 'bullmq' }>): Promise<
   const { queue, close } = await openBullQueue(spec);
   // The same retention as runq's own jobs on that backend, so both keep the same finished-job data.
   const { FINISHED_JOB_RETENTION } = await import('@runq/queue');
-  const options: JobsOptions = { ...FINISHED_JOB_RETENTION[spec.backend] };
+  const options: JobsOptions = FINISHED_JOB_RETENTION[spec.backend];
   return {
     async send(_seq, sentAt) {
       await queue.add(PEER_TASK, { sent_at: sentAt }, options);

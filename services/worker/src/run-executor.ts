@@ -8,7 +8,7 @@ import {
   countRetries,
   findRun,
   MicroBatcher,
-  RUN_WRITE_SLOTS,
+  RUN_STATEMENT_BATCHING,
   releaseLease,
   renewLease,
   toJson,
@@ -43,14 +43,6 @@ export interface RunExecutorOptions {
 type JobResult = { status: string; reason?: string };
 
 /**
- * Runs per claim or completion statement. The jobs this process runs concurrently share those
- * statements (`RUN_WRITE_SLOTS` of each in flight): each (one commit) claims or completes every
- * run that reached that step meanwhile, so at concurrency 50 a run costs a fraction of a commit
- * instead of two.
- */
-const MAX_RUNS_PER_STATEMENT = 50;
-
-/**
  * Executes the run a queue job points at: claims it in Postgres (a new attempt under a new
  * lease), runs the handler with its signal, and settles the attempt with one fenced
  * transition. Every write carries the attempt's lease token, so a worker that lost its claim
@@ -64,13 +56,11 @@ export class RunExecutor {
     const { db, leaseMs } = options;
     this.claims = new MicroBatcher({
       runBatch: (claims) => claimRuns(db, claims, leaseMs),
-      maxBatch: MAX_RUNS_PER_STATEMENT,
-      maxInFlight: RUN_WRITE_SLOTS,
+      ...RUN_STATEMENT_BATCHING,
     });
     this.completions = new MicroBatcher({
       runBatch: (completions) => completeRuns(db, completions),
-      maxBatch: MAX_RUNS_PER_STATEMENT,
-      maxInFlight: RUN_WRITE_SLOTS,
+      ...RUN_STATEMENT_BATCHING,
     });
   }
 

@@ -53,7 +53,6 @@ const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: nul
 /** How long an API request waits for the queue before leaving the run to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
-
 /**
  * Run ingest: validates ownership, resolves parent and conversation, stores the run and its
  * first event durably, then hands it to the queue of its kind.
