@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { RunQueues } from '@runq/queue';
 import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
+import { pollUntil } from '../support/poll.js';
+import { openTestQueues } from '../support/test-queues.js';
 
 describe.each(QUEUE_BACKENDS)('lifecycle smoke on %s', (backend) => {
   let api: TestApi;
@@ -45,22 +46,12 @@ describe.each(QUEUE_BACKENDS)('lifecycle smoke on %s', (backend) => {
   it('when a run completes, then its finished job stays on the queue on Redis and is gone on PostgreSQL', async () => {
     const id = await create('ok');
     await waitForRun(api, key, id, (r) => r.status === 'completed');
-    const queues = RunQueues.open({ databaseUrl: api.config.databaseUrl, redisUrl: api.config.redisUrl, prefix: api.config.queuePrefix });
+    const queues = openTestQueues(api);
     try {
-      // The run is completed in Postgres before its job is finished on the queue: poll (like
-      // waitForRun) until the job has settled.
-      const settled = async () => {
-        const deadline = Date.now() + 15_000;
-        let state = 'unknown';
-        while (Date.now() < deadline) {
-          const job = await queues.queue('task').getJob(id);
-          state = job ? await job.getState() : 'gone';
-          if (state === 'completed' || state === 'gone') return state;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-        return state;
-      };
-      expect(await settled()).toBe(queues.backendKind === 'postgres' ? 'gone' : 'completed');
+      // The run is completed in Postgres before its job is finished on the queue: poll until the job has settled.
+      const state = async () => (await queues.jobState('task', id)) ?? 'gone';
+      const settled = await pollUntil(state, (current) => current === 'completed' || current === 'gone', { timeoutMs: 15_000, intervalMs: 25 });
+      expect(settled.value).toBe(queues.backendKind === 'postgres' ? 'gone' : 'completed');
     } finally {
       await queues.close();
     }

@@ -1,5 +1,6 @@
 import { isTerminalStatus } from '@runq/runs';
 import { requestJson } from './harness.js';
+import { pollUntil } from './poll.js';
 import type { CliProcess, ProcessGroup } from './worker-process.js';
 
 /** A `runq api` running in its own OS process. */
@@ -25,14 +26,10 @@ export async function startApiProcess(processes: ProcessGroup, env: Record<strin
  * would not also be under test).
  */
 export async function waitForRunAt(baseUrl: string, key: string, runId: string, predicate: (run: any) => boolean, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  while (Date.now() < deadline) {
-    last = (await requestJson(baseUrl, 'GET', `/runs/${runId}`, { key })).body;
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  const read = async () => (await requestJson(baseUrl, 'GET', `/runs/${runId}`, { key })).body;
+  const { value, done } = await pollUntil(read, predicate, { timeoutMs, intervalMs: 50 });
+  if (!done) throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Like {@link waitForRunAt} for a status; fails at once when the run ends in another terminal status. */

@@ -7,6 +7,7 @@ import { createLogger } from '@runq/config';
 import { openDatabase, type Db } from '@runq/db';
 import { loadWorkerConfig, startWorkerPool, type HandlerModule, type WorkerPool } from '@runq/worker';
 import { HARNESS_ENV, TEMPLATE_DATABASE } from './harness-env.js';
+import { pollUntil } from './poll.js';
 
 /** Every queue backend the harness can run an API and workers on. */
 export const ALL_QUEUE_BACKENDS = ['postgres', 'redis', 'redis-cluster'] as const;
@@ -213,12 +214,8 @@ export async function waitForRun(
   predicate: (run: any) => boolean,
   timeoutMs = 15_000,
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  while (Date.now() < deadline) {
-    last = (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body;
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  const read = async () => (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body;
+  const { value, done } = await pollUntil(read, predicate, { timeoutMs, intervalMs: 25 });
+  if (!done) throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
+  return value;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isTerminalStatus, type RunStatus } from '@runq/runs';
 import { expectValidEventLog, readEventLog, type ObservedRunEvent } from './event-log.js';
 import { requestJson, waitForRun, type TestApi } from './harness.js';
+import { pollUntil } from './poll.js';
 
 /** A `POST /runs` body; `owner` is filled in with the client's project when left out. */
 export type RunBody = Record<string, unknown> & { kind: string; request: Record<string, unknown> };
@@ -84,14 +85,9 @@ export class RunClient {
 
   /** Resolves with the event log once `predicate` holds for it (polling; rejects after `timeoutMs`). */
   async waitForEvents(runId: string, predicate: (events: ObservedRunEvent[]) => boolean, timeoutMs = 15_000): Promise<ObservedRunEvent[]> {
-    const deadline = Date.now() + timeoutMs;
-    let last: ObservedRunEvent[] = [];
-    while (Date.now() < deadline) {
-      last = await this.events(runId);
-      if (predicate(last)) return last;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`events of ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+    const { value, done } = await pollUntil(() => this.events(runId), predicate, { timeoutMs, intervalMs: 25 });
+    if (!done) throw new Error(`events of ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
+    return value;
   }
 
   /** Checks the event log of every run created since the last call, then forgets them. */
