@@ -10,6 +10,7 @@ import { PgStatements } from './profile/pg-stats.js';
 import { renderMarkdown, renderText } from './report/render.js';
 import type { BenchResults, Row, Section } from './report/results.js';
 import { checkTargets } from './report/targets.js';
+import { measureCalibration } from './scenarios/calibration.js';
 import { endToEndSection, measurePeerDrain, measureRunqEndToEnd, memoryRow } from './scenarios/e2e.js';
 import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
@@ -203,6 +204,10 @@ async function main(settings: Settings): Promise<void> {
     for (const [index, backend] of settings.backends.entries()) {
       await benchBackend(lab, backend, index === 0 ? common : undefined, earlier, sections);
     }
+  }
+  if (settings.scenarios.includes('latency')) {
+    lab.log('\n# machine calibration');
+    sections.push(await measureCalibration(lab));
   }
   if (settings.scenarios.includes('reads')) {
     lab.log('\n# reads');

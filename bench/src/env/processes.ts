@@ -185,3 +185,15 @@ export async function startRunqWorker(target: RunqTarget, concurrency: number, o
   await waitUntilReady(spawned, 'runq worker', `http://127.0.0.1:${port}/metrics`, 60_000);
   return managed('worker', spawned);
 }
+
+/**
+ * The machine calibration's bare Node HTTP server (`bench/dist/env/echo-server.js`) on a free
+ * port; resolves once it answers.
+ */
+export async function startEchoServer(): Promise<ManagedProcess & { url: string }> {
+  const port = await findFreePort();
+  const spawned = spawnNode('echo server', ['bench/dist/env/echo-server.js'], { PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(spawned, 'echo server', `${url}/`, 30_000);
+  return { ...managed('echo', spawned), url };
+}

@@ -1,3 +1,4 @@
+import { BACK_TO_BACK_RATE, CALIBRATION_SECTION, calibrationSubject } from '../scenarios/calibration.js';
 import type { Row, Section, TargetCheck } from './results.js';
 
 function rowOf(sections: Section[], sectionId: string, subject: string): Row | undefined {
@@ -42,8 +43,20 @@ function throughputBound(row: Row | undefined): string | undefined {
   return parts.join('; ');
 }
 
-/** What stretches a latency: how busy the machine was while it was measured. */
-function latencyBound(row: Row | undefined): string | undefined {
+/**
+ * What one bare HTTP request cost this machine at `rate` and when requests come back to back
+ * (the calibration section), e.g. "0.9 ms at 300/s vs 0.2 ms at 3000/s".
+ */
+function requestCostByRate(sections: Section[], rate: number): string | undefined {
+  const perRequest = (at: number) => rowOf(sections, CALIBRATION_SECTION, calibrationSubject(at))?.cpuMsPerOp?.['echo'];
+  const slow = perRequest(rate);
+  const fast = perRequest(BACK_TO_BACK_RATE);
+  if (slow === undefined || fast === undefined) return undefined;
+  return `a bare Node HTTP server spends ${fmt(slow, 2)} ms of CPU per request at ${rate}/s and ${fmt(fast, 2)} ms at ${fmt(BACK_TO_BACK_RATE)}/s on this machine (calibration), and every run makes several such hops`;
+}
+
+/** What stretches a latency: how busy the machine was while it was measured, and what a request costs it at that rate. */
+function latencyBound(row: Row | undefined, sections: Section[], rate: number): string | undefined {
   if (!row) return undefined;
   const parts: string[] = [];
   const sent = row.metrics['sent_running_p50']?.median;
@@ -51,6 +64,8 @@ function latencyBound(row: Row | undefined): string | undefined {
   if (row.machineBusy !== undefined) parts.push(`machine ${fmt(row.machineBusy * 100)} % busy`);
   const other = row.cpuCores?.['other'];
   if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);
+  const calibration = requestCostByRate(sections, rate);
+  if (calibration) parts.push(calibration);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
@@ -82,7 +97,7 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
       e2eWhy,
     ),
   );
-  const latencyWhy = latencyBound(rowOf(sections, 'latency-redis-300', 'runq'));
+  const latencyWhy = latencyBound(rowOf(sections, 'latency-redis-300', 'runq'), sections, 300);
   checks.push(check('latency @ 300/s: created → running p50 ≤ 5 ms', value(sections, 'latency-redis-300', 'runq', 'running_p50'), (n) => n <= 5, (n) => `${fmt(n, 1)} ms`, latencyWhy));
   checks.push(check('latency @ 300/s: created → running p99 ≤ 50 ms', value(sections, 'latency-redis-300', 'runq', 'running_p99'), (n) => n <= 50, (n) => `${fmt(n, 1)} ms`, latencyWhy));
   const reads = sections.find((section) => section.id === 'reads');
