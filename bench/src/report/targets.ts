@@ -14,7 +14,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 
 function check(target: string, measured: number | undefined, passes: (n: number) => boolean, show: (n: number) => string, why?: string): TargetCheck {
   if (measured === undefined) return { target, measured: 'not measured', met: undefined };
-  return { target, measured: show(measured), met: passes(measured), ...(why ? { why } : {}) };
+  const met = passes(measured);
+  return { target, measured: show(measured), met, ...(why && !met ? { why } : {}) };
 }
 
 /** runq's own process roles, whose CPU per run bounds its throughput. */

@@ -1,0 +1,48 @@
+import { BACK_TO_BACK_RATE, CALIBRATION_SECTION, calibrationSubject } from '../scenarios/calibration.js';
+import { metric, type Row, type Section } from './results.js';
+import { checkTargets } from './targets.js';
+
+function section(id: string, rows: Row[]): Section {
+  return { id, title: id, description: '', columns: [], rows, comparisons: [] };
+}
+
+const runqAt300: Row = {
+  subject: 'runq',
+  label: 'runq @ 300/s',
+  metrics: { running_p50: metric('ms', 'lower', [40, 42, 38]), running_p99: metric('ms', 'lower', [100, 110, 90]) },
+  machineBusy: 0.97,
+};
+
+function echoRow(rate: number, serverMs: number): Row {
+  return { subject: calibrationSubject(rate), label: `bare @ ${rate}/s`, metrics: {}, cpuMsPerOp: { echo: serverMs, load: serverMs } };
+}
+
+function latencyWhy(sections: Section[]): string | undefined {
+  return checkTargets(sections, []).find((check) => check.target.startsWith('latency @ 300/s: created → running p50'))?.why;
+}
+
+describe('checkTargets: the latency targets', () => {
+  it('when the run has a machine calibration, then a missed latency target quotes what a bare request cost at 300/s and back to back', () => {
+    const sections = [
+      section('latency-redis-300', [runqAt300]),
+      section(CALIBRATION_SECTION, [echoRow(300, 0.5), echoRow(1_000, 0.3), echoRow(BACK_TO_BACK_RATE, 0.1)]),
+    ];
+    const why = latencyWhy(sections);
+    expect(why).toContain('machine 97 % busy');
+    expect(why).toContain('0.50 ms of CPU per request at 300/s');
+    expect(why).toContain(`0.10 ms at ${BACK_TO_BACK_RATE.toLocaleString('en-US')}/s`);
+  });
+
+  it('when the run has no calibration, then the explanation keeps to the latency row', () => {
+    const why = latencyWhy([section('latency-redis-300', [runqAt300])]);
+    expect(why).toContain('machine 97 % busy');
+    expect(why).not.toContain('bare Node HTTP');
+  });
+
+  it('when the latency is within the target, then it is met and carries no explanation', () => {
+    const fast: Row = { ...runqAt300, metrics: { running_p50: metric('ms', 'lower', [4]), running_p99: metric('ms', 'lower', [30]) } };
+    const checks = checkTargets([section('latency-redis-300', [fast])], []).filter((check) => check.target.startsWith('latency @ 300/s'));
+    expect(checks.map((check) => check.met)).toEqual([true, true]);
+    expect(checks.every((check) => check.why === undefined)).toBe(true);
+  });
+});
