@@ -121,7 +121,6 @@ table runs
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)
   CREATE UNIQUE INDEX runs_pkey ON public.runs USING btree (id)
-  CREATE INDEX runs_project_created_idx ON public.runs USING btree (project_id, created_at)
   CREATE INDEX runs_project_idx ON public.runs USING btree (project_id, id DESC)
   CREATE INDEX runs_project_kind_idx ON public.runs USING btree (project_id, kind, id DESC)
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)

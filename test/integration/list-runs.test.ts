@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { runIdTime } from '@runq/runs';
 import { requestJson, startTestApi, type TestApi } from '../support/harness.js';
 import { expectNoSecretsInLogs } from '../support/log-secrets.js';
 import { createRun, expectFieldError } from '../support/run-api.js';
@@ -134,6 +135,10 @@ describe('GET /runs', () => {
       const { ids } = await listAll(`?${query}&limit=100`);
       expect({ query, ids }).toEqual({ query, ids: expected(predicate) });
     }
+  });
+
+  it('when runs are created, then each one\'s created_at is the time its id carries (a creation window is an id range)', () => {
+    for (const run of runs) expect(Date.parse(run.created_at)).toBe(runIdTime(run.run_id));
   });
 
   it('when following next_cursor with a small limit, then every run appears once, in order, with no gaps', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import {
   isTerminalStatus,
+  runIdRange,
   statusesBefore,
   TRANSITIONS,
   type RunExecutor,
@@ -255,8 +256,11 @@ export async function listRuns(db: Db, filter: RunListFilter): Promise<RunListRo
   if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
   if (filter.parentRunId) query = query.where('parent_run_id', '=', filter.parentRunId);
   if (filter.rootRunId) query = query.where('root_run_id', '=', filter.rootRunId);
-  if (filter.createdAfter) query = query.where('created_at', '>', filter.createdAfter);
-  if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
+  // A creation-time window is a range of ids (a run's created_at is its id's time part), so
+  // every filter reads an index ending in `id DESC` in listing order and stops after the page.
+  const window = runIdRange({ after: filter.createdAfter, before: filter.createdBefore });
+  if (window.above) query = query.where('id', '>', window.above);
+  if (window.below) query = query.where('id', '<', window.below);
   if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * ulid's default generator asks the system for one random byte per character; drawing from a
@@ -33,6 +33,47 @@ export const RUN_ID_PREFIX = 'run_';
  */
 export function newRunId(at: number = Date.now()): string {
   return RUN_ID_PREFIX + nextUlid(at);
+}
+
+/** The time a run id carries (ms since the epoch): its ULID's time part, which is the run's `created_at`. */
+export function runIdTime(id: string): number {
+  return decodeTime(id.slice(RUN_ID_PREFIX.length));
+}
+
+/** Characters of a ULID's time part, and the largest time it can hold (48 bits). */
+const TIME_CHARS = 10;
+const MAX_ULID_TIME = 2 ** 48 - 1;
+const RANDOM_CHARS = 16;
+
+/** The lowest and highest run ids of one millisecond. */
+function firstIdOf(ms: number): string {
+  return RUN_ID_PREFIX + encodeTime(ms, TIME_CHARS) + '0'.repeat(RANDOM_CHARS);
+}
+function lastIdOf(ms: number): string {
+  return RUN_ID_PREFIX + encodeTime(ms, TIME_CHARS) + 'Z'.repeat(RANDOM_CHARS);
+}
+
+/**
+ * A creation-time window as a range of run ids: a run created after `after` (exclusive) has
+ * an id above `above`, and one created before `before` (exclusive) an id below `below`, and
+ * conversely. Exact because a run's `created_at` is its id's time part (see `RunIngest`), so a
+ * listing by creation time is a range scan of an index ending in `id`, in the order it is
+ * listed, whatever the number of runs in the window. A side left open has no bound.
+ */
+export function runIdRange(window: { after?: Date | undefined; before?: Date | undefined }): { above?: string; below?: string } {
+  const range: { above?: string; below?: string } = {};
+  if (window.after) {
+    const ms = window.after.getTime();
+    // Times before the epoch precede every id; a time past the last a ULID holds, none.
+    if (ms >= MAX_ULID_TIME) range.above = lastIdOf(MAX_ULID_TIME);
+    else if (ms >= 0) range.above = lastIdOf(Math.floor(ms));
+  }
+  if (window.before) {
+    const ms = window.before.getTime();
+    if (ms <= 0) range.below = firstIdOf(0);
+    else if (ms <= MAX_ULID_TIME) range.below = firstIdOf(Math.ceil(ms));
+  }
+  return range;
 }
 
 /** True when `value` has the shape of a run id (it may still not exist). */
