@@ -1,29 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { claimRuns, completeRuns, insertRuns, openDatabase, RUN_BATCH_STATEMENTS, RUN_COLUMNS, type Db, type NewRunRow } from '@runq/db';
+import { claimRuns, completeRuns, insertRuns, RUN_BATCH_STATEMENTS, RUN_COLUMNS, type NewRunRow } from '@runq/db';
 import { newRunId } from '@runq/runs';
-import { createTestDatabase, type TestDatabase } from '../support/harness.js';
+import { useOwnDatabase } from '../support/harness.js';
+import { taskRunRow } from '../support/run-rows.js';
 
 const PROJECT = randomUUID();
 
 function newRun(at = new Date()): NewRunRow {
-  const id = newRunId(at.getTime());
-  return {
-    id,
-    project_id: PROJECT,
-    kind: 'task',
-    status: 'pending',
-    owner_kind: 'project',
-    owner_id: PROJECT,
-    request_hash: 'hash',
-    request: '{"kind":"task"}',
-    root_run_id: id,
-    target: 'noop',
-    job_id: id,
-    created_at: at,
-    updated_at: at,
-  };
+  return taskRunRow(newRunId(at.getTime()), PROJECT, at);
 }
 
 /** Every index the plan of `text` (run with `parameters`) reads. */
@@ -44,61 +30,52 @@ async function indexesRead(client: pg.Client, text: string, parameters: unknown[
 }
 
 describe('batched run statements (prepared, fixed text)', () => {
-  let database: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // One connection: every statement below runs on the session whose prepared statements are inspected.
-    db = openDatabase(database.url, { maxConnections: 1 });
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  // One connection: every statement below runs on the session whose prepared statements are inspected.
+  const database = useOwnDatabase();
 
   it('when the table is read, then RUN_COLUMNS names every column of runs in table order', async () => {
     const result = await sql<{ column_name: string }>`
-      select column_name from information_schema.columns where table_name = 'runs' and table_schema = current_schema() order by ordinal_position`.execute(db);
+      select column_name from information_schema.columns where table_name = 'runs' and table_schema = current_schema() order by ordinal_position`.execute(database.db);
     expect(RUN_COLUMNS).toEqual(result.rows.map((row) => row.column_name));
   });
 
   it('when runs are inserted, claimed and completed, then each statement is prepared once on the connection and applies its changes', async () => {
     const runs = [newRun(), newRun(), newRun()];
-    const inserted = await insertRuns(db, runs.map((run) => ({ run, eventData: { via: 'test' } })));
+    const inserted = await insertRuns(database.db, runs.map((run) => ({ run, eventData: { via: 'test' } })));
     expect(inserted.map((row) => row?.id)).toEqual(runs.map((run) => run.id));
     expect(inserted[0]).toMatchObject({ status: 'pending', executor: 'worker', attempt: 0, event_seq: 1, artifacts: [] });
     const second = newRun();
-    expect((await insertRuns(db, [{ run: second }]))[0]?.id).toBe(second.id);
+    expect((await insertRuns(database.db, [{ run: second }]))[0]?.id).toBe(second.id);
 
     const claims = runs.map((run) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }));
-    const claimed = await claimRuns(db, claims, 30_000);
+    const claimed = await claimRuns(database.db, claims, 30_000);
     expect(claimed.map((entry) => entry?.run.status)).toEqual(['running', 'running', 'running']);
     const completed = await completeRuns(
-      db,
+      database.db,
       claims.map((claim) => ({ runId: claim.runId, leaseToken: claim.leaseToken, output: { ok: true }, logs: null, artifacts: [], exitCode: 0 })),
     );
     expect(completed.map((entry) => entry?.status)).toEqual(['completed', 'completed', 'completed']);
 
-    const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(db);
+    const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(database.db);
     expect(prepared.rows.map((row) => row.name)).toEqual(['runq_claim_runs', 'runq_complete_runs', 'runq_insert_runs']);
     const events = await sql<{ run_id: string; to_status: string; data: unknown }>`
-      select run_id, to_status, data from run_events where run_id = ${runs[0]?.id} order by seq`.execute(db);
+      select run_id, to_status, data from run_events where run_id = ${runs[0]?.id} order by seq`.execute(database.db);
     expect(events.rows.map((row) => row.to_status)).toEqual(['pending', 'running', 'completed']);
     expect(events.rows[0]?.data).toEqual({ via: 'test' });
   });
 
   it('when a migration adds a column to runs, then the prepared statements keep working on connections that prepared them', async () => {
-    await insertRuns(db, [{ run: newRun() }]);
-    await sql`alter table runs add column later_column text`.execute(db);
+    await insertRuns(database.db, [{ run: newRun() }]);
+    await sql`alter table runs add column later_column text`.execute(database.db);
     try {
       const run = newRun();
-      const [row] = await insertRuns(db, [{ run }]);
+      const [row] = await insertRuns(database.db, [{ run }]);
       expect(row?.id).toBe(run.id);
       expect(row).not.toHaveProperty('later_column');
-      const [claimed] = await claimRuns(db, [{ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }], 30_000);
+      const [claimed] = await claimRuns(database.db, [{ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }], 30_000);
       expect(claimed?.run.status).toBe('running');
     } finally {
-      await sql`alter table runs drop column later_column`.execute(db);
+      await sql`alter table runs drop column later_column`.execute(database.db);
     }
   });
 
@@ -112,7 +89,7 @@ describe('batched run statements (prepared, fixed text)', () => {
       await client.query('analyze runs');
       const backlog = Array.from({ length: 5_000 }, () => newRun());
       for (let from = 0; from < backlog.length; from += 500) {
-        await insertRuns(db, backlog.slice(from, from + 500).map((run) => ({ run })));
+        await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const picked = backlog.slice(100, 103);
       const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000];

@@ -55,6 +55,50 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * A fresh, migrated database of one test file, opened through runq's store on one connection
+ * (so session state, such as prepared statements, is the file's to inspect). `close` destroys
+ * the pool and drops the database.
+ */
+export async function openOwnDatabase(): Promise<{ db: Db; url: string; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const db = openDatabase(database.url, { maxConnections: 1 });
+  return {
+    db,
+    url: database.url,
+    async close() {
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * {@link openOwnDatabase} for the enclosing `describe`: opened in its `beforeAll`, closed in its
+ * `afterAll`. Read `db` and `url` inside tests and hooks.
+ */
+export function useOwnDatabase(): { readonly db: Db; readonly url: string } {
+  let opened: Awaited<ReturnType<typeof openOwnDatabase>> | undefined;
+  beforeAll(async () => {
+    opened = await openOwnDatabase();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  const current = () => {
+    if (!opened) throw new Error('the database is opened in beforeAll');
+    return opened;
+  };
+  return {
+    get db() {
+      return current().db;
+    },
+    get url() {
+      return current().url;
+    },
+  };
+}
+
 /** Creates a fresh, migrated database (a clone of the template; a few tens of milliseconds). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = harnessValue(HARNESS_ENV.postgresUrl);
