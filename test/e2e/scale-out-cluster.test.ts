@@ -5,11 +5,11 @@ import { createApiKey } from '@runq/auth';
 import { parseRedisUrl } from '@runq/config';
 import { openDatabase, type Db } from '@runq/db';
 import { openRedis, whenRedisReady } from '@runq/queue';
-import { startApiProcess, waitForRunAt, waitForStatusAt, type ApiProcess } from '../support/api-process.js';
+import { startApiProcess, waitForStatusAt, type ApiProcess } from '../support/api-process.js';
 import { expectValidEventLog, statusPath } from '../support/event-log.js';
 import { openRunEventStream } from '../support/event-stream.js';
 import { FIXTURE_HANDLERS } from '../support/e2e-context.js';
-import { createTestDatabase, redisUrlOf, requestJson, type TestDatabase } from '../support/harness.js';
+import { createTestDatabase, redisUrlOf, requestJson, waitForRunAt, type TestDatabase } from '../support/harness.js';
 import { ReportDir } from '../support/report-file.js';
 import { ProcessGroup, type CliProcess } from '../support/worker-process.js';
 

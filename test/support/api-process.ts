@@ -1,6 +1,5 @@
 import { isTerminalStatus } from '@runq/runs';
-import { requestJson } from './harness.js';
-import { pollUntil } from './poll.js';
+import { waitForRunAt } from './harness.js';
 import type { CliProcess, ProcessGroup } from './worker-process.js';
 
 /** A `runq api` running in its own OS process. */
@@ -18,18 +17,6 @@ export async function startApiProcess(processes: ProcessGroup, env: Record<strin
   const proc = processes.run(['api'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
   const listening = await proc.waitForLog((line) => line?.msg === 'api listening', 30_000);
   return { url: String(listening.url), process: proc };
-}
-
-/**
- * Resolves with the run read from `baseUrl` once `predicate` holds; rejects after `timeoutMs`.
- * Polls every 50 ms (a run's state lives in Postgres; there is nothing to subscribe to that
- * would not also be under test).
- */
-export async function waitForRunAt(baseUrl: string, key: string, runId: string, predicate: (run: any) => boolean, timeoutMs = 20_000): Promise<any> {
-  const read = async () => (await requestJson(baseUrl, 'GET', `/runs/${runId}`, { key })).body;
-  const { value, done } = await pollUntil(read, predicate, { timeoutMs, intervalMs: 50 });
-  if (!done) throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
-  return value;
 }
 
 /** Like {@link waitForRunAt} for a status; fails at once when the run ends in another terminal status. */

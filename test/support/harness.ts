@@ -247,19 +247,25 @@ export async function startTestWorker(
 }
 
 /**
- * Resolves with the run once `predicate` holds, reading it through the API; rejects after
- * `timeoutMs`. Polls (every 25 ms): a run's state lives in Postgres and has no push channel
- * that a test could subscribe to without also testing it.
+ * Resolves with the run read from `baseUrl` once `predicate` holds; rejects after `timeoutMs`.
+ * Polls every `intervalMs`: a run's state lives in Postgres and has no push channel that a test
+ * could subscribe to without also testing it.
  */
-export async function waitForRun(
-  api: TestApi,
+export async function waitForRunAt(
+  baseUrl: string,
   key: string,
   runId: string,
   predicate: (run: any) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 20_000,
+  intervalMs = 50,
 ): Promise<any> {
-  const read = async () => (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body;
-  const { value, done } = await pollUntil(read, predicate, { timeoutMs, intervalMs: 25 });
+  const read = async () => (await requestJson(baseUrl, 'GET', `/runs/${runId}`, { key })).body;
+  const { value, done } = await pollUntil(read, predicate, { timeoutMs, intervalMs });
   if (!done) throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
   return value;
+}
+
+/** {@link waitForRunAt} on an in-process test API, every 25 ms. */
+export function waitForRun(api: TestApi, key: string, runId: string, predicate: (run: any) => boolean, timeoutMs = 15_000): Promise<any> {
+  return waitForRunAt(api.url, key, runId, predicate, timeoutMs, 25);
 }

@@ -1,7 +1,7 @@
 import { startEchoServer } from '../env/processes.js';
 import { RowBuilder, fixed, withCpu, type Lab } from '../lab.js';
 import { LoadClient } from '../load/load-client.js';
-import type { Row, Section } from '../report/results.js';
+import { cpuFigures, type Row, type Section } from '../report/results.js';
 
 /** A rate at which requests arrive back to back, so that each wake-up serves several. */
 export const BACK_TO_BACK_RATE = 3_000;
@@ -46,7 +46,7 @@ export async function measureCalibration(lab: Lab): Promise<Section> {
             .add('achieved', 'ops/s', 'higher', sent.rate)
             .cpu(measured.cpu, sent.ok)
             .error(sent.errors, sent.errorSamples);
-          const perRequest = ((measured.cpu.cores['echo'] ?? Number.NaN) * measured.cpu.seconds * 1000) / Math.max(1, sent.ok);
+          const perRequest = cpuFigures([measured.cpu], [sent.ok]).cpuMsPerOp?.['echo'];
           lab.log(`  bare Node HTTP @ ${rate}/s rep ${rep}: server CPU ${fixed(perRequest, 3)} ms per request, p99 ${fixed(sent.latency.p99)} ms`);
         }
         rows.push(row.build());

@@ -62,17 +62,11 @@ function lastIdOf(ms: number): string {
  */
 export function runIdRange(window: { after?: Date | undefined; before?: Date | undefined }): { above?: string; below?: string } {
   const range: { above?: string; below?: string } = {};
-  if (window.after) {
-    const ms = window.after.getTime();
-    // Times before the epoch precede every id; a time past the last a ULID holds, none.
-    if (ms >= MAX_ULID_TIME) range.above = lastIdOf(MAX_ULID_TIME);
-    else if (ms >= 0) range.above = lastIdOf(Math.floor(ms));
-  }
-  if (window.before) {
-    const ms = window.before.getTime();
-    if (ms <= 0) range.below = firstIdOf(0);
-    else if (ms <= MAX_ULID_TIME) range.below = firstIdOf(Math.ceil(ms));
-  }
+  // Times before the epoch precede every id; times past the last a ULID holds follow them all.
+  const after = window.after?.getTime();
+  if (after !== undefined && after >= 0) range.above = lastIdOf(Math.min(after, MAX_ULID_TIME));
+  const before = window.before?.getTime();
+  if (before !== undefined && before <= MAX_ULID_TIME) range.below = firstIdOf(Math.max(before, 0));
   return range;
 }
 

@@ -107,7 +107,7 @@ export class RunIngest {
     // to nothing, so it is neither checked nor reported as the run's conversation.
     const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
     const fields = requestedRunFields(body);
-    const id = newRunId(Date.now());
+    const id = newRunId();
     // created_at is the id's time part: the two differ only after the clock stepped back (the
     // id keeps the last time, so ids still sort by creation), and being equal is what lets a
     // creation-time window be listed as a range of ids (runIdRange).
