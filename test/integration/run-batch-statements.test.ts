@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { sql } from 'kysely';
-import { claimRuns, completeRuns, insertRuns, RUN_BATCH_STATEMENTS, RUN_COLUMNS, type NewRunRow } from '@runq/db';
+import { CompiledQuery, sql } from 'kysely';
+import { claimRuns, completeRuns, insertRuns, openDatabase, RUN_BATCH_STATEMENTS, RUN_COLUMNS, type Db, type NewRunRow } from '@runq/db';
 import { newRunId } from '@runq/runs';
 import { useOwnDatabase } from '../support/harness.js';
 import { taskRunRow } from '../support/run-rows.js';
@@ -27,6 +27,31 @@ async function indexesRead(client: pg.Client, text: string, parameters: unknown[
   };
   visit(result.rows[0]?.['QUERY PLAN']);
   return names;
+}
+
+/** `value` as an SQL literal: a number, or a quoted text or array literal (EXPLAIN EXECUTE takes no bind parameters). */
+function literal(value: number | readonly (string | null)[]): string {
+  if (typeof value === 'number') return String(value);
+  const elements = value.map((element) => (element === null ? 'NULL' : `"${element.replace(/["\\]/g, '\\$&')}"`));
+  return `'{${elements.join(',').replace(/'/g, "''")}}'`;
+}
+
+/** Tables the cached plan of prepared statement `name` (with these arguments) reads sequentially. */
+async function tablesScanned(db: Db, name: string, parameters: (number | readonly (string | null)[])[]): Promise<string[]> {
+  const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
+    CompiledQuery.raw(`explain (format json) execute ${name}(${parameters.map(literal).join(', ')})`),
+  );
+  const tables: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record['Node Type'] === 'Seq Scan' && typeof record['Relation Name'] === 'string') tables.push(record['Relation Name']);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(rows[0]?.['QUERY PLAN']);
+  return tables;
 }
 
 describe('batched run statements (prepared, fixed text)', () => {
@@ -104,6 +129,39 @@ describe('batched run statements (prepared, fixed text)', () => {
       expect(used.filter((name) => statusIndexes.includes(name))).toEqual([]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('when the claim and completion are planned while runs is nearly empty, then on a worker pool they still find runs by id, not by reading the table', async () => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    // One connection each, so that the plans inspected are the ones the statements ran with;
+    // generic plans from the first execution on (Postgres would switch to them at the sixth).
+    const plain = openDatabase(database.url, { maxConnections: 1 });
+    const worker = openDatabase(database.url, { maxConnections: 1, indexLookupsOnly: true });
+    try {
+      // A fresh install's table: never analyzed, so planned as a few pages whatever it holds later.
+      await admin.query('truncate runs, run_events cascade');
+      const scanned = async (db: Db) => {
+        await sql`set plan_cache_mode = force_generic_plan`.execute(db);
+        const run = newRun();
+        await insertRuns(db, [{ run }]);
+        const claim = { runId: run.id, jobId: run.job_id, leaseToken: randomUUID() };
+        const claimParameters = [[claim.runId], [claim.jobId], [claim.leaseToken], [null], ['pending'], 30_000];
+        const completeParameters = [[claim.runId], [claim.leaseToken], [null], [null], ['[]'], [null], ['running']];
+        await claimRuns(db, [claim], 30_000);
+        await completeRuns(db, [{ runId: claim.runId, leaseToken: claim.leaseToken, output: null, logs: null, artifacts: [], exitCode: null }]);
+        return {
+          claim: await tablesScanned(db, RUN_BATCH_STATEMENTS.claimRuns.name, claimParameters),
+          complete: await tablesScanned(db, RUN_BATCH_STATEMENTS.completeRuns.name, completeParameters),
+        };
+      };
+      // The trap is real here: planned for a near-empty table, both statements read all of runs per batch.
+      expect(await scanned(plain)).toEqual({ claim: ['runs'], complete: ['runs'] });
+      expect(await scanned(worker)).toEqual({ claim: [], complete: [] });
+    } finally {
+      await Promise.all([plain.destroy(), worker.destroy()]);
+      await admin.end();
     }
   });
 });
