@@ -1,5 +1,6 @@
 import { ConfigError, type Env } from '@runq/config';
 import { USAGE_EXIT_CODE, UsageError } from './cli-error.js';
+import { tuneHeapGrowth } from './heap-growth.js';
 
 const USAGE = `usage: runq <command>
 
@@ -39,6 +40,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   try {
     // Each command is imported when it runs: a worker process then never loads the API, the
     // contract's validators or the dashboard (about a second of start-up on a 2-core machine).
+    if (command === 'start' || command === 'api' || command === 'worker') tuneHeapGrowth();
     switch (command) {
       case 'start':
         return await (await import('./commands/start.js')).startCommand(args, env, print);
