@@ -25,6 +25,8 @@ export interface ManagedProcess {
   readonly pid: number;
   /** Peak RSS so far (VmHWM), MiB. */
   peakRssMiB(): number;
+  /** RSS once it answered its readiness probe, before any load, MiB (NaN when unread). */
+  readonly restRssMiB: number;
   /** Stops it (SIGTERM, then SIGKILL after `timeoutMs`) and returns its peak RSS, read just before. */
   stop(timeoutMs?: number): Promise<number>;
 }
@@ -121,6 +123,7 @@ function managed(name: string, spawned: Spawned): ManagedProcess {
     name,
     pid,
     peakRssMiB: peak,
+    restRssMiB: memoryOf(pid)?.currentMiB ?? Number.NaN,
     async stop(timeoutMs = 30_000) {
       const result = peak();
       if (spawned.hasExited()) return result;

@@ -57,7 +57,10 @@ function markdownTable(header: Cell[], rows: Cell[][]): string {
 }
 
 function memoryTable(memory: Row[]): { header: Cell[]; rows: Cell[][] } {
-  return { header: ['process', 'peak RSS (MB)'], rows: memory.map((row) => [row.label, formatNumber(row.metrics['peak_rss']?.median, 0)]) };
+  return {
+    header: ['process', 'peak RSS (MB)', 'at rest (MB)'],
+    rows: memory.map((row) => [row.label, formatNumber(row.metrics['peak_rss']?.median, 0), formatNumber(row.metrics['rest_rss']?.median, 0)]),
+  };
 }
 
 function targetsTable(results: BenchResults): { header: Cell[]; rows: Cell[][] } {

@@ -1,4 +1,5 @@
 import { BACK_TO_BACK_RATE, CALIBRATION_SECTION, calibrationSubject } from '../scenarios/calibration.js';
+import { memoryRow } from '../scenarios/e2e.js';
 import { metric, type Row, type Section } from './results.js';
 import { checkTargets } from './targets.js';
 
@@ -44,5 +45,21 @@ describe('checkTargets: the latency targets', () => {
     const checks = checkTargets([section('latency-redis-300', [fast])], []).filter((check) => check.target.startsWith('latency @ 300/s'));
     expect(checks.map((check) => check.met)).toEqual([true, true]);
     expect(checks.every((check) => check.why === undefined)).toBe(true);
+  });
+});
+
+describe('checkTargets: the memory targets', () => {
+  const memoryCheck = (memory: Row[], target: string) => checkTargets([], memory).find((check) => check.target === target);
+
+  it('when a process peaks above the target, then the explanation gives its RSS at rest', () => {
+    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', 180, 130)], 'API peak RSS < 150 MB');
+    expect(check?.met).toBe(false);
+    expect(check?.why).toContain('136 MB at rest');
+  });
+
+  it('when a process stays under the target, then it is met with no explanation', () => {
+    const check = memoryCheck([memoryRow('runq-worker-redis', 'runq worker', 120, 100)], 'worker peak RSS < 150 MB');
+    expect(check?.met).toBe(true);
+    expect(check?.why).toBeUndefined();
   });
 });

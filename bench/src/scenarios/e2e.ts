@@ -114,6 +114,9 @@ export function endToEndSection(lab: Lab, id: string, title: string, rows: Row[]
 }
 
 /** A memory row for one process. */
-export function memoryRow(subject: string, label: string, peakMiB: number): Row {
-  return { subject, label, metrics: { peak_rss: metric('MB', 'lower', [(peakMiB * 1024 * 1024) / 1e6]) } };
+export function memoryRow(subject: string, label: string, peakMiB: number, restMiB = Number.NaN): Row {
+  const mb = (mib: number) => [(mib * 1024 * 1024) / 1e6];
+  const metrics: Row['metrics'] = { peak_rss: metric('MB', 'lower', mb(peakMiB)) };
+  if (Number.isFinite(restMiB)) metrics['rest_rss'] = metric('MB', 'lower', mb(restMiB));
+  return { subject, label, metrics };
 }

@@ -48,6 +48,8 @@ export class RunqDeployment {
   worker: ManagedProcess | undefined;
   /** Highest peak RSS seen per role over every process of the deployment, MiB. */
   readonly peakRss = { api: Number.NaN, worker: Number.NaN };
+  /** Highest RSS at rest (started and ready, before any load) per role, MiB. */
+  readonly restRss = { api: Number.NaN, worker: Number.NaN };
   apiKey = '';
   private processCount = 0;
 
@@ -100,6 +102,7 @@ export class RunqDeployment {
 
   async startApi(): Promise<void> {
     this.api = await startRunqApi(this.target, await this.processOptions('api'));
+    this.restRss.api = maxOf(this.restRss.api, this.api.restRssMiB);
   }
 
   get apiUrl(): string {
@@ -109,7 +112,10 @@ export class RunqDeployment {
 
   /** Starts a worker (`--kinds task --concurrency N`) unless one runs. */
   async startWorker(concurrency: number): Promise<ManagedProcess> {
-    this.worker ??= await startRunqWorker(this.target, concurrency, await this.processOptions('worker'));
+    if (!this.worker) {
+      this.worker = await startRunqWorker(this.target, concurrency, await this.processOptions('worker'));
+      this.restRss.worker = maxOf(this.restRss.worker, this.worker.restRssMiB);
+    }
     return this.worker;
   }
 
