@@ -34,6 +34,20 @@ describe('checkTargets: the latency targets', () => {
     expect(why).toContain(`0.10 ms at ${BACK_TO_BACK_RATE.toLocaleString('en-US')}/s`);
   });
 
+  it('when the row has the stages of created → running, then the explanation splits the median by stage', () => {
+    const staged: Row = {
+      ...runqAt300,
+      metrics: {
+        ...runqAt300.metrics,
+        stage_store_p50: metric('ms', 'lower', [9, 8, 10]),
+        stage_pickup_p50: metric('ms', 'lower', [4]),
+        stage_claim_p50: metric('ms', 'lower', [5]),
+      },
+    };
+    expect(latencyWhy([section('latency-redis-300', [staged])])).toContain('insert and queue add 9.0 ms, queue pickup 4.0 ms, claim 5.0 ms');
+    expect(latencyWhy([section('latency-redis-300', [runqAt300])])).not.toContain('by stage');
+  });
+
   it('when the run has no calibration, then the explanation keeps to the latency row', () => {
     const why = latencyWhy([section('latency-redis-300', [runqAt300])]);
     expect(why).toContain('machine 97 % busy');

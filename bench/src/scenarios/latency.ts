@@ -5,11 +5,33 @@ import { PeerWorker } from '../peers/peer-worker-client.js';
 import type { Row, Section } from '../report/results.js';
 import { summarize } from '../stats.js';
 import type { Peer } from '../systems/peers.js';
-import type { RunqDeployment } from '../systems/runq-deployment.js';
+import { completedJobTimes, type JobTimes, type RunqDeployment, type RunTimes } from '../systems/runq-deployment.js';
 
 /** Latency of one run from its timestamps; a run not yet started or finished counts as latency so far (`now`). */
 function elapsed(from: number, to: number, now: number): number {
   return (Number.isNaN(to) ? now : to) - from;
+}
+
+/** The stages of created → running, from runs whose queue jobs are still kept (see {@link completedJobTimes}). */
+export const LATENCY_STAGES = {
+  /** created_at → the API's queue add: the run's insert (its commit included) and the wait for the add. */
+  stage_store: (run: RunTimes, job: JobTimes) => job.added - run.created,
+  /** The queue add → a worker taking the job: Redis and the worker's fetch. */
+  stage_pickup: (run: RunTimes, job: JobTimes) => job.taken - job.added,
+  /** The worker taking the job → started_at: the claim statement, up to its start. */
+  stage_claim: (run: RunTimes, job: JobTimes) => run.started - job.taken,
+} as const;
+
+function stageSummaries(times: RunTimes[], jobs: Map<string, JobTimes>): { name: keyof typeof LATENCY_STAGES; p50: number; p99: number }[] {
+  const pairs = times.flatMap((run) => {
+    const job = jobs.get(run.id);
+    return job && !Number.isNaN(run.started) ? [{ run, job }] : [];
+  });
+  if (pairs.length === 0) return [];
+  return (Object.keys(LATENCY_STAGES) as (keyof typeof LATENCY_STAGES)[]).map((name) => {
+    const summary = summarize(pairs.map(({ run, job }) => LATENCY_STAGES[name](run, job)));
+    return { name, p50: summary.p50, p99: summary.p99 };
+  });
 }
 
 /**
@@ -17,7 +39,8 @@ function elapsed(from: number, to: number, now: number): number {
  * its stored timestamps: created → running (`started_at − created_at`) and created → completed
  * (`completed_at − created_at`); also from the client's send time (`config.sent_at`), which
  * adds the HTTP request and whatever the API does before it stamps `created_at`. A warm-up at
- * the same rate precedes each repetition and is discarded.
+ * the same rate precedes each repetition and is discarded. On the Redis backend, created →
+ * running is also split into its stages (see {@link LATENCY_STAGES}) for the newest runs.
  */
 export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): Promise<Map<number, Row>> {
   const { settings } = lab;
@@ -48,6 +71,7 @@ export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): 
         const running = summarize(times.map((t) => elapsed(t.created, t.started, now)));
         const completed = summarize(times.map((t) => elapsed(t.created, t.completed, now)));
         const sentRunning = summarize(times.map((t) => elapsed(t.sent, t.started, now)));
+        const stages = stageSummaries(times, await completedJobTimes(deployment));
         const unfinished = measured.value.sent.ok - measured.value.progress.finished;
         if (unfinished > 0) {
           row.note(`${unfinished} of ${measured.value.sent.ok} runs had not finished ${settings.latencySettleMs / 1000} s after the producer stopped (rep ${rep}); their latency counts as the time waited, a lower bound`);
@@ -63,8 +87,10 @@ export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): 
           .add('achieved', 'ops/s', 'higher', measured.value.sent.rate)
           .cpu(measured.cpu, measured.value.sent.ok)
           .error(measured.value.sent.errors, measured.value.sent.errorSamples);
+        for (const stage of stages) row.add(`${stage.name}_p50`, 'ms', 'lower', stage.p50).add(`${stage.name}_p99`, 'ms', 'lower', stage.p99);
+        const stageLog = stages.map((stage) => `${stage.name.slice('stage_'.length)} ${fixed(stage.p50)}`).join(', ');
         lab.log(
-          `  ${deployment.name} @ ${rate}/s rep ${rep}: created→running p50 ${fixed(running.p50)} p99 ${fixed(running.p99)} ms; created→completed p50 ${fixed(completed.p50)} p99 ${fixed(completed.p99)} ms`,
+          `  ${deployment.name} @ ${rate}/s rep ${rep}: created→running p50 ${fixed(running.p50)} p99 ${fixed(running.p99)} ms; created→completed p50 ${fixed(completed.p50)} p99 ${fixed(completed.p99)} ms${stageLog ? `; stages p50 ${stageLog} ms` : ''}`,
         );
       }
       rows.set(rate, row.build());

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { queueNameOf } from '@runq/queue';
+import { Queue } from 'bullmq';
 import { withRedis, type BenchServers } from '../env/servers.js';
 import {
   createRunqKey,
@@ -20,6 +22,7 @@ export const REDIS_DB = { runqRedis: 1, bullmq: 2, runqReads: 3 } as const;
 
 /** Timestamps of one run, as epoch milliseconds (NaN when unset). */
 export interface RunTimes {
+  id: string;
   created: number;
   started: number;
   completed: number;
@@ -190,14 +193,16 @@ export class RunqDeployment {
   /** The lifecycle timestamps of every run. */
   async runTimes(): Promise<RunTimes[]> {
     return this.servers.withClient(this.target.databaseUrl, async (client) => {
-      const result = await client.query<{ c: number; s: number | null; d: number | null; sent: number | null }>(
-        `select extract(epoch from created_at) * 1000 as c,
+      const result = await client.query<{ id: string; c: number; s: number | null; d: number | null; sent: number | null }>(
+        `select id,
+                extract(epoch from created_at) * 1000 as c,
                 extract(epoch from started_at) * 1000 as s,
                 extract(epoch from completed_at) * 1000 as d,
                 (config ->> 'sent_at')::float8 as sent
            from runs`,
       );
       return result.rows.map((row) => ({
+        id: row.id,
         created: Number(row.c),
         started: row.s === null ? Number.NaN : Number(row.s),
         completed: row.d === null ? Number.NaN : Number(row.d),
@@ -205,6 +210,35 @@ export class RunqDeployment {
       }));
     });
   }
+}
+
+/** When a run's queue job was added (by the API) and taken (by a worker), epoch milliseconds. */
+export interface JobTimes {
+  added: number;
+  taken: number;
+}
+
+/**
+ * The queue timestamps of the task runs whose completed jobs the Redis backend still keeps (the
+ * newest 1,000 per queue, see FINISHED_JOB_RETENTION), by run id: BullMQ's `timestamp` (set by
+ * the API's `addBulk`) and `processedOn` (set when a worker moved the job to active). Empty on
+ * the PostgreSQL backend, which removes jobs as they complete.
+ */
+export async function completedJobTimes(deployment: RunqDeployment): Promise<Map<string, JobTimes>> {
+  const times = new Map<string, JobTimes>();
+  const { redisUrl, queuePrefix } = deployment.target;
+  if (deployment.backend !== 'redis' || redisUrl === undefined) return times;
+  await withRedis(redisUrl, async (connection) => {
+    const queue = new Queue(queueNameOf('task'), { connection, prefix: queuePrefix });
+    try {
+      for (const job of await queue.getJobs(['completed'], 0, 999)) {
+        if (job.id !== undefined && job.processedOn !== undefined) times.set(job.id, { added: job.timestamp, taken: job.processedOn });
+      }
+    } finally {
+      await queue.close();
+    }
+  });
+  return times;
 }
 
 function maxOf(a: number, b: number): number {
