@@ -36,22 +36,27 @@ function literal(value: number | readonly (string | null)[]): string {
   return `'{${elements.join(',').replace(/'/g, "''")}}'`;
 }
 
-/** Tables the cached plan of prepared statement `name` (with these arguments) reads sequentially. */
-async function tablesScanned(db: Db, name: string, parameters: (number | readonly (string | null)[])[]): Promise<string[]> {
+/**
+ * Scans of `runs` that read the whole table (no index condition) in the plan prepared statement
+ * `name` runs with for these arguments, as `Node Type` names.
+ */
+async function fullScansOfRuns(db: Db, name: string, parameters: (number | readonly (string | null)[])[]): Promise<string[]> {
   const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
     CompiledQuery.raw(`explain (format json) execute ${name}(${parameters.map(literal).join(', ')})`),
   );
-  const tables: string[] = [];
+  const scans: string[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(visit);
     else if (node && typeof node === 'object') {
       const record = node as Record<string, unknown>;
-      if (record['Node Type'] === 'Seq Scan' && typeof record['Relation Name'] === 'string') tables.push(record['Relation Name']);
+      const type = record['Node Type'];
+      const wholeTable = type === 'Seq Scan' || ((type === 'Index Scan' || type === 'Index Only Scan') && !('Index Cond' in record));
+      if (record['Relation Name'] === 'runs' && wholeTable) scans.push(type);
       Object.values(record).forEach(visit);
     }
   };
   visit(rows[0]?.['QUERY PLAN']);
-  return tables;
+  return scans;
 }
 
 describe('batched run statements (prepared, fixed text)', () => {
@@ -132,33 +137,45 @@ describe('batched run statements (prepared, fixed text)', () => {
     }
   });
 
-  it('when the claim and completion are planned while runs is nearly empty, then on a worker pool they still find runs by id, not by reading the table', async () => {
+  it('when runs grows after its statistics saw a few rows, then on a worker pool the claim and completion still find runs by id', async () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
-    // One connection each, so that the plans inspected are the ones the statements ran with;
-    // generic plans from the first execution on (Postgres would switch to them at the sixth).
+    // One connection each, so that the plans inspected are those of the sessions that ran the statements.
     const plain = openDatabase(database.url, { maxConnections: 1 });
-    const worker = openDatabase(database.url, { maxConnections: 1, indexLookupsOnly: true });
+    const worker = openDatabase(database.url, { maxConnections: 1, plannedPerCall: true });
     try {
-      // A fresh install's table: never analyzed, so planned as a few pages whatever it holds later.
+      // Statistics gathered while the table held three runs (autovacuum is off for it in this file).
       await admin.query('truncate runs, run_events cascade');
-      const scanned = async (db: Db) => {
-        await sql`set plan_cache_mode = force_generic_plan`.execute(db);
-        const run = newRun();
-        await insertRuns(db, [{ run }]);
-        const claim = { runId: run.id, jobId: run.job_id, leaseToken: randomUUID() };
-        const claimParameters = [[claim.runId], [claim.jobId], [claim.leaseToken], [null], ['pending'], 30_000];
-        const completeParameters = [[claim.runId], [claim.leaseToken], [null], [null], ['[]'], [null], ['running']];
-        await claimRuns(db, [claim], 30_000);
-        await completeRuns(db, [{ runId: claim.runId, leaseToken: claim.leaseToken, output: null, logs: null, artifacts: [], exitCode: null }]);
-        return {
-          claim: await tablesScanned(db, RUN_BATCH_STATEMENTS.claimRuns.name, claimParameters),
-          complete: await tablesScanned(db, RUN_BATCH_STATEMENTS.completeRuns.name, completeParameters),
-        };
+      await insertRuns(database.db, [newRun(), newRun(), newRun()].map((run) => ({ run })));
+      await admin.query('analyze runs');
+      // Six calls: from its sixth call on, Postgres may keep one plan for a prepared statement.
+      const runSixTimes = async (db: Db) => {
+        let last: { run: NewRunRow; leaseToken: string } | undefined;
+        for (let call = 0; call < 6; call += 1) {
+          const run = newRun();
+          await insertRuns(db, [{ run }]);
+          const leaseToken = randomUUID();
+          await claimRuns(db, [{ runId: run.id, jobId: run.job_id, leaseToken }], 30_000);
+          await completeRuns(db, [{ runId: run.id, leaseToken, output: null, logs: null, artifacts: [], exitCode: null }]);
+          last = { run, leaseToken };
+        }
+        if (!last) throw new Error('no call was made');
+        return last;
       };
-      // The trap is real here: planned for a near-empty table, both statements read all of runs per batch.
-      expect(await scanned(plain)).toEqual({ claim: ['runs'], complete: ['runs'] });
-      expect(await scanned(worker)).toEqual({ claim: [], complete: [] });
+      const calls = { plain: await runSixTimes(plain), worker: await runSixTimes(worker) };
+      // The table grows; its statistics stay those of three runs.
+      const backlog = Array.from({ length: 3_000 }, () => newRun());
+      for (let from = 0; from < backlog.length; from += 500) {
+        await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
+      }
+      const wholeTableScans = async (db: Db, { run, leaseToken }: { run: NewRunRow; leaseToken: string }) => ({
+        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000]),
+        complete: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.completeRuns.name, [[run.id], [leaseToken], [null], [null], ['[]'], [null], ['running']]),
+      });
+      // The trap is real here: the plan kept from the small table reads all of runs for every batch.
+      const kept = await wholeTableScans(plain, calls.plain);
+      expect(kept.claim.length + kept.complete.length).toBeGreaterThan(0);
+      expect(await wholeTableScans(worker, calls.worker)).toEqual({ claim: [], complete: [] });
     } finally {
       await Promise.all([plain.destroy(), worker.destroy()]);
       await admin.end();
