@@ -122,7 +122,7 @@ describe('batched run statements (prepared, fixed text)', () => {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const picked = backlog.slice(100, 103);
-      const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000];
+      const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000, picked.length];
       const statusIndexes = ['runs_unfinished_idx', 'runs_status_idx', 'runs_project_status_idx'];
       const { text } = RUN_BATCH_STATEMENTS.claimRuns;
       // The trap is real here: the same statement with a plain status guard scans the backlog.
@@ -142,7 +142,7 @@ describe('batched run statements (prepared, fixed text)', () => {
     await admin.connect();
     // One connection each, so that the plans inspected are those of the sessions that ran the statements.
     const plain = openDatabase(database.url, { maxConnections: 1 });
-    const worker = openDatabase(database.url, { maxConnections: 1, plannedPerCall: true });
+    const worker = openDatabase(database.url, { maxConnections: 1, indexLookupsOnly: true });
     try {
       // Statistics gathered while the table held three runs (autovacuum is off for it in this file).
       await admin.query('truncate runs, run_events cascade');
@@ -169,8 +169,8 @@ describe('batched run statements (prepared, fixed text)', () => {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const wholeTableScans = async (db: Db, { run, leaseToken }: { run: NewRunRow; leaseToken: string }) => ({
-        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000]),
-        complete: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.completeRuns.name, [[run.id], [leaseToken], [null], [null], ['[]'], [null], ['running']]),
+        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000, 1]),
+        complete: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.completeRuns.name, [[run.id], [leaseToken], [null], [null], ['[]'], [null], ['running'], 1]),
       });
       // The trap is real here: the plan kept from the small table reads all of runs for every batch.
       const kept = await wholeTableScans(plain, calls.plain);

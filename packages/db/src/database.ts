@@ -29,17 +29,13 @@ export interface OpenDatabaseOptions {
   /** Called when an idle pooled connection fails (for example, Postgres restarted). */
   onPoolError?: (error: Error) => void;
   /**
-   * Prepared statements on this pool are planned at every call, for the table sizes of that
-   * moment (`plan_cache_mode = force_custom_plan` on each connection); they still skip parsing.
-   * For the pool of a worker, whose batched claims and completions find their runs by id.
-   *
-   * Why: otherwise Postgres settles on one plan per connection after five calls and keeps it,
-   * and a plan made while `runs` held a few rows (a fresh install, after a purge, or statistics
-   * last gathered then) reads the whole table for every batch while the table grows, until the
-   * next `ANALYZE`: with 20,000 runs, 250 ms instead of 6 ms per claim of 50 runs. Planning each
-   * call costs about 0.3 ms for one run and 1 ms for fifty, shared by the batch.
+   * Plans on this pool never read a table sequentially where an index can serve
+   * (`enable_seqscan = off` on each connection). For pools whose every statement finds its rows
+   * through an index, such as a worker's (runs by id, the reconciler's and the retention's
+   * indexes). It keeps the plans of the batched claims and completions on lookups by id whatever
+   * the statistics say (see run-batch.repository.ts).
    */
-  plannedPerCall?: boolean;
+  indexLookupsOnly?: boolean;
 }
 
 /**
@@ -66,7 +62,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Db
     client.on('error', () => undefined);
     // Queued before the query the connection was opened for. Should it fail, the connection is
     // broken and that query fails too.
-    if (options.plannedPerCall) client.query('set plan_cache_mode = force_custom_plan').catch(() => undefined);
+    if (options.indexLookupsOnly) client.query('set enable_seqscan = off').catch(() => undefined);
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
 }

@@ -46,7 +46,7 @@ export async function startWorkerPool(
   const workerId = `${hostname()}:${process.pid}`;
   const db = openDatabase(config.databaseUrl, {
     applicationName: 'runq-worker',
-    plannedPerCall: true,
+    indexLookupsOnly: true,
     maxConnections: Math.min(20, 2 + config.kinds.reduce((sum, kind) => sum + config.concurrency[kind], 0)),
     onPoolError: (err) => log.warn({ err }, 'database connection lost'),
   });
