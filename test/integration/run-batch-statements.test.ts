@@ -12,21 +12,18 @@ function newRun(at = new Date()): NewRunRow {
   return taskRunRow(newRunId(at.getTime()), PROJECT, at);
 }
 
+/** Every node of an `EXPLAIN (FORMAT JSON)` plan, subplans and init plans included. */
+function planNodes(plan: unknown): Record<string, unknown>[] {
+  if (Array.isArray(plan)) return plan.flatMap(planNodes);
+  if (!plan || typeof plan !== 'object') return [];
+  const node = plan as Record<string, unknown>;
+  return [node, ...Object.values(node).flatMap(planNodes)];
+}
+
 /** Every index the plan of `text` (run with `parameters`) reads. */
 async function indexesRead(client: pg.Client, text: string, parameters: unknown[]): Promise<string[]> {
   const result = await client.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${text}`, parameters);
-  const names: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'Index Name' && typeof value === 'string') names.push(value);
-        else visit(value);
-      }
-    }
-  };
-  visit(result.rows[0]?.['QUERY PLAN']);
-  return names;
+  return planNodes(result.rows[0]?.['QUERY PLAN']).flatMap((node) => (typeof node['Index Name'] === 'string' ? [node['Index Name']] : []));
 }
 
 /** `value` as an SQL literal: a number, or a quoted text or array literal (EXPLAIN EXECUTE takes no bind parameters). */
@@ -44,19 +41,11 @@ async function fullScansOfRuns(db: Db, name: string, parameters: (number | reado
   const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
     CompiledQuery.raw(`explain (format json) execute ${name}(${parameters.map(literal).join(', ')})`),
   );
-  const scans: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      const type = record['Node Type'];
-      const wholeTable = type === 'Seq Scan' || ((type === 'Index Scan' || type === 'Index Only Scan') && !('Index Cond' in record));
-      if (record['Relation Name'] === 'runs' && wholeTable) scans.push(type);
-      Object.values(record).forEach(visit);
-    }
-  };
-  visit(rows[0]?.['QUERY PLAN']);
-  return scans;
+  return planNodes(rows[0]?.['QUERY PLAN']).flatMap((node) => {
+    const type = node['Node Type'];
+    const wholeTable = type === 'Seq Scan' || ((type === 'Index Scan' || type === 'Index Only Scan') && !('Index Cond' in node));
+    return node['Relation Name'] === 'runs' && wholeTable ? [String(type)] : [];
+  });
 }
 
 describe('batched run statements (prepared, fixed text)', () => {

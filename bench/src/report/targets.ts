@@ -1,4 +1,5 @@
 import { BACK_TO_BACK_RATE, CALIBRATION_SECTION, calibrationSubject } from '../scenarios/calibration.js';
+import { LATENCY_STAGES } from '../scenarios/latency.js';
 import type { Row, Section, TargetCheck } from './results.js';
 
 function rowOf(sections: Section[], sectionId: string, subject: string): Row | undefined {
@@ -62,11 +63,11 @@ function latencyBound(row: Row | undefined, sections: Section[], rate: number): 
   const parts: string[] = [];
   const sent = row.metrics['sent_running_p50']?.median;
   if (sent !== undefined && Number.isFinite(sent)) parts.push(`sent → running p50 ${fmt(sent, 1)} ms (HTTP and ingest before created_at included)`);
-  const stage = (name: string) => row.metrics[`${name}_p50`]?.median;
-  const [store, pickup, claim] = [stage('stage_store'), stage('stage_pickup'), stage('stage_claim')];
-  if (store !== undefined && pickup !== undefined && claim !== undefined) {
-    parts.push(`created → running p50 by stage: insert and queue add ${fmt(store, 1)} ms, queue pickup ${fmt(pickup, 1)} ms, claim ${fmt(claim, 1)} ms`);
-  }
+  const byStage = LATENCY_STAGES.flatMap(({ metric, label }) => {
+    const p50 = row.metrics[`${metric}_p50`]?.median;
+    return p50 === undefined ? [] : [`${label} ${fmt(p50, 1)} ms`];
+  });
+  if (byStage.length === LATENCY_STAGES.length) parts.push(`created → running p50 by stage: ${byStage.join(', ')}`);
   if (row.machineBusy !== undefined) parts.push(`machine ${fmt(row.machineBusy * 100)} % busy`);
   const other = row.cpuCores?.['other'];
   if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);

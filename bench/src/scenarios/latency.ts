@@ -12,25 +12,29 @@ function elapsed(from: number, to: number, now: number): number {
   return (Number.isNaN(to) ? now : to) - from;
 }
 
-/** The stages of created → running, from runs whose queue jobs are still kept (see {@link completedJobTimes}). */
-export const LATENCY_STAGES = {
-  /** created_at → the API's queue add: the run's insert (its commit included) and the wait for the add. */
-  stage_store: (run: RunTimes, job: JobTimes) => job.added - run.created,
-  /** The queue add → a worker taking the job: Redis and the worker's fetch. */
-  stage_pickup: (run: RunTimes, job: JobTimes) => job.taken - job.added,
-  /** The worker taking the job → started_at: the claim statement, up to its start. */
-  stage_claim: (run: RunTimes, job: JobTimes) => run.started - job.taken,
-} as const;
+/**
+ * The stages of created → running, from runs whose queue jobs are still kept (see
+ * {@link completedJobTimes}): the metric each is recorded under (`<metric>_p50`, `<metric>_p99`),
+ * its label, and its duration for one run.
+ */
+export const LATENCY_STAGES = [
+  // created_at → the API's queue add: the run's insert (its commit included) and the wait for the add.
+  { metric: 'stage_store', label: 'insert and queue add', of: (run: RunTimes, job: JobTimes) => job.added - run.created },
+  // The queue add → a worker taking the job: Redis and the worker's fetch.
+  { metric: 'stage_pickup', label: 'queue pickup', of: (_run: RunTimes, job: JobTimes) => job.taken - job.added },
+  // The worker taking the job → started_at: the claim statement, up to its start.
+  { metric: 'stage_claim', label: 'claim', of: (run: RunTimes, job: JobTimes) => run.started - job.taken },
+] as const;
 
-function stageSummaries(times: RunTimes[], jobs: Map<string, JobTimes>): { name: keyof typeof LATENCY_STAGES; p50: number; p99: number }[] {
+function stageSummaries(times: RunTimes[], jobs: Map<string, JobTimes>): { metric: string; label: string; p50: number; p99: number }[] {
   const pairs = times.flatMap((run) => {
     const job = jobs.get(run.id);
     return job && !Number.isNaN(run.started) ? [{ run, job }] : [];
   });
   if (pairs.length === 0) return [];
-  return (Object.keys(LATENCY_STAGES) as (keyof typeof LATENCY_STAGES)[]).map((name) => {
-    const summary = summarize(pairs.map(({ run, job }) => LATENCY_STAGES[name](run, job)));
-    return { name, p50: summary.p50, p99: summary.p99 };
+  return LATENCY_STAGES.map(({ metric, label, of }) => {
+    const { p50, p99 } = summarize(pairs.map(({ run, job }) => of(run, job)));
+    return { metric, label, p50, p99 };
   });
 }
 
@@ -87,8 +91,8 @@ export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): 
           .add('achieved', 'ops/s', 'higher', measured.value.sent.rate)
           .cpu(measured.cpu, measured.value.sent.ok)
           .error(measured.value.sent.errors, measured.value.sent.errorSamples);
-        for (const stage of stages) row.add(`${stage.name}_p50`, 'ms', 'lower', stage.p50).add(`${stage.name}_p99`, 'ms', 'lower', stage.p99);
-        const stageLog = stages.map((stage) => `${stage.name.slice('stage_'.length)} ${fixed(stage.p50)}`).join(', ');
+        for (const stage of stages) row.add(`${stage.metric}_p50`, 'ms', 'lower', stage.p50).add(`${stage.metric}_p99`, 'ms', 'lower', stage.p99);
+        const stageLog = stages.map((stage) => `${stage.label} ${fixed(stage.p50)}`).join(', ');
         lab.log(
           `  ${deployment.name} @ ${rate}/s rep ${rep}: created→running p50 ${fixed(running.p50)} p99 ${fixed(running.p99)} ms; created→completed p50 ${fixed(completed.p50)} p99 ${fixed(completed.p99)} ms${stageLog ? `; stages p50 ${stageLog} ms` : ''}`,
         );

@@ -38,9 +38,10 @@ const warn = (line: string): void => {
 export async function main(argv: string[], env: Env): Promise<number> {
   const [command, ...args] = argv;
   try {
+    // Before anything is loaded: the long-running commands bound V8's heap growth.
+    if (command === 'start' || command === 'api' || command === 'worker') tuneHeapGrowth();
     // Each command is imported when it runs: a worker process then never loads the API, the
     // contract's validators or the dashboard (about a second of start-up on a 2-core machine).
-    if (command === 'start' || command === 'api' || command === 'worker') tuneHeapGrowth();
     switch (command) {
       case 'start':
         return await (await import('./commands/start.js')).startCommand(args, env, print);
