@@ -1,4 +1,5 @@
-import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import { createContractAjv } from './contract-ajv.js';
 import { sharedAjv } from './shared-ajv.js';
 import { contractSchemaPointers, loadContractDocument, schemaAt } from './contract-document.js';
 import type { CreateRunRequest } from './create-run-request.js';
@@ -11,12 +12,15 @@ import type { ValidationResult } from './validation-issues.js';
 /*
  * Compiled once, when this module is first imported: a process that cannot compile its
  * contract fails at start-up (ContractDocumentError) rather than on its first request, and no
- * request pays the compile time. One Ajv instance serves both validators.
+ * request pays the compile time. The request schema is compiled twice from the same schema
+ * object: on a `decide` instance, which says whether a body is valid and stops at the first
+ * error, and on the shared `report` instance, which runs only for a body already known to be
+ * invalid and collects every issue (see `createContractAjv` for the cost of each).
  */
-const ajv = sharedAjv;
 const contractDocument = loadContractDocument();
+const decideAjv = createContractAjv('decide');
 
-function compileAt<T>(pointer: string): ValidateFunction<T> {
+function compileAt<T>(ajv: Ajv2020, pointer: string): ValidateFunction<T> {
   const schema = toJsonSchema(schemaAt(contractDocument, pointer), pointer);
   try {
     return ajv.compile<T>(schema);
@@ -27,12 +31,26 @@ function compileAt<T>(pointer: string): ValidateFunction<T> {
   }
 }
 
-const requestValidator = compileAt<CreateRunRequest>(contractSchemaPointers.createRunRequest);
-const responseValidator = compileAt<CreateRunResponse>(contractSchemaPointers.createRunResponse);
+/** A schema's two validators: one that decides, one that explains a refusal. */
+interface SchemaValidators<T> {
+  decide: ValidateFunction<T>;
+  report: ValidateFunction<T>;
+}
 
-function validateWith<T>(validator: ValidateFunction<T>, body: unknown): ValidationResult<T> {
-  if (validator(body)) return { ok: true, value: body };
-  return { ok: false, errors: toValidationIssues(validator.errors ?? []) };
+function validatorsAt<T>(pointer: string): SchemaValidators<T> {
+  return { decide: compileAt<T>(decideAjv, pointer), report: compileAt<T>(sharedAjv, pointer) };
+}
+
+const requestValidators = validatorsAt<CreateRunRequest>(contractSchemaPointers.createRunRequest);
+// Responses are checked by tests, not on the request path: one validator does both jobs.
+const responseValidator = compileAt<CreateRunResponse>(sharedAjv, contractSchemaPointers.createRunResponse);
+const responseValidators: SchemaValidators<CreateRunResponse> = { decide: responseValidator, report: responseValidator };
+
+function validateWith<T>(validators: SchemaValidators<T>, body: unknown): ValidationResult<T> {
+  if (validators.decide(body)) return { ok: true, value: body };
+  const { report } = validators;
+  if (report(body)) throw new Error('the contract validators disagree on a body');
+  return { ok: false, errors: toValidationIssues(report.errors ?? []) };
 }
 
 /**
@@ -48,7 +66,7 @@ function validateWith<T>(validator: ValidateFunction<T>, body: unknown): Validat
  * await createRun(result.value);
  */
 export function validateCreateRunRequest(body: unknown): ValidationResult<CreateRunRequest> {
-  return validateWith(requestValidator, body);
+  return validateWith(requestValidators, body);
 }
 
 /**
@@ -60,5 +78,5 @@ export function validateCreateRunRequest(body: unknown): ValidationResult<Create
  * expect(result).toEqual({ ok: true, value: expect.anything() });
  */
 export function validateCreateRunResponse(body: unknown): ValidationResult<CreateRunResponse> {
-  return validateWith(responseValidator, body);
+  return validateWith(responseValidators, body);
 }
