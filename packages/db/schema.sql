@@ -67,7 +67,7 @@ table runs
   owner_kind text not null
   owner_id uuid not null
   public_id text
-  request_hash text not null
+  request_hash text
   request jsonb not null
   parent_run_id text
   root_run_id text not null
@@ -113,6 +113,7 @@ table runs
   constraint runs_owner_kind_check CHECK ((owner_kind = ANY (ARRAY['project'::text, 'conversation'::text])))
   constraint runs_parent_run_id_fkey FOREIGN KEY (parent_run_id) REFERENCES runs(id)
   constraint runs_pkey PRIMARY KEY (id)
+  constraint runs_public_id_hashed CHECK (((public_id IS NULL) OR (request_hash IS NOT NULL)))
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)

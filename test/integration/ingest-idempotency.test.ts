@@ -43,6 +43,18 @@ describe.each(QUEUE_BACKENDS)('POST /runs idempotency on %s', (backend) => {
     expect(await runsWithPublicId(body.public_id)).toBe(1);
   });
 
+  it('when runs are created with and without a public_id, then only the one with a public_id keeps a request hash, and the schema refuses a public_id without one', async () => {
+    const withId = await createRun(api, key, { kind: 'task', owner: project, public_id: `hashed-${randomUUID()}`, request: { target: 't' } });
+    const withoutId = await createRun(api, key, { kind: 'task', owner: project, request: { target: 't' } });
+    const hashOf = async (runId: string) =>
+      (await api.db.selectFrom('runs').select('request_hash').where('id', '=', runId).executeTakeFirstOrThrow()).request_hash;
+    expect(await hashOf(withId.run.run_id)).toMatch(/^[0-9a-f]{64}$/);
+    expect(await hashOf(withoutId.run.run_id)).toBeNull();
+    await expect(
+      api.db.updateTable('runs').set({ request_hash: null }).where('id', '=', withId.run.run_id).execute(),
+    ).rejects.toThrow(/runs_public_id_hashed/);
+  });
+
   it('when the repeated body differs only in key order and whitespace, then it is the same request', async () => {
     const publicId = `order-${randomUUID()}`;
     const first = await createRun(api, key, { public_id: publicId, kind: 'eval', owner: project, request: { target: 'e', config: { x: 1, y: [1, 2] } } });

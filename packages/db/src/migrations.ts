@@ -5,6 +5,7 @@ import * as rateLimits from '../migrations/2026_11_29_020000_rate_limits.js';
 import * as finishedRunsIndex from '../migrations/2026_11_29_030000_finished_runs_index.js';
 import * as runsCreatedIndex from '../migrations/2026_11_29_040000_runs_created_index.js';
 import * as createdAtFromRunId from '../migrations/2026_11_29_050000_created_at_from_run_id.js';
+import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_request_hash_for_public_ids.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_29_030000_finished_runs_index': finishedRunsIndex,
   '2026_11_29_040000_runs_created_index': runsCreatedIndex,
   '2026_11_29_050000_created_at_from_run_id': createdAtFromRunId,
+  '2026_12_03_000000_request_hash_for_public_ids': requestHashForPublicIds,
 };
 
 const provider: MigrationProvider = {

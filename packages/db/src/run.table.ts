@@ -25,7 +25,8 @@ export interface RunTable {
   owner_kind: RunOwnerKind;
   owner_id: string;
   public_id: string | null;
-  request_hash: string;
+  /** SHA-256 of the canonical request body; stored only for runs with a `public_id` (replays compare it). */
+  request_hash: string | null;
   request: JsonColumn;
   parent_run_id: string | null;
   root_run_id: string;

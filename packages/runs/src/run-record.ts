@@ -62,7 +62,8 @@ export interface RunRecord extends RunSharedFields {
   owner_kind: RunOwnerKind;
   owner_id: string;
   public_id: string | null;
-  request_hash: string;
+  /** SHA-256 of the canonical request body; stored only for runs with a `public_id` (replays compare it). */
+  request_hash: string | null;
   request: unknown;
   conversation_id: string | null;
   message_id: string | null;

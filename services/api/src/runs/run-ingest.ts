@@ -97,10 +97,11 @@ export class RunIngest {
   async createRun(caller: Caller, body: CreateRunRequest): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
-    const hash = requestHash(body);
-    if (body.public_id !== undefined) {
-      const existing = await findRunByPublicId(this.db, owner, body.public_id);
-      if (existing) return this.replay(existing, hash, body.public_id);
+    // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
+    const idempotency = body.public_id === undefined ? undefined : { publicId: body.public_id, hash: requestHash(body) };
+    if (idempotency) {
+      const existing = await findRunByPublicId(this.db, owner, idempotency.publicId);
+      if (existing) return this.replay(existing, idempotency);
     }
     const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
     // A `trigger` only records where the run came from (kept in `metadata`): it links the run
@@ -120,8 +121,8 @@ export class RunIngest {
       executor: fields.executedByCaller ? 'caller' : 'worker',
       owner_kind: owner.kind,
       owner_id: owner.id,
-      public_id: body.public_id ?? null,
-      request_hash: hash,
+      public_id: idempotency?.publicId ?? null,
+      request_hash: idempotency?.hash ?? null,
       request: toJson(body),
       parent_run_id: parent?.id ?? null,
       root_run_id: parent?.root_run_id ?? id,
@@ -149,10 +150,11 @@ export class RunIngest {
     };
     const created = await this.store(row, plan);
     if (!created) {
-      // Another request with the same public_id won the race between our lookup and insert.
-      const existing = await findRunByPublicId(this.db, owner, body.public_id ?? '');
-      if (!existing) throw new Error('idempotent insert conflicted but no run was found');
-      return this.replay(existing, hash, body.public_id ?? '');
+      // Another request with the same public_id won the race between our lookup and insert
+      // (only a run with a public_id can conflict).
+      const existing = idempotency && (await findRunByPublicId(this.db, owner, idempotency.publicId));
+      if (!idempotency || !existing) throw new Error('idempotent insert conflicted but no run was found');
+      return this.replay(existing, idempotency);
     }
     this.metrics?.runsCreated.inc({ kind: created.kind });
     this.metrics?.observeTransition(created);
@@ -207,8 +209,8 @@ export class RunIngest {
     }
   }
 
-  private async replay(existing: RunRow, hash: string, publicId: string): Promise<CreatedRun> {
-    if (existing.request_hash !== hash) throw new IdempotencyConflictError(publicId, existing.id);
+  private async replay(existing: RunRow, idempotency: { publicId: string; hash: string }): Promise<CreatedRun> {
+    if (existing.request_hash !== idempotency.hash) throw new IdempotencyConflictError(idempotency.publicId, existing.id);
     if (existing.status === 'pending' && existing.executor === 'worker') await this.dispatch(existing);
     return { run: existing, duplicate: true };
   }
