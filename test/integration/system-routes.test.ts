@@ -58,6 +58,16 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
     expect((await fetch(`${api.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
   });
 
+  it('when a request is served, then one access line names its id, method, path, status and duration, with the service and pid', async () => {
+    const requestId = `access-${randomUUID()}`;
+    const response = await requestJson(api.url, 'GET', '/healthz', { headers: { 'x-request-id': requestId } });
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    const lines = api.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['requestId'] === requestId);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request', service: 'api', pid: process.pid, method: 'GET', path: '/healthz', status: 200, ms: expect.any(Number) }),
+    ]);
+  });
+
   it('when /readyz is asked and every dependency is up, then 200 naming the checks and the queue backend', async () => {
     const response = await requestJson(api.url, 'GET', '/readyz');
     expect(response.status).toBe(200);
