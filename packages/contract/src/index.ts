@@ -1,6 +1,7 @@
 /**
  * @runq/contract: the raw OpenAPI document of `POST /runs`, validators compiled from it at run
- * time (one Ajv instance per process) and hand-written TypeScript types mirroring its schemas.
+ * time (a reporting Ajv instance, plus a deciding one for `POST /runs` bodies) and hand-written
+ * TypeScript types mirroring its schemas.
  *
  * @packageDocumentation
  */
