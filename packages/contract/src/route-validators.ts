@@ -1,10 +1,6 @@
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import { sharedAjv } from './shared-ajv.js';
-import { schemaAt } from './contract-document.js';
-import { ContractDocumentError } from './errors.js';
-import { toJsonSchema } from './openapi-schema.js';
+import { compileSchemaValidator } from './schema-validator.js';
 import { loadRunqDocument } from './served-document.js';
-import { toValidationIssues, type ValidationResult } from './validation-issues.js';
+import type { ValidationResult } from './validation-issues.js';
 
 /** Body of `POST /runs/{run_id}/resume`. */
 export interface ResumeRunBody {
@@ -35,25 +31,13 @@ export interface RouteBodies {
   WaitRunRequest: WaitRunBody;
 }
 
-const ajv = sharedAjv;
-const validators = new Map<string, ValidateFunction>();
+const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest'] as const satisfies readonly (keyof RouteBodies)[];
 
-function validatorFor(name: keyof RouteBodies): ValidateFunction {
-  let validator = validators.get(name);
-  if (!validator) {
-    const pointer = `/components/schemas/${name}`;
-    try {
-      validator = ajv.compile(toJsonSchema(schemaAt(loadRunqDocument(), pointer), pointer));
-    } catch (error) {
-      throw new ContractDocumentError(`Ajv cannot compile the schema: ${String(error)}`, pointer, { cause: error });
-    }
-    validators.set(name, validator);
-  }
-  return validator;
-}
-
-// Fail at start-up, not on the first request, when a schema does not compile.
-for (const name of ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest'] as const) validatorFor(name);
+// Compiled at import: a schema that does not compile fails at start-up, not on the first request.
+// These routes are rare next to POST /runs: the reporting validator alone decides.
+const validators = Object.fromEntries(
+  ROUTE_BODIES.map((name) => [name, compileSchemaValidator(loadRunqDocument(), `/components/schemas/${name}`, { decide: false })]),
+) as { [N in keyof RouteBodies]: (body: unknown) => ValidationResult<RouteBodies[N]> };
 
 /**
  * Validates the body of one of runq's own routes against its schema in `runq.openapi.yaml`,
@@ -62,7 +46,5 @@ for (const name of ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 
  * @example const result = validateRouteBody('ResumeRunRequest', body);
  */
 export function validateRouteBody<N extends keyof RouteBodies>(name: N, body: unknown): ValidationResult<RouteBodies[N]> {
-  const validator = validatorFor(name);
-  if (validator(body)) return { ok: true, value: body as RouteBodies[N] };
-  return { ok: false, errors: toValidationIssues(validator.errors ?? []) };
+  return validators[name](body);
 }

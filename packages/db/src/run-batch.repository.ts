@@ -13,9 +13,9 @@ import { RUN_COLUMNS, RUN_COLUMN_TYPES, runColumnList, type NewRunRow, type RunR
  * guards; the lifecycle suites run through both.
  *
  * Each is fixed text whatever the batch size (its input is one JSON document, or one array per
- * column), so it is a prepared statement: parsed and planned once per connection, not once per call. Status
- * guards come from `statusGuardSql` (status-guard.ts): the runs are found by id, never by
- * scanning a status index.
+ * column), so it is a prepared statement: parsed and planned once per connection, not once per
+ * call. Status guards come from `statusGuardSql` (status-guard.ts): the runs are found by id,
+ * never by scanning a status index.
  *
  * From its sixth call on a connection, Postgres may keep one plan for such a statement, made for
  * the table sizes its statistics gave then. Made while `runs` held a few rows (a fresh install,
