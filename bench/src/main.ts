@@ -163,10 +163,10 @@ async function benchBackend(
 
   running.delete(deployment);
   await deployment.stop();
-  lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.peakRss.api, deployment.restRss.api));
+  lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.peakRss.api, deployment.restRss.api, deployment.memoryAtStop.api));
   if (!Number.isNaN(deployment.peakRss.worker)) {
     lab.memory.push(
-      memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.peakRss.worker, deployment.restRss.worker),
+      memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.peakRss.worker, deployment.restRss.worker, deployment.memoryAtStop.worker),
     );
   }
 }
@@ -220,7 +220,7 @@ async function main(settings: Settings): Promise<void> {
     sections.push(section);
     running.delete(deployment);
     await deployment.stop();
-    lab.memory.push(memoryRow('runq-api-reads', 'runq api (reads scenario)', deployment.peakRss.api, deployment.restRss.api));
+    lab.memory.push(memoryRow('runq-api-reads', 'runq api (reads scenario)', deployment.peakRss.api, deployment.restRss.api, deployment.memoryAtStop.api));
   }
   if (settings.scenarios.includes('whatif')) {
     lab.log('\n# what-if (PostgreSQL alone)');

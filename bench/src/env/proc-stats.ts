@@ -141,15 +141,27 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   return { seconds, cores, machineBusy: total > 0 ? busy / total : Number.NaN };
 }
 
-/** Peak and current resident set size of a process, in MiB (VmHWM and VmRSS of /proc/<pid>/status). */
-export function memoryOf(pid: number): { peakMiB: number; currentMiB: number } | undefined {
+/** A process's resident memory, MiB, from /proc/<pid>/status. */
+export interface ProcessMemory {
+  /** Peak resident set size (VmHWM). */
+  peakMiB: number;
+  /** Current resident set size (VmRSS). */
+  currentMiB: number;
+  /** Of the current, pages mapped from files (RssFile): the executable and its libraries. */
+  fileMiB: number;
+  /** Of the current, anonymous pages (RssAnon): the JavaScript heap and native allocations. */
+  anonMiB: number;
+}
+
+/** Peak and current resident set size of a process, and what the current one is made of. */
+export function memoryOf(pid: number): ProcessMemory | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) => {
       const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
       return match ? Number(match[1]) / 1024 : Number.NaN;
     };
-    return { peakMiB: field('VmHWM'), currentMiB: field('VmRSS') };
+    return { peakMiB: field('VmHWM'), currentMiB: field('VmRSS'), fileMiB: field('RssFile'), anonMiB: field('RssAnon') };
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@runq/local';
-import { memoryOf } from './proc-stats.js';
+import { memoryOf, type ProcessMemory } from './proc-stats.js';
 
 /** The repository root: the CLI and the handler module are addressed from there. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,8 +27,20 @@ export interface ManagedProcess {
   peakRssMiB(): number;
   /** RSS once it answered its readiness probe, before any load, MiB (NaN when unread). */
   readonly restRssMiB: number;
+  /**
+   * What its resident memory was made of when its RSS was the highest seen by a once-a-second
+   * sample (for runq's processes, with V8's heap spaces from their `/metrics`), or now when no
+   * sample was taken.
+   */
+  memoryParts(): Promise<MemoryParts | undefined>;
   /** Stops it (SIGTERM, then SIGKILL after `timeoutMs`) and returns its peak RSS, read just before. */
   stop(timeoutMs?: number): Promise<number>;
+}
+
+/** A process's resident memory and, when it publishes them, the sizes of V8's heap spaces (MiB). */
+export interface MemoryParts extends ProcessMemory {
+  /** `nodejs_heap_space_size_total_bytes` by space (`new`, `old`, `code`, `large_object`, …). */
+  heapSpacesMiB: Record<string, number>;
 }
 
 interface Spawned {
@@ -86,6 +98,34 @@ export async function runqCommand(args: readonly string[], env: Record<string, s
   return stdout;
 }
 
+/** The body of GET `url`, or undefined when it does not answer 200 within a second. */
+function fetchText(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        resolve(undefined);
+        return;
+      }
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(body));
+      response.on('error', () => resolve(undefined));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
+}
+
+/** V8's heap space sizes (MiB) from prom-client's default metrics, as runq serves them at `/metrics`. */
+export function heapSpacesOf(metricsText: string): Record<string, number> {
+  const spaces: Record<string, number> = {};
+  for (const match of metricsText.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"[^}]*\} ([0-9.e+]+)$/gm)) {
+    spaces[match[1] ?? ''] = Number(match[2]) / (1024 * 1024);
+  }
+  return spaces;
+}
+
 /** Status code of GET `url`, or undefined when nothing answers. */
 function probe(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -111,7 +151,10 @@ async function waitUntilReady(spawned: Spawned, name: string, url: string, timeo
   }
 }
 
-function managed(name: string, spawned: Spawned): ManagedProcess {
+/** How often a process with a metrics URL has its memory sampled. */
+const MEMORY_SAMPLE_MS = 1_000;
+
+function managed(name: string, spawned: Spawned, metricsUrl?: string): ManagedProcess {
   const pid = spawned.child.pid ?? -1;
   let lastPeak = Number.NaN;
   const peak = () => {
@@ -119,12 +162,39 @@ function managed(name: string, spawned: Spawned): ManagedProcess {
     if (memory) lastPeak = memory.peakMiB;
     return lastPeak;
   };
+  const partsNow = async (): Promise<MemoryParts | undefined> => {
+    const metrics = metricsUrl && !spawned.hasExited() ? await fetchText(metricsUrl) : undefined;
+    const memory = memoryOf(pid);
+    return memory ? { ...memory, heapSpacesMiB: metrics ? heapSpacesOf(metrics) : {} } : undefined;
+  };
+  // The heap spaces are read (one GET /metrics) only when the RSS grew past the highest sample,
+  // which after the first seconds of load is rare: the sampling costs the process nothing
+  // measurable, and the composition is the one at (about) its peak, not after it shrank.
+  let highest: MemoryParts | undefined;
+  let sampling = false;
+  const sampler = metricsUrl
+    ? setInterval(() => {
+        const current = memoryOf(pid)?.currentMiB;
+        if (sampling || current === undefined || current <= (highest?.currentMiB ?? 0)) return;
+        sampling = true;
+        void partsNow()
+          .then((parts) => {
+            if (parts && parts.currentMiB > (highest?.currentMiB ?? 0)) highest = parts;
+          })
+          .finally(() => (sampling = false));
+      }, MEMORY_SAMPLE_MS)
+    : undefined;
+  sampler?.unref();
   return {
     name,
     pid,
     peakRssMiB: peak,
     restRssMiB: memoryOf(pid)?.currentMiB ?? Number.NaN,
+    async memoryParts() {
+      return highest ?? (await partsNow());
+    },
     async stop(timeoutMs = 30_000) {
+      clearInterval(sampler);
       const result = peak();
       if (spawned.hasExited()) return result;
       spawned.child.kill('SIGTERM');
@@ -170,7 +240,7 @@ export async function startRunqApi(target: RunqTarget, options: ProcessOptions =
   const spawned = spawnNode('runq api', ['services/cli/bin/runq.js', 'api'], { ...runqEnv(target), PORT: String(port) }, options);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(spawned, 'runq api', `${url}/healthz`, 60_000);
-  return { ...managed('api', spawned), url };
+  return { ...managed('api', spawned, `${url}/metrics`), url };
 }
 
 /**
@@ -186,7 +256,7 @@ export async function startRunqWorker(target: RunqTarget, concurrency: number, o
     options,
   );
   await waitUntilReady(spawned, 'runq worker', `http://127.0.0.1:${port}/metrics`, 60_000);
-  return managed('worker', spawned);
+  return managed('worker', spawned, `http://127.0.0.1:${port}/metrics`);
 }
 
 /**

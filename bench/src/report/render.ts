@@ -56,10 +56,21 @@ function markdownTable(header: Cell[], rows: Cell[][]): string {
   ].join('\n');
 }
 
+/** Memory columns: peak and rest RSS, then what runq's processes were made of at their highest sampled RSS. */
+const MEMORY_COLUMNS: [metric: string, header: string][] = [
+  ['peak_rss', 'peak RSS (MB)'],
+  ['rest_rss', 'at rest (MB)'],
+  ['sampled_rss', 'highest sample (MB)'],
+  ['file_rss', 'of which files'],
+  ['v8_young', 'V8 young'],
+  ['v8_old', 'V8 old'],
+  ['v8_other', 'V8 other'],
+];
+
 function memoryTable(memory: Row[]): { header: Cell[]; rows: Cell[][] } {
   return {
-    header: ['process', 'peak RSS (MB)', 'at rest (MB)'],
-    rows: memory.map((row) => [row.label, formatNumber(row.metrics['peak_rss']?.median, 0), formatNumber(row.metrics['rest_rss']?.median, 0)]),
+    header: ['process', ...MEMORY_COLUMNS.map(([, header]) => header)],
+    rows: memory.map((row) => [row.label, ...MEMORY_COLUMNS.map(([metric]) => formatNumber(row.metrics[metric]?.median, 0))]),
   };
 }
 
@@ -78,7 +89,7 @@ export function renderText(results: BenchResults): string {
     const { header, rows } = sectionTable(section);
     out.push('', `== ${section.title} ==`, section.description, textTable(header, rows));
   }
-  out.push('', '== Memory (peak RSS, VmHWM) ==', textTable(memoryTable(results.memory).header, memoryTable(results.memory).rows));
+  out.push('', '== Memory (peak RSS, VmHWM; at the highest once-a-second sample: RSS, pages mapped from files, V8 heap spaces) ==', textTable(memoryTable(results.memory).header, memoryTable(results.memory).rows));
   out.push('', '== Targets ==', textTable(targetsTable(results).header, targetsTable(results).rows));
   if (results.warnings.length > 0) out.push('', 'Warnings:', ...results.warnings.map((warning) => `- ${warning}`));
   out.push('', `* measured once per run and shown beside each backend. Wall time ${Math.round(results.wallSeconds)} s.`);
@@ -139,7 +150,7 @@ export function renderMarkdown(results: BenchResults): string {
       out.push('</details>', '');
     }
   }
-  out.push('## Memory (peak RSS, VmHWM)', '', markdownTable(memoryTable(results.memory).header, memoryTable(results.memory).rows), '');
+  out.push('## Memory (peak RSS, VmHWM; at the highest once-a-second sample: RSS, pages mapped from files, V8 heap spaces)', '', markdownTable(memoryTable(results.memory).header, memoryTable(results.memory).rows), '');
   for (const [name, summaries] of Object.entries(results.profiles)) {
     out.push(`## CPU profile: ${name}`, '');
     for (const summary of summaries) {

@@ -71,8 +71,65 @@ describe('checkTargets: the memory targets', () => {
     expect(check?.why).toContain('136 MB at rest');
   });
 
+  it('when the process showed what its memory was made of at its peak, then the explanation splits it into files, V8 spaces and native memory', () => {
+    const parts = {
+      peakMiB: 170,
+      currentMiB: 150,
+      fileMiB: 40,
+      anonMiB: 110,
+      heapSpacesMiB: { new: 32, new_large_object: 0, old: 50, code: 4, large_object: 4, read_only: 0 },
+    };
+    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', 170, 130, parts)], 'API peak RSS < 150 MB');
+    // MiB in, MB out (× 1.048576): sampled 157, files 42, young 34, old 52, other 8, native 157 − 42 − 34 − 52 − 8 = 21.
+    expect(check?.why).toContain('at its highest sampled RSS, 157 MB: 42 MB mapped from files');
+    expect(check?.why).toContain('V8 young generation 34 MB');
+    expect(check?.why).toContain('old generation 52 MB');
+    expect(check?.why).toContain('other heap spaces 8 MB');
+    expect(check?.why).toContain('native memory 21 MB');
+  });
+
+  it('when the process published no heap spaces, then the explanation gives its files and sampled RSS only', () => {
+    const parts = { peakMiB: 170, currentMiB: 150, fileMiB: 40, anonMiB: 110, heapSpacesMiB: {} };
+    const why = memoryCheck([memoryRow('runq-api-redis', 'runq api', 170, 130, parts)], 'API peak RSS < 150 MB')?.why;
+    expect(why).toContain('42 MB mapped from files');
+    expect(why).not.toContain('V8');
+  });
+
   it('when a process stays under the target, then it is met with no explanation', () => {
     const check = memoryCheck([memoryRow('runq-worker-redis', 'runq worker', 120, 100)], 'worker peak RSS < 150 MB');
+    expect(check?.met).toBe(true);
+    expect(check?.why).toBeUndefined();
+  });
+});
+
+describe('checkTargets: the reads target', () => {
+  function readRow(subject: string, p99: number, apiCores: number): Row {
+    return {
+      subject,
+      label: `GET ${subject}`,
+      metrics: { p50: metric('ms', 'lower', [5.2]), p99: metric('ms', 'lower', [p99]), rate: metric('req/s', 'higher', [610]) },
+      cpuMsPerOp: { api: 1.8, postgres: 0.55 },
+      cpuCores: { api: apiCores, postgres: 0.3, other: 0.02 },
+      machineBusy: 0.77,
+    };
+  }
+  const readsCheck = (rows: Row[]) => checkTargets([section('reads', rows)], []).find((check) => check.target.startsWith('reads p99'));
+
+  it('when the slowest shape misses the target, then the explanation gives its rate, CPU per request and whether the API thread was full', () => {
+    const check = readsCheck([readRow('get', 9, 0.6), readRow('list', 23.9, 1.07)]);
+    expect(check?.met).toBe(false);
+    expect(check?.measured).toBe('worst 23.9 ms (GET list)');
+    expect(check?.why).toContain('610 requests/s, p50 5.2 ms');
+    expect(check?.why).toContain('CPU per request api 1.80 + postgres 0.55 ms');
+    expect(check?.why).toContain('used 1.07 cores (its one JavaScript thread was full');
+  });
+
+  it('when the API was not saturated, then the explanation does not say it was', () => {
+    expect(readsCheck([readRow('list', 23.9, 0.5)])?.why).not.toContain('was full');
+  });
+
+  it('when every shape is within the target, then it is met with no explanation', () => {
+    const check = readsCheck([readRow('get', 9, 0.6), readRow('list', 19.5, 1.07)]);
     expect(check?.met).toBe(true);
     expect(check?.why).toBeUndefined();
   });

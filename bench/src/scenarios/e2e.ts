@@ -1,3 +1,4 @@
+import type { MemoryParts } from '../env/processes.js';
 import { memoryOf } from '../env/proc-stats.js';
 import { RowBuilder, withCpu, type Lab } from '../lab.js';
 import { LoadClient } from '../load/load-client.js';
@@ -113,10 +114,30 @@ export function endToEndSection(lab: Lab, id: string, title: string, rows: Row[]
   };
 }
 
-/** A memory row for one process. */
-export function memoryRow(subject: string, label: string, peakMiB: number, restMiB = Number.NaN): Row {
+/** V8 heap spaces shown on their own in a memory row; the others are summed as `v8_other`. */
+const YOUNG_SPACES = ['new', 'new_large_object'];
+const OLD_SPACES = ['old'];
+
+/**
+ * A memory row for one process: peak RSS, RSS at rest, and with `parts` what its memory was
+ * made of at its highest sampled RSS (pages mapped from files, and V8's young, old and other heap
+ * spaces), so a peak over a target shows where it comes from.
+ */
+export function memoryRow(subject: string, label: string, peakMiB: number, restMiB = Number.NaN, parts?: MemoryParts): Row {
   const mb = (mib: number) => [(mib * 1024 * 1024) / 1e6];
   const metrics: Row['metrics'] = { peak_rss: metric('MB', 'lower', mb(peakMiB)) };
   if (Number.isFinite(restMiB)) metrics['rest_rss'] = metric('MB', 'lower', mb(restMiB));
+  if (parts) {
+    metrics['sampled_rss'] = metric('MB', 'lower', mb(parts.currentMiB));
+    metrics['file_rss'] = metric('MB', 'lower', mb(parts.fileMiB));
+    const spaces = Object.entries(parts.heapSpacesMiB);
+    const sum = (names: string[] | undefined) =>
+      spaces.filter(([name]) => (names ? names.includes(name) : ![...YOUNG_SPACES, ...OLD_SPACES].includes(name))).reduce((total, [, size]) => total + size, 0);
+    if (spaces.length > 0) {
+      metrics['v8_young'] = metric('MB', 'lower', mb(sum(YOUNG_SPACES)));
+      metrics['v8_old'] = metric('MB', 'lower', mb(sum(OLD_SPACES)));
+      metrics['v8_other'] = metric('MB', 'lower', mb(sum(undefined)));
+    }
+  }
   return { subject, label, metrics };
 }

@@ -10,6 +10,7 @@ import {
   startRunqApi,
   startRunqWorker,
   type ManagedProcess,
+  type MemoryParts,
   type ProcessOptions,
   type RunqTarget,
 } from '../env/processes.js';
@@ -53,6 +54,8 @@ export class RunqDeployment {
   readonly peakRss = { api: Number.NaN, worker: Number.NaN };
   /** Highest RSS at rest (started and ready, before any load) per role, MiB. */
   readonly restRss = { api: Number.NaN, worker: Number.NaN };
+  /** Per role, what the memory of the process with the highest peak was made of at its highest sampled RSS. */
+  readonly memoryAtStop: { api?: MemoryParts; worker?: MemoryParts } = {};
   apiKey = '';
   private processCount = 0;
 
@@ -124,15 +127,21 @@ export class RunqDeployment {
 
   async stopWorker(): Promise<void> {
     if (!this.worker) return;
-    const peak = await this.worker.stop();
-    this.peakRss.worker = maxOf(this.peakRss.worker, peak);
+    await this.stopProcess('worker', this.worker);
     this.worker = undefined;
   }
 
   async stop(): Promise<void> {
     await this.stopWorker();
-    if (this.api) this.peakRss.api = maxOf(this.peakRss.api, await this.api.stop());
+    if (this.api) await this.stopProcess('api', this.api);
     this.api = undefined;
+  }
+
+  private async stopProcess(role: 'api' | 'worker', process: ManagedProcess): Promise<void> {
+    const parts = await process.memoryParts();
+    const peak = await process.stop();
+    if (parts && !(peak < this.peakRss[role])) this.memoryAtStop[role] = parts;
+    this.peakRss[role] = maxOf(this.peakRss[role], peak);
   }
 
   /** Pids of the running processes, for CPU attribution. */
