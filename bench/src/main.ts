@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeMachine, describeVersions } from './env/machine.js';
 import { cpuBetween, snapshotCpu } from './env/proc-stats.js';
+import { POSTGRES_QUEUE_SCHEMA } from '@runq/queue';
 import { REPO_ROOT } from './env/processes.js';
 import { startBenchServers, type BenchServers } from './env/servers.js';
 import type { Lab } from './lab.js';
@@ -129,6 +130,7 @@ async function benchBackend(
     await lab.statements.reset();
     const runq = await measureRunqEndToEnd(lab, deployment);
     const statements = await lab.statements.top([deployment.name]);
+    const queueStatementShare = backend === 'postgres' ? await lab.statements.shareCallingSchema(deployment.target.databaseUrl, POSTGRES_QUEUE_SCHEMA) : undefined;
     const rows: Row[] = [runq.e2e, runq.drain];
     const peerRows: Row[] = [];
     for (const peer of peers) {
@@ -139,7 +141,7 @@ async function benchBackend(
     rows.push(...peerRows);
     if (common) earlier.set(sharedKey('e2e'), peerRows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'));
     else rows.push(...shared(earlier.get(sharedKey('e2e')) ?? [], 'e2e-redis'));
-    sections.push({ ...endToEndSection(lab, `e2e-${backend}`, `End to end — ${label}`, rows), statements });
+    sections.push({ ...endToEndSection(lab, `e2e-${backend}`, `End to end — ${label}`, rows), statements, ...(queueStatementShare === undefined ? {} : { queueStatementShare }) });
   }
 
   if (settings.scenarios.includes('latency')) {

@@ -13,6 +13,32 @@ export class PgStatements {
     await this.servers.withClient(this.servers.pg.url, (client) => client.query('select pg_stat_statements_reset()'));
   }
 
+  /**
+   * The share of all statement time in `databaseUrl`'s database spent in statements that call a
+   * function of `schema` (on the PostgreSQL queue backend, BullMQ's functions in `bullmq`);
+   * undefined when the schema has no functions or no statement ran.
+   */
+  async shareCallingSchema(databaseUrl: string, schema: string): Promise<number | undefined> {
+    const names = await this.servers.withClient(databaseUrl, async (client) => {
+      const result = await client.query<{ proname: string }>('select distinct proname from pg_proc where pronamespace = $1::regnamespace', [schema]);
+      return result.rows.map((row) => row.proname);
+    });
+    if (names.length === 0) return undefined;
+    const database = new URL(databaseUrl).pathname.slice(1);
+    // A call is one of the names at a word start followed by "(" (names are plain identifiers).
+    const calling = String.raw`\m(` + names.join('|') + String.raw`)\(`;
+    return this.servers.withClient(this.servers.pg.url, async (client) => {
+      const result = await client.query<{ share: number | null }>(
+        `select sum(s.total_exec_time) filter (where s.query ~* $2) / nullif(sum(s.total_exec_time), 0) as share
+           from pg_stat_statements s join pg_database d on d.oid = s.dbid
+          where d.datname = $1`,
+        [database, calling],
+      );
+      const share = result.rows[0]?.share;
+      return share === null || share === undefined ? undefined : Number(share);
+    });
+  }
+
   /** The top statements by total execution time in each of `databases`. */
   async top(databases: readonly string[], perDatabase = 8): Promise<StatementStat[]> {
     return this.servers.withClient(this.servers.pg.url, async (client) => {

@@ -60,6 +60,8 @@ export interface Section {
   comparisons: Comparison[];
   /** Top statements by total time in pg_stat_statements during the section. */
   statements?: StatementStat[];
+  /** Share of PostgreSQL's statement time spent in the PostgreSQL queue backend's functions (BullMQ's), when runq used that backend. */
+  queueStatementShare?: number;
   /** EXPLAIN ANALYZE output, by label. */
   plans?: Record<string, string>;
 }

@@ -134,3 +134,27 @@ describe('checkTargets: the reads target', () => {
     expect(check?.why).toBeUndefined();
   });
 });
+
+describe('checkTargets: the PostgreSQL backend target', () => {
+  const runqRow: Row = {
+    subject: 'runq',
+    label: 'runq',
+    metrics: { rate: metric('runs/s', 'higher', [600]) },
+    cpuMsPerOp: { api: 0.38, worker: 0.44, postgres: 2.61, redis: 0 },
+  };
+  const graphileRow: Row = { subject: 'graphile', label: 'graphile-worker', metrics: { rate: metric('runs/s', 'higher', [2200]) } };
+  const postgresCheck = (section: Section) => checkTargets([section], []).find((check) => check.target.startsWith('PostgreSQL backend'));
+
+  it("when the section measured the queue functions' share of PostgreSQL's time, then the explanation gives it beside the CPU per run", () => {
+    const check = postgresCheck({ ...section('e2e-postgres', [runqRow, graphileRow]), queueStatementShare: 0.84 });
+    expect(check?.met).toBe(false);
+    expect(check?.why).toContain('postgres 2.61');
+    expect(check?.why).toContain("BullMQ's PostgreSQL functions took 84 % of PostgreSQL's statement time");
+  });
+
+  it('when the share was not measured, then the explanation keeps to the CPU per run', () => {
+    const why = postgresCheck(section('e2e-postgres', [runqRow, graphileRow]))?.why;
+    expect(why).toContain('postgres 2.61');
+    expect(why).not.toContain('BullMQ');
+  });
+});
