@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { POSTGRES_QUEUE_SCHEMA } from '@runq/queue';
 import { describeMachine, describeVersions } from './env/machine.js';
 import { cpuBetween, snapshotCpu } from './env/proc-stats.js';
-import { POSTGRES_QUEUE_SCHEMA } from '@runq/queue';
 import { REPO_ROOT } from './env/processes.js';
 import { startBenchServers, type BenchServers } from './env/servers.js';
 import type { Lab } from './lab.js';
@@ -136,7 +136,7 @@ async function benchBackend(
     for (const peer of peers) {
       const drained = await measurePeerDrain(lab, peer);
       peerRows.push(drained.row);
-      lab.memory.push(memoryRow(`${peer.name}-worker-${backend}`, `${peer.label} worker (drain)`, drained.peakRssMiB));
+      lab.memory.push(memoryRow(`${peer.name}-worker-${backend}`, `${peer.label} worker (drain)`, { peakMiB: drained.peakRssMiB }));
     }
     rows.push(...peerRows);
     if (common) earlier.set(sharedKey('e2e'), peerRows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'));
@@ -165,10 +165,10 @@ async function benchBackend(
 
   running.delete(deployment);
   await deployment.stop();
-  lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.peakRss.api, deployment.restRss.api, deployment.memoryAtStop.api));
-  if (!Number.isNaN(deployment.peakRss.worker)) {
+  lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
+  if (!Number.isNaN(deployment.memory.worker.peakMiB)) {
     lab.memory.push(
-      memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.peakRss.worker, deployment.restRss.worker, deployment.memoryAtStop.worker),
+      memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.memory.worker),
     );
   }
 }
@@ -222,7 +222,7 @@ async function main(settings: Settings): Promise<void> {
     sections.push(section);
     running.delete(deployment);
     await deployment.stop();
-    lab.memory.push(memoryRow('runq-api-reads', 'runq api (reads scenario)', deployment.peakRss.api, deployment.restRss.api, deployment.memoryAtStop.api));
+    lab.memory.push(memoryRow('runq-api-reads', 'runq api (reads scenario)', deployment.memory.api));
   }
   if (settings.scenarios.includes('whatif')) {
     lab.log('\n# what-if (PostgreSQL alone)');

@@ -149,8 +149,6 @@ export interface ProcessMemory {
   currentMiB: number;
   /** Of the current, pages mapped from files (RssFile): the executable and its libraries. */
   fileMiB: number;
-  /** Of the current, anonymous pages (RssAnon): the JavaScript heap and native allocations. */
-  anonMiB: number;
 }
 
 /** Peak and current resident set size of a process, and what the current one is made of. */
@@ -161,7 +159,7 @@ export function memoryOf(pid: number): ProcessMemory | undefined {
       const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
       return match ? Number(match[1]) / 1024 : Number.NaN;
     };
-    return { peakMiB: field('VmHWM'), currentMiB: field('VmRSS'), fileMiB: field('RssFile'), anonMiB: field('RssAnon') };
+    return { peakMiB: field('VmHWM'), currentMiB: field('VmRSS'), fileMiB: field('RssFile') };
   } catch {
     return undefined;
   }

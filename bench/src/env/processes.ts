@@ -98,18 +98,13 @@ export async function runqCommand(args: readonly string[], env: Record<string, s
   return stdout;
 }
 
-/** The body of GET `url`, or undefined when it does not answer 200 within a second. */
-function fetchText(url: string): Promise<string | undefined> {
+/** Status and body of GET `url`, or undefined when nothing answers within a second. */
+function httpGet(url: string): Promise<{ status: number | undefined; body: string } | undefined> {
   return new Promise((resolve) => {
     const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
-      if (response.statusCode !== 200) {
-        response.resume();
-        resolve(undefined);
-        return;
-      }
       let body = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(body));
+      response.on('end', () => resolve({ status: response.statusCode, body }));
       response.on('error', () => resolve(undefined));
     });
     request.on('timeout', () => request.destroy());
@@ -126,23 +121,11 @@ export function heapSpacesOf(metricsText: string): Record<string, number> {
   return spaces;
 }
 
-/** Status code of GET `url`, or undefined when nothing answers. */
-function probe(url: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(undefined));
-  });
-}
-
 async function waitUntilReady(spawned: Spawned, name: string, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (spawned.hasExited()) throw new Error(`${name} exited during start-up: ${spawned.stderrTail.join(' | ')}`);
-    if ((await probe(url)) === 200) return;
+    if ((await httpGet(url))?.status === 200) return;
     if (Date.now() > deadline) {
       spawned.child.kill('SIGKILL');
       throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms: ${spawned.stderrTail.join(' | ')}`);
@@ -163,9 +146,9 @@ function managed(name: string, spawned: Spawned, metricsUrl?: string): ManagedPr
     return lastPeak;
   };
   const partsNow = async (): Promise<MemoryParts | undefined> => {
-    const metrics = metricsUrl && !spawned.hasExited() ? await fetchText(metricsUrl) : undefined;
+    const metrics = metricsUrl && !spawned.hasExited() ? await httpGet(metricsUrl) : undefined;
     const memory = memoryOf(pid);
-    return memory ? { ...memory, heapSpacesMiB: metrics ? heapSpacesOf(metrics) : {} } : undefined;
+    return memory ? { ...memory, heapSpacesMiB: metrics?.status === 200 ? heapSpacesOf(metrics.body) : {} } : undefined;
   };
   // The heap spaces are read (one GET /metrics) only when the RSS grew past the highest sample,
   // which after the first seconds of load is rare: the sampling costs the process nothing

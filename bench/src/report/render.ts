@@ -56,6 +56,8 @@ function markdownTable(header: Cell[], rows: Cell[][]): string {
   ].join('\n');
 }
 
+const MEMORY_TITLE = 'Memory (peak RSS, VmHWM; at the highest once-a-second sample: RSS, pages mapped from files, V8 heap spaces)';
+
 /** Memory columns: peak and rest RSS, then what runq's processes were made of at their highest sampled RSS. */
 const MEMORY_COLUMNS: [metric: string, header: string][] = [
   ['peak_rss', 'peak RSS (MB)'],
@@ -89,7 +91,8 @@ export function renderText(results: BenchResults): string {
     const { header, rows } = sectionTable(section);
     out.push('', `== ${section.title} ==`, section.description, textTable(header, rows));
   }
-  out.push('', '== Memory (peak RSS, VmHWM; at the highest once-a-second sample: RSS, pages mapped from files, V8 heap spaces) ==', textTable(memoryTable(results.memory).header, memoryTable(results.memory).rows));
+  const memory = memoryTable(results.memory);
+  out.push('', `== ${MEMORY_TITLE} ==`, textTable(memory.header, memory.rows));
   out.push('', '== Targets ==', textTable(targetsTable(results).header, targetsTable(results).rows));
   if (results.warnings.length > 0) out.push('', 'Warnings:', ...results.warnings.map((warning) => `- ${warning}`));
   out.push('', `* measured once per run and shown beside each backend. Wall time ${Math.round(results.wallSeconds)} s.`);
@@ -150,7 +153,8 @@ export function renderMarkdown(results: BenchResults): string {
       out.push('</details>', '');
     }
   }
-  out.push('## Memory (peak RSS, VmHWM; at the highest once-a-second sample: RSS, pages mapped from files, V8 heap spaces)', '', markdownTable(memoryTable(results.memory).header, memoryTable(results.memory).rows), '');
+  const memory = memoryTable(results.memory);
+  out.push(`## ${MEMORY_TITLE}`, '', markdownTable(memory.header, memory.rows), '');
   for (const [name, summaries] of Object.entries(results.profiles)) {
     out.push(`## CPU profile: ${name}`, '');
     for (const summary of summaries) {

@@ -66,7 +66,7 @@ describe('checkTargets: the memory targets', () => {
   const memoryCheck = (memory: Row[], target: string) => checkTargets([], memory).find((check) => check.target === target);
 
   it('when a process peaks above the target, then the explanation gives its RSS at rest', () => {
-    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', 180, 130)], 'API peak RSS < 150 MB');
+    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', { peakMiB: 180, restMiB: 130 })], 'API peak RSS < 150 MB');
     expect(check?.met).toBe(false);
     expect(check?.why).toContain('136 MB at rest');
   });
@@ -76,10 +76,9 @@ describe('checkTargets: the memory targets', () => {
       peakMiB: 170,
       currentMiB: 150,
       fileMiB: 40,
-      anonMiB: 110,
       heapSpacesMiB: { new: 32, new_large_object: 0, old: 50, code: 4, large_object: 4, read_only: 0 },
     };
-    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', 170, 130, parts)], 'API peak RSS < 150 MB');
+    const check = memoryCheck([memoryRow('runq-api-redis', 'runq api', { peakMiB: 170, restMiB: 130, parts })], 'API peak RSS < 150 MB');
     // MiB in, MB out (× 1.048576): sampled 157, files 42, young 34, old 52, other 8, native 157 − 42 − 34 − 52 − 8 = 21.
     expect(check?.why).toContain('at its highest sampled RSS, 157 MB: 42 MB mapped from files');
     expect(check?.why).toContain('V8 young generation 34 MB');
@@ -89,14 +88,14 @@ describe('checkTargets: the memory targets', () => {
   });
 
   it('when the process published no heap spaces, then the explanation gives its files and sampled RSS only', () => {
-    const parts = { peakMiB: 170, currentMiB: 150, fileMiB: 40, anonMiB: 110, heapSpacesMiB: {} };
-    const why = memoryCheck([memoryRow('runq-api-redis', 'runq api', 170, 130, parts)], 'API peak RSS < 150 MB')?.why;
+    const parts = { peakMiB: 170, currentMiB: 150, fileMiB: 40, heapSpacesMiB: {} };
+    const why = memoryCheck([memoryRow('runq-api-redis', 'runq api', { peakMiB: 170, restMiB: 130, parts })], 'API peak RSS < 150 MB')?.why;
     expect(why).toContain('42 MB mapped from files');
     expect(why).not.toContain('V8');
   });
 
   it('when a process stays under the target, then it is met with no explanation', () => {
-    const check = memoryCheck([memoryRow('runq-worker-redis', 'runq worker', 120, 100)], 'worker peak RSS < 150 MB');
+    const check = memoryCheck([memoryRow('runq-worker-redis', 'runq worker', { peakMiB: 120, restMiB: 100 })], 'worker peak RSS < 150 MB');
     expect(check?.met).toBe(true);
     expect(check?.why).toBeUndefined();
   });

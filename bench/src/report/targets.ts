@@ -24,6 +24,15 @@ const RUNQ_ROLES = ['api', 'worker', 'postgres', 'redis'] as const;
 /** Cores of the machine the targets are set for. */
 const CORES = 2;
 
+/** How loaded the machine was during the row's windows: its busy share (with `busy`), and the cores other processes took when they took more than a little. */
+function machineLoad(row: Row, options: { busy: boolean }): string[] {
+  const parts: string[] = [];
+  if (options.busy && row.machineBusy !== undefined) parts.push(`machine ${fmt(row.machineBusy * 100)} % busy`);
+  const other = row.cpuCores?.['other'];
+  if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);
+  return parts;
+}
+
 /**
  * What bounds a throughput figure, from the row's CPU per operation: each Node process is
  * single-threaded, so a role needing `m` ms per run caps at 1000/m runs/s; all roles together
@@ -40,8 +49,7 @@ function throughputBound(row: Row | undefined): string | undefined {
     `CPU per run ${roles.map((role) => `${role} ${fmt(perOp[role] ?? 0, 2)}`).join(' + ')} = ${fmt(total, 2)} ms: at most ${fmt((CORES * 1000) / total)}/s on ${CORES} cores`,
   ];
   if (busiest) parts.push(`the ${busiest} process (one thread) at most ${fmt(1000 / (perOp[busiest] ?? 1))}/s`);
-  const other = row.cpuCores?.['other'];
-  if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);
+  parts.push(...machineLoad(row, { busy: false }));
   return parts.join('; ');
 }
 
@@ -68,9 +76,7 @@ function latencyBound(row: Row | undefined, sections: Section[], rate: number): 
     return p50 === undefined ? [] : [`${label} ${fmt(p50, 1)} ms`];
   });
   if (byStage.length === LATENCY_STAGES.length) parts.push(`created → running p50 by stage: ${byStage.join(', ')}`);
-  if (row.machineBusy !== undefined) parts.push(`machine ${fmt(row.machineBusy * 100)} % busy`);
-  const other = row.cpuCores?.['other'];
-  if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);
+  parts.push(...machineLoad(row, { busy: true }));
   const calibration = requestCostByRate(sections, rate);
   if (calibration) parts.push(calibration);
   return parts.length > 0 ? parts.join('; ') : undefined;
@@ -96,9 +102,7 @@ function readsBound(row: Row | undefined): string | undefined {
   if (apiCores !== undefined) {
     parts.push(`the api process used ${fmt(apiCores, 2)} cores${apiCores >= SATURATED_CORES ? ' (its one JavaScript thread was full, so requests waited for each other)' : ''}`);
   }
-  if (row.machineBusy !== undefined) parts.push(`machine ${fmt(row.machineBusy * 100)} % busy`);
-  const other = row.cpuCores?.['other'];
-  if (other !== undefined && other > 0.15) parts.push(`other processes took ${fmt(other, 2)} cores`);
+  parts.push(...machineLoad(row, { busy: true }));
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
@@ -162,9 +166,9 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
   checks.push(check('latency @ 300/s: created → running p50 ≤ 5 ms', value(sections, 'latency-redis-300', 'runq', 'running_p50'), (n) => n <= 5, (n) => `${fmt(n, 1)} ms`, latencyWhy));
   checks.push(check('latency @ 300/s: created → running p99 ≤ 50 ms', value(sections, 'latency-redis-300', 'runq', 'running_p99'), (n) => n <= 50, (n) => `${fmt(n, 1)} ms`, latencyWhy));
   const reads = sections.find((section) => section.id === 'reads');
-  const worstRead = reads ? Math.max(...reads.rows.map((row) => row.metrics['p99']?.median ?? Number.NaN)) : undefined;
-  const worstRow = reads?.rows.reduce((worst, row) => ((row.metrics['p99']?.median ?? 0) > (worst.metrics['p99']?.median ?? 0) ? row : worst), reads.rows[0] as Row);
-  checks.push(check('reads p99 ≤ 20 ms (every shape)', worstRead, (n) => n <= 20, (n) => `worst ${fmt(n, 1)} ms (${worstRow?.label ?? ''})`, readsBound(worstRow)));
+  const p99 = (row: Row) => row.metrics['p99']?.median ?? 0;
+  const worstRow = reads?.rows.reduce<Row | undefined>((worst, row) => (!worst || p99(row) > p99(worst) ? row : worst), undefined);
+  checks.push(check('reads p99 ≤ 20 ms (every shape)', worstRow?.metrics['p99']?.median, (n) => n <= 20, (n) => `worst ${fmt(n, 1)} ms (${worstRow?.label ?? ''})`, readsBound(worstRow)));
   const peak = (subject: string) => memory.find((row) => row.subject === subject)?.metrics['peak_rss']?.median;
   checks.push(check('API peak RSS < 150 MB', peak('runq-api-redis'), (n) => n < 150, (n) => `${fmt(n)} MB`, memoryBound(memory, 'runq-api-redis')));
   checks.push(check('worker peak RSS < 150 MB', peak('runq-worker-redis'), (n) => n < 150, (n) => `${fmt(n)} MB`, memoryBound(memory, 'runq-worker-redis')));

@@ -114,29 +114,30 @@ export function endToEndSection(lab: Lab, id: string, title: string, rows: Row[]
   };
 }
 
-/** V8 heap spaces shown on their own in a memory row; the others are summed as `v8_other`. */
+/** V8 heap spaces of the young generation; `old` is the old one, every other space is summed as `v8_other`. */
 const YOUNG_SPACES = ['new', 'new_large_object'];
-const OLD_SPACES = ['old'];
 
 /**
  * A memory row for one process: peak RSS, RSS at rest, and with `parts` what its memory was
  * made of at its highest sampled RSS (pages mapped from files, and V8's young, old and other heap
  * spaces), so a peak over a target shows where it comes from.
  */
-export function memoryRow(subject: string, label: string, peakMiB: number, restMiB = Number.NaN, parts?: MemoryParts): Row {
+export function memoryRow(subject: string, label: string, memory: { peakMiB: number; restMiB?: number; parts?: MemoryParts | undefined }): Row {
   const mb = (mib: number) => [(mib * 1024 * 1024) / 1e6];
-  const metrics: Row['metrics'] = { peak_rss: metric('MB', 'lower', mb(peakMiB)) };
-  if (Number.isFinite(restMiB)) metrics['rest_rss'] = metric('MB', 'lower', mb(restMiB));
+  const metrics: Row['metrics'] = { peak_rss: metric('MB', 'lower', mb(memory.peakMiB)) };
+  if (memory.restMiB !== undefined && Number.isFinite(memory.restMiB)) metrics['rest_rss'] = metric('MB', 'lower', mb(memory.restMiB));
+  const { parts } = memory;
   if (parts) {
     metrics['sampled_rss'] = metric('MB', 'lower', mb(parts.currentMiB));
     metrics['file_rss'] = metric('MB', 'lower', mb(parts.fileMiB));
     const spaces = Object.entries(parts.heapSpacesMiB);
-    const sum = (names: string[] | undefined) =>
-      spaces.filter(([name]) => (names ? names.includes(name) : ![...YOUNG_SPACES, ...OLD_SPACES].includes(name))).reduce((total, [, size]) => total + size, 0);
     if (spaces.length > 0) {
-      metrics['v8_young'] = metric('MB', 'lower', mb(sum(YOUNG_SPACES)));
-      metrics['v8_old'] = metric('MB', 'lower', mb(sum(OLD_SPACES)));
-      metrics['v8_other'] = metric('MB', 'lower', mb(sum(undefined)));
+      const total = spaces.reduce((sum, [, size]) => sum + size, 0);
+      const young = spaces.reduce((sum, [name, size]) => sum + (YOUNG_SPACES.includes(name) ? size : 0), 0);
+      const old = parts.heapSpacesMiB['old'] ?? 0;
+      metrics['v8_young'] = metric('MB', 'lower', mb(young));
+      metrics['v8_old'] = metric('MB', 'lower', mb(old));
+      metrics['v8_other'] = metric('MB', 'lower', mb(total - young - old));
     }
   }
   return { subject, label, metrics };

@@ -15,6 +15,13 @@ import {
   type RunqTarget,
 } from '../env/processes.js';
 
+/** The memory of one role's processes (MiB): the highest peak and rest RSS, and what the process with the highest peak was made of at its highest sampled RSS. */
+export interface RoleMemory {
+  peakMiB: number;
+  restMiB: number;
+  parts?: MemoryParts;
+}
+
 /** Where runq's queues live. */
 export type QueueBackendKind = 'redis' | 'postgres';
 
@@ -50,12 +57,11 @@ export class RunqDeployment {
   readonly projectId = randomUUID();
   api: (ManagedProcess & { url: string }) | undefined;
   worker: ManagedProcess | undefined;
-  /** Highest peak RSS seen per role over every process of the deployment, MiB. */
-  readonly peakRss = { api: Number.NaN, worker: Number.NaN };
-  /** Highest RSS at rest (started and ready, before any load) per role, MiB. */
-  readonly restRss = { api: Number.NaN, worker: Number.NaN };
-  /** Per role, what the memory of the process with the highest peak was made of at its highest sampled RSS. */
-  readonly memoryAtStop: { api?: MemoryParts; worker?: MemoryParts } = {};
+  /** Memory per role over every process of the deployment. */
+  readonly memory: Record<'api' | 'worker', RoleMemory> = {
+    api: { peakMiB: Number.NaN, restMiB: Number.NaN },
+    worker: { peakMiB: Number.NaN, restMiB: Number.NaN },
+  };
   apiKey = '';
   private processCount = 0;
 
@@ -108,7 +114,7 @@ export class RunqDeployment {
 
   async startApi(): Promise<void> {
     this.api = await startRunqApi(this.target, await this.processOptions('api'));
-    this.restRss.api = maxOf(this.restRss.api, this.api.restRssMiB);
+    this.memory.api.restMiB = maxOf(this.memory.api.restMiB, this.api.restRssMiB);
   }
 
   get apiUrl(): string {
@@ -120,7 +126,7 @@ export class RunqDeployment {
   async startWorker(concurrency: number): Promise<ManagedProcess> {
     if (!this.worker) {
       this.worker = await startRunqWorker(this.target, concurrency, await this.processOptions('worker'));
-      this.restRss.worker = maxOf(this.restRss.worker, this.worker.restRssMiB);
+      this.memory.worker.restMiB = maxOf(this.memory.worker.restMiB, this.worker.restRssMiB);
     }
     return this.worker;
   }
@@ -138,10 +144,11 @@ export class RunqDeployment {
   }
 
   private async stopProcess(role: 'api' | 'worker', process: ManagedProcess): Promise<void> {
+    const memory = this.memory[role];
     const parts = await process.memoryParts();
     const peak = await process.stop();
-    if (parts && !(peak < this.peakRss[role])) this.memoryAtStop[role] = parts;
-    this.peakRss[role] = maxOf(this.peakRss[role], peak);
+    if (parts && !(peak < memory.peakMiB)) memory.parts = parts;
+    memory.peakMiB = maxOf(memory.peakMiB, peak);
   }
 
   /** Pids of the running processes, for CPU attribution. */
