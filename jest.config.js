@@ -21,6 +21,7 @@ const workspaces = {
   auth: 'packages/auth',
   handlers: 'packages/handlers',
   queue: 'packages/queue',
+  ingest: 'packages/ingest',
   local: 'packages/local',
   client: 'packages/client',
   api: 'services/api',

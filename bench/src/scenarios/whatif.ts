@@ -88,7 +88,7 @@ export async function measureWhatIf(lab: Lab): Promise<Section> {
   return {
     id: 'whatif',
     title: 'What-if: PostgreSQL alone (no HTTP, no queue)',
-    description: `Closed loops of ${settings.ingestMs / 1000} s; each operation is one run (or a batch of 25) through runq's statements (its repository functions) or batched prototypes of them; "lean indexes" keeps only ${[...LEAN_KEEPS].join(', ')}. Columns: runs per second, latency of one operation, PostgreSQL CPU per run.`,
+    description: `Closed loops of ${settings.ingestMs / 1000} s; each operation is one run (or a batch of 25) through runq's statements (its repository functions), one run or a batch per statement; "lean indexes" keeps only ${[...LEAN_KEEPS].join(', ')}. Columns: runs per second, latency of one operation, PostgreSQL CPU per run.`,
     columns: [
       { metric: 'runs', header: 'runs/s', digits: 0 },
       { metric: 'p50', header: 'op p50 ms', digits: 1 },

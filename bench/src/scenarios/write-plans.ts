@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { claimRuns, completeRuns, insertRuns } from '@runq/db';
+import { claimRuns, insertRuns, settleAttempts } from '@runq/db';
+import { completionOf } from '../load/sql-whatif.js';
 import type { Lab } from '../lab.js';
 import { captureQuery, explainAnalyze } from '../profile/explain.js';
 import { CREATED_EVENT_DATA, taskRunRow } from '../systems/run-rows.js';
@@ -18,12 +19,10 @@ export async function writePathPlans(lab: Lab, deployment: RunqDeployment): Prom
   const claims = rows.map((row) => ({ runId: row.id, jobId: row.job_id, leaseToken: randomUUID(), data: { worker: 'bench', job_id: row.job_id } }));
   const insert = await captureQuery((db) => insertRuns(db, rows.map((run) => ({ run, eventData: CREATED_EVENT_DATA }))));
   const claim = await captureQuery((db) => claimRuns(db, claims, 30_000));
-  const complete = await captureQuery((db) =>
-    completeRuns(db, claims.map((entry) => ({ runId: entry.runId, leaseToken: entry.leaseToken, output: null, logs: null, artifacts: [], exitCode: null }))),
-  );
+  const complete = await captureQuery((db) => settleAttempts(db, claims.map(completionOf)));
   return lab.servers.withClient(deployment.target.databaseUrl, async (client) => ({
     [`insertRuns, ${BATCH} runs (POST /runs)`]: await explainAnalyze(client, insert, { rollback: true }),
     [`claimRuns, ${BATCH} runs (worker)`]: await explainAnalyze(client, claim, { rollback: true, setup: [insert] }),
-    [`completeRuns, ${BATCH} runs (worker)`]: await explainAnalyze(client, complete, { rollback: true, setup: [insert, claim] }),
+    [`settleAttempts (completed), ${BATCH} runs (worker)`]: await explainAnalyze(client, complete, { rollback: true, setup: [insert, claim] }),
   }));
 }

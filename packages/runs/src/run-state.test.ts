@@ -1,6 +1,8 @@
 import {
+  CREATIONS,
   RUN_STATUSES,
   TRANSITIONS,
+  transitionEffects,
   canTransition,
   isAllowedMove,
   isTerminalStatus,
@@ -54,5 +56,23 @@ describe('run state machine', () => {
     expect(statusesBefore('create')).toEqual([]);
     expect(canTransition('create', null)).toBe(true);
     expect(canTransition('create', 'pending')).toBe(false);
+  });
+});
+
+describe('transition bookkeeping', () => {
+  const names = Object.keys(TRANSITIONS) as RunTransition[];
+
+  it.each(names)('when %s enters running, then it starts a new attempt (and only then)', (name) => {
+    expect(transitionEffects(name).startsAttempt).toBe(TRANSITIONS[name].to === 'running');
+  });
+
+  it.each(names)('when %s is applied, then it records a wait exactly when it enters waiting and finishes exactly when its status is terminal', (name) => {
+    const effects = transitionEffects(name);
+    expect(effects.entersWait).toBe(TRANSITIONS[name].to === 'waiting');
+    expect(effects.finishes).toBe(isTerminalStatus(TRANSITIONS[name].to));
+  });
+
+  it('when asking which transitions create a run, then they are exactly those that leave from no status', () => {
+    expect([...CREATIONS].sort()).toEqual(names.filter((name) => canTransition(name, null)).sort());
   });
 });

@@ -50,26 +50,57 @@ export type RunTransition =
   | 'expire'
   | 'cancel';
 
-/** One row of the transition table: the statuses it leaves from (`null`: a new run) and the one it enters. */
+/**
+ * One row of the transition table: the statuses it leaves from (`null`: a new run), the one it
+ * enters, and whether it starts a new attempt under a new claim.
+ */
 export interface TransitionRule {
   readonly from: readonly (RunStatus | null)[];
   readonly to: RunStatus;
+  /** The run enters `running` as a new attempt: its attempt count grows and it gets a new claim. */
+  readonly startsAttempt: boolean;
 }
 
 /** The transition table of the run lifecycle. */
 export const TRANSITIONS: Readonly<Record<RunTransition, TransitionRule>> = {
-  create: { from: [null], to: 'pending' },
-  start: { from: [null], to: 'running' },
-  claim: { from: ['pending'], to: 'running' },
-  reclaim: { from: ['running'], to: 'running' },
-  retry: { from: ['running'], to: 'pending' },
-  complete: { from: ['running'], to: 'completed' },
-  fail: { from: ['running'], to: 'failed' },
-  wait: { from: ['running'], to: 'waiting' },
-  resume: { from: ['waiting'], to: 'pending' },
-  expire: { from: ['waiting'], to: 'failed' },
-  cancel: { from: ['pending', 'running', 'waiting'], to: 'cancelled' },
+  create: { from: [null], to: 'pending', startsAttempt: false },
+  start: { from: [null], to: 'running', startsAttempt: true },
+  claim: { from: ['pending'], to: 'running', startsAttempt: true },
+  reclaim: { from: ['running'], to: 'running', startsAttempt: true },
+  retry: { from: ['running'], to: 'pending', startsAttempt: false },
+  complete: { from: ['running'], to: 'completed', startsAttempt: false },
+  fail: { from: ['running'], to: 'failed', startsAttempt: false },
+  wait: { from: ['running'], to: 'waiting', startsAttempt: false },
+  resume: { from: ['waiting'], to: 'pending', startsAttempt: false },
+  expire: { from: ['waiting'], to: 'failed', startsAttempt: false },
+  cancel: { from: ['pending', 'running', 'waiting'], to: 'cancelled', startsAttempt: false },
 };
+
+/** The transitions that create a run (they leave from no status). */
+export const CREATIONS = ['create', 'start'] as const satisfies readonly RunTransition[];
+
+/** A transition that creates a run. */
+export type RunCreation = (typeof CREATIONS)[number];
+
+/**
+ * The bookkeeping a transition does besides changing the status, as the store applies it to a
+ * run's row (on the database's clock):
+ * - `startsAttempt`: the attempt count grows by one, the first start time is kept (or set) and
+ *   the new claim (lease token and expiry) is recorded; every other transition ends the claim;
+ * - `entersWait`: the wait's reason and deadline are recorded; every other transition clears them;
+ * - `finishes`: the run records when it finished and how long it took since it first started.
+ */
+export interface TransitionEffects {
+  readonly startsAttempt: boolean;
+  readonly entersWait: boolean;
+  readonly finishes: boolean;
+}
+
+/** The bookkeeping of `transition` (see {@link TransitionEffects}), read from its rule. */
+export function transitionEffects(transition: RunTransition): TransitionEffects {
+  const rule = TRANSITIONS[transition];
+  return { startsAttempt: rule.startsAttempt, entersWait: rule.to === 'waiting', finishes: isTerminalStatus(rule.to) };
+}
 
 /** True when `status` is terminal. */
 export function isTerminalStatus(status: RunStatus): boolean {

@@ -12,7 +12,7 @@ import { RateLimits } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { RunControl } from './runs/run-control.js';
-import { RunIngest } from './runs/run-ingest.js';
+import { RunIngest } from '@runq/ingest';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';

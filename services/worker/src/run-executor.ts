@@ -4,21 +4,21 @@ import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import {
   claimRuns,
-  completeRuns,
   countRetries,
   findRun,
   MicroBatcher,
   RUN_STATEMENT_BATCHING,
   releaseLease,
   renewLease,
+  settleAttempts,
   toJson,
   transitionRun,
+  type AttemptSettlement,
   type ClaimedRun,
-  type CompletedRun,
   type Db,
   type RunClaim,
-  type RunCompletion,
   type RunRow,
+  type RunSummary,
 } from '@runq/db';
 import type { RunJobData, RunQueues } from '@runq/queue';
 import { decideAfterFailure, isTerminalStatus, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
@@ -50,7 +50,7 @@ type JobResult = { status: string; reason?: string };
  */
 export class RunExecutor {
   private readonly claims: MicroBatcher<RunClaim, ClaimedRun | undefined>;
-  private readonly completions: MicroBatcher<RunCompletion, CompletedRun | undefined>;
+  private readonly settlements: MicroBatcher<AttemptSettlement, RunSummary | undefined>;
 
   constructor(private readonly options: RunExecutorOptions) {
     const { db, leaseMs } = options;
@@ -58,8 +58,8 @@ export class RunExecutor {
       runBatch: (claims) => claimRuns(db, claims, leaseMs),
       ...RUN_STATEMENT_BATCHING,
     });
-    this.completions = new MicroBatcher({
-      runBatch: (completions) => completeRuns(db, completions),
+    this.settlements = new MicroBatcher({
+      runBatch: (settlements) => settleAttempts(db, settlements),
       ...RUN_STATEMENT_BATCHING,
     });
   }
@@ -112,9 +112,17 @@ export class RunExecutor {
     const claim = { leaseToken, leaseMs: this.options.leaseMs };
     let claimed;
     if (run.status === 'pending') {
-      claimed = await transitionRun(db, { runId: run.id, transition: 'claim', claim, data });
+      claimed = await transitionRun(db, { runId: run.id, transition: 'claim', claim, jobId: run.job_id, executor: 'worker', data });
     } else if (run.status === 'running') {
-      claimed = await transitionRun(db, { runId: run.id, transition: 'reclaim', claim, leaseExpired: true, data: { ...data, reclaimed: true } });
+      claimed = await transitionRun(db, {
+        runId: run.id,
+        transition: 'reclaim',
+        claim,
+        jobId: run.job_id,
+        executor: 'worker',
+        leaseExpired: true,
+        data: { ...data, reclaimed: true },
+      });
       if (!claimed.moved && claimed.run?.status === 'running' && claimed.run.lease_expires_at && token) {
         // Another worker still holds a live lease (its queue lock lapsed first): come back
         // when the lease has run out instead of running the handler twice.
@@ -162,43 +170,46 @@ export class RunExecutor {
     }
   }
 
+  /**
+   * Writes how the attempt ended: every outcome but an abort is one settlement under the
+   * attempt's claim, in a statement shared with the other attempts settling meanwhile.
+   */
   private async settle(run: RunRow, leaseToken: string, outcome: AttemptOutcome, log: Logger): Promise<JobResult> {
-    const db = this.options.db;
     const logs = appendLogs(run.logs, outcome.logs);
-    const fence = { runId: run.id, leaseToken };
     switch (outcome.type) {
       case 'aborted': {
         log.info({ cause: outcome.cause }, 'attempt aborted');
         if (outcome.cause === 'shutdown') {
           // Abandoned, not lost: free the claim so the next worker need not wait out the lease.
-          await releaseLease(db, run.id, leaseToken).catch((err: unknown) => log.warn({ err }, 'releasing the lease failed'));
+          await releaseLease(this.options.db, run.id, leaseToken).catch((err: unknown) => log.warn({ err }, 'releasing the lease failed'));
         }
         return { status: 'discarded', reason: outcome.cause };
       }
       case 'completed': {
         const { result } = outcome;
-        // Shared with the other attempts completing meanwhile: one statement, one commit.
-        const completed = await this.completions.submit({
+        const settled = await this.settlements.submit({
           runId: run.id,
           leaseToken,
-          output: result.output,
-          logs: appendLogs(logs, result.logs === undefined ? [] : [result.logs]),
-          artifacts: result.artifacts ?? [],
-          exitCode: result.exit_code ?? null,
+          transition: 'complete',
+          set: {
+            output: toJson(result.output),
+            logs: appendLogs(logs, result.logs === undefined ? [] : [result.logs]),
+            artifacts: JSON.stringify(result.artifacts ?? []),
+            exit_code: result.exit_code ?? null,
+          },
         });
-        if (completed) this.observe(completed);
-        return this.report(completed !== undefined, 'completed', log);
+        return this.report(settled, 'completed', log);
       }
       case 'waiting': {
-        const moved = await transitionRun(db, {
-          ...fence,
+        const settled = await this.settlements.submit({
+          runId: run.id,
+          leaseToken,
           transition: 'wait',
           set: { waiting_reason: outcome.reason, logs, resume_data: null },
           ...(outcome.timeoutSeconds === undefined ? {} : { waitTimeoutMs: Math.ceil(outcome.timeoutSeconds * 1000) }),
           data: { waiting_reason: outcome.reason },
         });
-        if (moved.moved) this.observe(moved.run);
-        return this.report(moved.moved, 'waiting', log);
+        return this.report(settled, 'waiting', log);
       }
       case 'failed':
         return this.fail(run, leaseToken, outcome.error, outcome.retryable, logs, log);
@@ -209,19 +220,19 @@ export class RunExecutor {
     // Failed attempts, not attempts: an attempt that ended in a wait used none of the retries.
     const failures = (await countRetries(this.options.db, run.id)) + 1;
     const decision = decideAfterFailure({ failures, backoffLimit: run.backoff_limit, retryable });
-    const common = { runId: run.id, leaseToken, set: { error: toJson(error), logs } as const };
     if (decision.type === 'retry') {
       const jobId = newDispatchId(run.id);
       // resume_data stays: the retry repeats the attempt that followed the resume, so the
       // handler must see ctx.resume again (only a new wait clears it).
-      const moved = await transitionRun(this.options.db, {
-        ...common,
+      const settled = await this.settlements.submit({
+        runId: run.id,
+        leaseToken,
         transition: 'retry',
-        set: { ...common.set, job_id: jobId },
+        set: { error: toJson(error), logs, job_id: jobId },
         data: { error, retry_in_ms: decision.delayMs },
       });
-      if (!moved.moved) return this.report(false, 'retry', log);
-      this.observe(moved.run);
+      if (!settled) return this.report(settled, 'retry', log);
+      this.observe(settled);
       log.info({ error: error.message, delayMs: decision.delayMs }, 'attempt failed; retrying');
       try {
         await this.options.queues.enqueueRun(run.kind, run.id, { jobId, delayMs: decision.delayMs });
@@ -231,9 +242,9 @@ export class RunExecutor {
       // Fails this job (the attempt) on the dashboard; the retry is a new job.
       throw new Error(error.message);
     }
-    const moved = await transitionRun(this.options.db, { ...common, transition: 'fail', data: { error } });
-    if (!moved.moved) return this.report(false, 'fail', log);
-    this.observe(moved.run);
+    const settled = await this.settlements.submit({ runId: run.id, leaseToken, transition: 'fail', set: { error: toJson(error), logs }, data: { error } });
+    if (!settled) return this.report(settled, 'fail', log);
+    this.observe(settled);
     log.info({ error: error.message }, 'run failed');
     throw new UnrecoverableError(error.message);
   }
@@ -249,8 +260,10 @@ export class RunExecutor {
     if (run.status === 'pending') metrics.retries.inc({ kind: run.kind });
   }
 
-  private report(moved: boolean, status: string, log: Logger): JobResult {
-    if (moved) {
+  /** What the job reports once its settlement was written (`settled`) or refused by the fence. */
+  private report(settled: RunSummary | undefined, status: string, log: Logger): JobResult {
+    if (settled) {
+      this.observe(settled);
       log.debug({ status }, 'attempt settled');
       return { status };
     }

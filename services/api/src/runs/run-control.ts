@@ -9,6 +9,7 @@ import {
   notifyRunsCancelled,
   toJson,
   transitionRun,
+  transitionRuns,
   type Db,
   type RunRow,
   type TransitionRequest,
@@ -46,15 +47,10 @@ export class RunControl {
     if (!outcome.moved) throw new InvalidTransitionError(runId, 'cancel', outcome.run?.status ?? 'cancelled');
     const cancelled: RunRow[] = [outcome.run];
     try {
-      for (const run of await listRunTree(this.db, root.id)) {
-        if (run.id === root.id || isTerminalStatus(run.status)) continue;
-        const descendant = await transitionRun(this.db, {
-          runId: run.id,
-          projectIds: caller.projectIds,
-          transition: 'cancel',
-          data: { ...data, cancelled_with: root.id },
-        });
-        if (descendant.moved) cancelled.push(descendant.run);
+      const descendants = (await listRunTree(this.db, root.id)).filter((run) => run.id !== root.id && !isTerminalStatus(run.status));
+      const writes = descendants.map((run) => ({ runId: run.id, transition: 'cancel' as const, data: { ...data, cancelled_with: root.id } }));
+      for (const moved of await transitionRuns(this.db, writes, { projectIds: caller.projectIds })) {
+        if (moved) cancelled.push(moved);
       }
     } finally {
       // Whatever was cancelled is stopped, even if cancelling the rest of the tree failed.

@@ -9,7 +9,7 @@ import { HttpProblem } from '../http/problem.js';
 import { streamRunEvents } from './event-stream.js';
 import type { RunControl } from './run-control.js';
 import { toRunEvent } from './run-event.js';
-import type { RunIngest } from './run-ingest.js';
+import type { RunIngest } from '@runq/ingest';
 import { encodeCursor, parseRunListQuery } from './list-query.js';
 
 /** Routes of the runs resource. */

@@ -1,23 +1,8 @@
 import type { AgentRunRequest, CreateRunRequest } from '@runq/contract';
-import type { RunSharedFields } from '@runq/runs';
+import type { RunRequestColumns } from '@runq/db';
 
 /** The run columns a `POST /runs` body determines (besides owner, parent and conversation). */
-export type RequestedRunFields = Pick<
-  RunSharedFields,
-  | 'target'
-  | 'workflow_id'
-  | 'batch_id'
-  | 'runtime_target_kind'
-  | 'runtime_target_environment_id'
-  | 'runtime_target_branch_id'
-  | 'input'
-  | 'config'
-  | 'start_mode'
-  | 'timeout_seconds'
-  | 'backoff_limit'
-> & {
-  /** Request fields with no column of their own (e.g. a task's `name`, an agent's `implementation_kind`). */
-  metadata: Record<string, unknown> | null;
+export type RequestedRunFields = RunRequestColumns & {
   /** True for agent runs created with `initial_status: running`: the caller executes them. */
   executedByCaller: boolean;
 };

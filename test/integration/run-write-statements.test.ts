@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { CompiledQuery, sql } from 'kysely';
-import { claimRuns, completeRuns, insertRuns, openDatabase, RUN_BATCH_STATEMENTS, RUN_COLUMNS, type Db, type NewRunRow } from '@runq/db';
+import {
+  claimRuns,
+  insertRuns,
+  openDatabase,
+  RUN_COLUMNS,
+  RUN_TRANSITION_STATEMENTS,
+  settleAttempts,
+  transitionParameters,
+  type AttemptSettlement,
+  type Db,
+  type NewRunRow,
+} from '@runq/db';
 import { newRunId } from '@runq/runs';
 import { useOwnDatabase } from '../support/harness.js';
 import { taskRunRow } from '../support/run-rows.js';
@@ -9,7 +20,7 @@ import { taskRunRow } from '../support/run-rows.js';
 const PROJECT = randomUUID();
 
 function newRun(at = new Date()): NewRunRow {
-  return taskRunRow(newRunId(at.getTime()), PROJECT, at);
+  return taskRunRow(newRunId(at.getTime()), PROJECT);
 }
 
 /** Every node of an `EXPLAIN (FORMAT JSON)` plan, subplans and init plans included. */
@@ -26,18 +37,26 @@ async function indexesRead(client: pg.Client, text: string, parameters: unknown[
   return planNodes(result.rows[0]?.['QUERY PLAN']).flatMap((node) => (typeof node['Index Name'] === 'string' ? [node['Index Name']] : []));
 }
 
-/** `value` as an SQL literal: a number, or a quoted text or array literal (EXPLAIN EXECUTE takes no bind parameters). */
-function literal(value: number | readonly (string | null)[]): string {
+/** `value` as an SQL literal: a number, a quoted text, or an array literal (EXPLAIN EXECUTE takes no bind parameters). */
+function literal(value: unknown): string {
   if (typeof value === 'number') return String(value);
-  const elements = value.map((element) => (element === null ? 'NULL' : `"${element.replace(/["\\]/g, '\\$&')}"`));
+  if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+  const elements = (value as readonly (string | number | null)[]).map((element) =>
+    element === null ? 'NULL' : typeof element === 'number' ? String(element) : `"${element.replace(/["\\]/g, '\\$&')}"`,
+  );
   return `'{${elements.join(',').replace(/'/g, "''")}}'`;
+}
+
+/** The settlement of an attempt that completed with nothing to report. */
+function completion(runId: string, leaseToken: string): AttemptSettlement {
+  return { runId, leaseToken, transition: 'complete', set: { output: null, logs: null, artifacts: '[]', exit_code: null } };
 }
 
 /**
  * Scans of `runs` that read the whole table (no index condition) in the plan prepared statement
  * `name` runs with for these arguments, as `Node Type` names.
  */
-async function fullScansOfRuns(db: Db, name: string, parameters: (number | readonly (string | null)[])[]): Promise<string[]> {
+async function fullScansOfRuns(db: Db, name: string, parameters: readonly unknown[]): Promise<string[]> {
   const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
     CompiledQuery.raw(`explain (format json) execute ${name}(${parameters.map(literal).join(', ')})`),
   );
@@ -48,7 +67,7 @@ async function fullScansOfRuns(db: Db, name: string, parameters: (number | reado
   });
 }
 
-describe('batched run statements (prepared, fixed text)', () => {
+describe('run write statements (prepared, fixed text)', () => {
   // One connection: every statement below runs on the session whose prepared statements are inspected.
   const database = useOwnDatabase();
 
@@ -58,7 +77,7 @@ describe('batched run statements (prepared, fixed text)', () => {
     expect(RUN_COLUMNS).toEqual(result.rows.map((row) => row.column_name));
   });
 
-  it('when runs are inserted, claimed and completed, then each statement is prepared once on the connection and applies its changes', async () => {
+  it('when runs are inserted, claimed and settled, then each statement is prepared once on the connection and applies its changes', async () => {
     const runs = [newRun(), newRun(), newRun()];
     const inserted = await insertRuns(database.db, runs.map((run) => ({ run, eventData: { via: 'test' } })));
     expect(inserted.map((row) => row?.id)).toEqual(runs.map((run) => run.id));
@@ -69,14 +88,15 @@ describe('batched run statements (prepared, fixed text)', () => {
     const claims = runs.map((run) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }));
     const claimed = await claimRuns(database.db, claims, 30_000);
     expect(claimed.map((entry) => entry?.run.status)).toEqual(['running', 'running', 'running']);
-    const completed = await completeRuns(
-      database.db,
-      claims.map((claim) => ({ runId: claim.runId, leaseToken: claim.leaseToken, output: { ok: true }, logs: null, artifacts: [], exitCode: 0 })),
-    );
-    expect(completed.map((entry) => entry?.status)).toEqual(['completed', 'completed', 'completed']);
+    const settled = await settleAttempts(database.db, [
+      { runId: claims[0]!.runId, leaseToken: claims[0]!.leaseToken, transition: 'complete', set: { output: '{"ok":true}', logs: null, artifacts: '[]', exit_code: 0 } },
+      { runId: claims[1]!.runId, leaseToken: claims[1]!.leaseToken, transition: 'fail', set: { error: '{"message":"no"}', logs: 'line' }, data: { error: { message: 'no' } } },
+      { runId: claims[2]!.runId, leaseToken: claims[2]!.leaseToken, transition: 'wait', set: { waiting_reason: 'approval', logs: null, resume_data: null }, waitTimeoutMs: 60_000 },
+    ]);
+    expect(settled.map((entry) => entry?.status)).toEqual(['completed', 'failed', 'waiting']);
 
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(database.db);
-    expect(prepared.rows.map((row) => row.name)).toEqual(['runq_claim_runs', 'runq_complete_runs', 'runq_insert_runs']);
+    expect(prepared.rows.map((row) => row.name)).toEqual(['runq_claim_runs', 'runq_insert_runs', 'runq_settle_attempts']);
     const events = await sql<{ run_id: string; to_status: string; data: unknown }>`
       select run_id, to_status, data from run_events where run_id = ${runs[0]?.id} order by seq`.execute(database.db);
     expect(events.rows.map((row) => row.to_status)).toEqual(['pending', 'running', 'completed']);
@@ -111,11 +131,16 @@ describe('batched run statements (prepared, fixed text)', () => {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const picked = backlog.slice(100, 103);
-      const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000, picked.length];
+      const claim = RUN_TRANSITION_STATEMENTS.claimRuns;
+      const parameters = transitionParameters(
+        claim,
+        picked.map((run) => ({ runId: run.id, transition: 'claim', jobId: run.job_id, claim: { leaseToken: randomUUID(), leaseMs: 30_000 } })),
+        { executor: 'worker' },
+      );
       const statusIndexes = ['runs_unfinished_idx', 'runs_status_idx', 'runs_project_status_idx'];
-      const { text } = RUN_BATCH_STATEMENTS.claimRuns;
+      const { text } = claim.statement;
       // The trap is real here: the same statement with a plain status guard scans the backlog.
-      const plain = text.replace('(r.status = any($5::text[])) is true', 'r.status = any($5::text[])');
+      const plain = text.replace("(r.status = any('{pending}'::text[])) is true", "r.status = any('{pending}'::text[])");
       expect(plain).not.toBe(text);
       expect((await indexesRead(client, plain, parameters)).some((name) => statusIndexes.includes(name))).toBe(true);
       const used = await indexesRead(client, text, parameters);
@@ -126,7 +151,7 @@ describe('batched run statements (prepared, fixed text)', () => {
     }
   });
 
-  it('when runs grows after its statistics saw a few rows, then on a worker pool the claim and completion still find runs by id', async () => {
+  it('when runs grows after its statistics saw a few rows, then on a worker pool the claim and settlement still find runs by id', async () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     // One connection each, so that the plans inspected are those of the sessions that ran the statements.
@@ -145,7 +170,7 @@ describe('batched run statements (prepared, fixed text)', () => {
           await insertRuns(db, [{ run }]);
           const leaseToken = randomUUID();
           await claimRuns(db, [{ runId: run.id, jobId: run.job_id, leaseToken }], 30_000);
-          await completeRuns(db, [{ runId: run.id, leaseToken, output: null, logs: null, artifacts: [], exitCode: null }]);
+          await settleAttempts(db, [completion(run.id, leaseToken)]);
           last = { run, leaseToken };
         }
         if (!last) throw new Error('no call was made');
@@ -157,9 +182,14 @@ describe('batched run statements (prepared, fixed text)', () => {
       for (let from = 0; from < backlog.length; from += 500) {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
+      const { claimRuns: claim, settleAttempts: settle } = RUN_TRANSITION_STATEMENTS;
       const wholeTableScans = async (db: Db, { run, leaseToken }: { run: NewRunRow; leaseToken: string }) => ({
-        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000, 1]),
-        complete: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.completeRuns.name, [[run.id], [leaseToken], [null], [null], ['[]'], [null], ['running'], 1]),
+        claim: await fullScansOfRuns(
+          db,
+          claim.statement.name,
+          transitionParameters(claim, [{ runId: run.id, transition: 'claim', jobId: run.job_id, claim: { leaseToken, leaseMs: 30_000 } }], { executor: 'worker' }),
+        ),
+        complete: await fullScansOfRuns(db, settle.statement.name, transitionParameters(settle, [completion(run.id, leaseToken)])),
       });
       // The trap is real here: the plan kept from the small table reads all of runs for every batch.
       const kept = await wholeTableScans(plain, calls.plain);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '@runq/auth';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
@@ -7,10 +6,12 @@ import {
   findConversation,
   findRun,
   findRunByPublicId,
+  insertConversationIfAbsent,
   insertMessage,
   insertRun,
   insertRuns,
   MicroBatcher,
+  newRunRow,
   RUN_INSERT_BATCHING,
   toJson,
   type Db,
@@ -25,13 +26,30 @@ import {
   InvalidRunRequestError,
   ParentRunNotFoundError,
   ProjectNotFoundError,
-  newRunId,
-  runIdTime,
   withTimeout,
   type RunOwnerKind,
+  type TriggerKind,
 } from '@runq/runs';
 import { requestHash } from './request-hash.js';
 import { requestedRunFields } from './run-fields.js';
+
+/**
+ * Who creates a run: the projects it may create runs in (and see parents and conversations of),
+ * and the name recorded as the run's `created_by`. An authenticated API caller is one; so is a
+ * schedule or a webhook acting for its project.
+ */
+export interface RunCreator {
+  name: string;
+  projectIds: readonly string[];
+}
+
+/** Where a run comes from, when not from a plain `POST /runs` (`trigger_kind` `api`). */
+export interface RunTrigger {
+  kind: TriggerKind;
+  /** The occurrence, delivery or original run that caused it. */
+  id?: string | null;
+  scheduleId?: string | null;
+}
 
 /** The outcome of {@link RunIngest.createRun}. */
 export interface CreatedRun {
@@ -50,6 +68,9 @@ interface ConversationPlan {
 }
 
 const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
+
+/** The trigger of a run created by `POST /runs`. */
+const API_TRIGGER: RunTrigger = { kind: 'api' };
 
 /** How long an API request waits for the queue before leaving the run to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
@@ -94,7 +115,7 @@ export class RunIngest {
    * Creates a run, or returns the existing one when `public_id` is replayed with the same
    * body (a different body is an {@link IdempotencyConflictError}).
    */
-  async createRun(caller: Caller, body: CreateRunRequest): Promise<CreatedRun> {
+  async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -107,47 +128,20 @@ export class RunIngest {
     // A `trigger` only records where the run came from (kept in `metadata`): it links the run
     // to nothing, so it is neither checked nor reported as the run's conversation.
     const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
-    const fields = requestedRunFields(body);
-    const id = newRunId();
-    // created_at is the id's time part: the two differ only after the clock stepped back (the
-    // id keeps the last time, so ids still sort by creation), and being equal is what lets a
-    // creation-time window be listed as a range of ids (runIdRange).
-    const at = new Date(runIdTime(id));
-    const row: NewRunRow = {
-      id,
-      project_id: projectId,
+    const { executedByCaller, ...columns } = requestedRunFields(body);
+    const row = newRunRow({
+      creation: executedByCaller ? 'start' : 'create',
+      projectId,
       kind: body.kind,
-      status: fields.executedByCaller ? 'running' : 'pending',
-      executor: fields.executedByCaller ? 'caller' : 'worker',
-      owner_kind: owner.kind,
-      owner_id: owner.id,
-      public_id: idempotency?.publicId ?? null,
-      request_hash: idempotency?.hash ?? null,
-      request: toJson(body),
-      parent_run_id: parent?.id ?? null,
-      root_run_id: parent?.root_run_id ?? id,
-      metadata: toJson(fields.metadata),
-      target: fields.target,
-      workflow_id: fields.workflow_id,
-      batch_id: fields.batch_id,
-      runtime_target_kind: fields.runtime_target_kind,
-      runtime_target_environment_id: fields.runtime_target_environment_id,
-      runtime_target_branch_id: fields.runtime_target_branch_id,
-      input: toJson(fields.input),
-      config: toJson(fields.config),
-      start_mode: fields.start_mode,
-      timeout_seconds: fields.timeout_seconds,
-      backoff_limit: fields.backoff_limit,
-      trigger_kind: 'api',
-      created_by: caller.name,
-      conversation_id: plan.conversationId,
-      message_id: plan.messageId,
-      attempt: fields.executedByCaller ? 1 : 0,
-      job_id: id,
-      created_at: at,
-      updated_at: at,
-      started_at: fields.executedByCaller ? at : null,
-    };
+      owner,
+      request: body,
+      columns,
+      idempotency,
+      parent,
+      conversation: { conversationId: plan.conversationId, messageId: plan.messageId },
+      trigger,
+      createdBy: caller.name,
+    });
     const created = await this.store(row, plan);
     if (!created) {
       // Another request with the same public_id won the race between our lookup and insert
@@ -164,18 +158,13 @@ export class RunIngest {
 
   /** Stores the run with its first event, plus the conversation and message when there are any, atomically. */
   private async store(row: NewRunRow, plan: ConversationPlan): Promise<RunRow | undefined> {
-    const eventData = { trigger_kind: 'api', created_by: row.created_by };
+    const eventData = { trigger_kind: row.trigger_kind, ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}), created_by: row.created_by };
     if (!plan.create && !plan.message) return this.inserts.submit({ run: row, eventData });
     return this.db.transaction().execute(async (trx) => {
       if (plan.create) {
-        // Two requests may create the same named conversation at once: the second must reuse
-        // it, not fail on the primary key. ON CONFLICT waits for the first to commit or roll
-        // back; afterwards the conversation must be one of the caller's (404 otherwise).
-        await trx
-          .insertInto('conversations')
-          .values({ id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
+        // Two requests may create the same named conversation at once: the second reuses it,
+        // which must then be one of the caller's (404 otherwise).
+        await insertConversationIfAbsent(trx, { id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null });
         if (!(await findConversation(trx, plan.create.id, plan.create.visibleTo))) throw new ConversationNotFoundError(plan.create.id);
       }
       const run = await insertRun(trx, row, eventData);
@@ -215,7 +204,7 @@ export class RunIngest {
     return { run: existing, duplicate: true };
   }
 
-  private async resolveProject(caller: Caller, owner: { kind: RunOwnerKind; id: string }): Promise<string> {
+  private async resolveProject(caller: RunCreator, owner: { kind: RunOwnerKind; id: string }): Promise<string> {
     if (owner.kind === 'project') {
       if (!caller.projectIds.includes(owner.id)) throw new ProjectNotFoundError(owner.id);
       return owner.id;
@@ -225,7 +214,7 @@ export class RunIngest {
     return conversation.project_id;
   }
 
-  private async resolveParent(caller: Caller, parentRunId: string): Promise<RunRow> {
+  private async resolveParent(caller: RunCreator, parentRunId: string): Promise<RunRow> {
     const parent = await findRun(this.db, parentRunId, caller.projectIds);
     if (!parent) throw new ParentRunNotFoundError(parentRunId);
     return parent;
@@ -241,7 +230,7 @@ export class RunIngest {
    * - unset with a conversation owner: that conversation, without a new message.
    */
   private async planConversation(
-    caller: Caller,
+    caller: RunCreator,
     body: Extract<CreateRunRequest, { kind: 'agent' }>,
     owner: { kind: RunOwnerKind; id: string },
     projectId: string,

@@ -1,0 +1,3 @@
+export * from './run-ingest.js';
+export * from './run-fields.js';
+export * from './request-hash.js';
