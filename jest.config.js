@@ -21,7 +21,7 @@ const workspaces = {
   auth: 'packages/auth',
   handlers: 'packages/handlers',
   queue: 'packages/queue',
-  ingest: 'packages/ingest',
+  engine: 'packages/engine',
   local: 'packages/local',
   client: 'packages/client',
   api: 'services/api',

@@ -73,7 +73,7 @@ async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): P
   const { DISPATCH_BATCHING, RunQueues } = await import('@runq/queue');
   const db = openDatabase(spec.databaseUrl, { maxConnections: spec.poolSize, applicationName: 'runq-bench-floor' });
   const queues = RunQueues.open({ databaseUrl: spec.databaseUrl, redisUrl: spec.redisUrl, prefix: spec.queuePrefix });
-  // The API's batching (RUN_INSERT_BATCHING, DISPATCH_BATCHING, as services/api/src/runs/run-ingest.ts uses them).
+  // The API's batching (RUN_INSERT_BATCHING, DISPATCH_BATCHING, as RunIngest in @runq/engine uses them).
   const inserts = new MicroBatcher({
     runBatch: (entries: readonly RunToInsert[]) => insertRuns(db, entries),
     ...RUN_INSERT_BATCHING,

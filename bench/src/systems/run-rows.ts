@@ -1,5 +1,5 @@
 import { newRunRow, type NewRunRow } from '@runq/db';
-import { requestedRunFields } from '@runq/ingest';
+import { requestedRunFields } from '@runq/engine';
 import { newRunId } from '@runq/runs';
 
 /** The body of one `POST /runs`: a task run for the no-op handler, as a client would send it. */

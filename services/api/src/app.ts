@@ -11,8 +11,8 @@ import { problemMiddleware } from './http/problem-middleware.js';
 import { RateLimits } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
-import { RunControl } from './runs/run-control.js';
-import { RunIngest } from '@runq/ingest';
+
+import { RunControl, RunIngest } from '@runq/engine';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';

@@ -5,7 +5,7 @@ import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 import type { Db } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
-import type { RunControl } from '../runs/run-control.js';
+import type { RunControl } from '@runq/engine';
 import { adminAuth } from './basic-auth.js';
 import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 

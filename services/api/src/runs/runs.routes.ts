@@ -1,15 +1,14 @@
 import Router from '@koa/router';
 import { validateCreateRunRequest, validateRouteBody, type RouteBodies } from '@runq/contract';
 import { findRun, listRunEvents, listRuns, type Db } from '@runq/db';
+import type { RunControl, RunIngest } from '@runq/engine';
 import { RunNotFoundError, isRunIdShape, toRunEnvelope } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
 import { streamRunEvents } from './event-stream.js';
-import type { RunControl } from './run-control.js';
 import { toRunEvent } from './run-event.js';
-import type { RunIngest } from '@runq/ingest';
 import { encodeCursor, parseRunListQuery } from './list-query.js';
 
 /** Routes of the runs resource. */

@@ -4,7 +4,7 @@ import getRawBody from 'raw-body';
 import { findRun, listChildRuns, listRunEvents, listRuns, type Db } from '@runq/db';
 import { isRunIdShape, RUN_KINDS, RUN_STATUSES, RunqError } from '@runq/runs';
 import { HttpProblem } from '../../http/problem.js';
-import type { RunControl } from '../../runs/run-control.js';
+import type { RunControl } from '@runq/engine';
 import { decodeCursor, encodeCursor } from '../../runs/list-query.js';
 import { runPage, runsPage, type ExplorerFilter } from './pages.js';
 

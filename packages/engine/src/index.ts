@@ -1,3 +1,4 @@
 export * from './run-ingest.js';
 export * from './run-fields.js';
 export * from './request-hash.js';
+export * from './run-control.js';

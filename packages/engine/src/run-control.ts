@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '@runq/auth';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CompleteRunBody, FailRunBody, WaitRunBody } from '@runq/contract';
@@ -15,12 +14,17 @@ import {
   type TransitionRequest,
 } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
+import type { RunCreator } from './run-ingest.js';
 import { InvalidTransitionError, RunNotFoundError, isTerminalStatus, newDispatchId, type RunTransition } from '@runq/runs';
 
+/** Who acts on a run: the projects whose runs it may change, and the name its events record. */
+export type RunActor = RunCreator;
+
 /**
- * Run control through the API: cancel (with descendants), resume, and the reports of runs
- * the caller executes itself. Each change is one transition of the table in `@runq/runs`,
- * scoped to the caller's projects; a run outside them is 404, a run in the wrong state 409.
+ * Run control: cancel (with descendants), resume, and the reports of runs the caller executes
+ * itself. Each change is one transition of the table in `@runq/runs`, scoped to the actor's
+ * projects; a run outside them is {@link RunNotFoundError}, a run in the wrong state
+ * {@link InvalidTransitionError}.
  */
 export class RunControl {
   constructor(
@@ -36,7 +40,7 @@ export class RunControl {
    * cancel). Queued jobs are removed; workers running an attempt of one of them are told at
    * once (Postgres NOTIFY) and abort its handler.
    */
-  async cancel(caller: Caller, runId: string): Promise<RunRow> {
+  async cancel(caller: RunActor, runId: string): Promise<RunRow> {
     const root = await findRun(this.db, runId, caller.projectIds);
     if (!root) throw new RunNotFoundError(runId);
     if (isTerminalStatus(root.status)) throw new InvalidTransitionError(runId, 'cancel', root.status);
@@ -76,7 +80,7 @@ export class RunControl {
   }
 
   /** Resumes a waiting run with `data` (seen by the handler as `ctx.resume.data`). */
-  async resume(caller: Caller, runId: string, data: unknown): Promise<RunRow> {
+  async resume(caller: RunActor, runId: string, data: unknown): Promise<RunRow> {
     const resumed = await this.apply(caller, {
       runId,
       transition: 'resume',
@@ -96,7 +100,7 @@ export class RunControl {
   }
 
   /** `POST /runs/{id}/complete` for a run the caller executes. */
-  async complete(caller: Caller, runId: string, body: CompleteRunBody): Promise<RunRow> {
+  async complete(caller: RunActor, runId: string, body: CompleteRunBody): Promise<RunRow> {
     return this.apply(caller, {
       runId,
       transition: 'complete',
@@ -112,7 +116,7 @@ export class RunControl {
   }
 
   /** `POST /runs/{id}/fail` for a run the caller executes. */
-  async fail(caller: Caller, runId: string, body: FailRunBody): Promise<RunRow> {
+  async fail(caller: RunActor, runId: string, body: FailRunBody): Promise<RunRow> {
     return this.apply(caller, {
       runId,
       transition: 'fail',
@@ -123,7 +127,7 @@ export class RunControl {
   }
 
   /** `POST /runs/{id}/wait` for a run the caller executes. */
-  async wait(caller: Caller, runId: string, body: WaitRunBody): Promise<RunRow> {
+  async wait(caller: RunActor, runId: string, body: WaitRunBody): Promise<RunRow> {
     return this.apply(caller, {
       runId,
       transition: 'wait',
@@ -135,7 +139,7 @@ export class RunControl {
   }
 
   /** Applies a transition within the caller's projects; 404 when invisible, 409 when not allowed. */
-  private async apply(caller: Caller, request: TransitionRequest): Promise<RunRow> {
+  private async apply(caller: RunActor, request: TransitionRequest): Promise<RunRow> {
     const outcome = await transitionRun(this.db, { ...request, projectIds: caller.projectIds });
     if (outcome.moved) {
       this.metrics?.observeTransition(outcome.run);
