@@ -13,6 +13,7 @@ const swc = [
 ];
 
 const workspaces = {
+  async: 'packages/async',
   runs: 'packages/runs',
   config: 'packages/config',
   metrics: 'packages/metrics',

@@ -69,7 +69,8 @@ function runqGet(spec: Extract<ProducerSpec, { kind: 'runq-get' }>): Producer {
  * contract validation, request hash, logging, metrics) is the API layer's cost.
  */
 async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): Promise<Producer> {
-  const { insertRuns, MicroBatcher, openDatabase, RUN_INSERT_BATCHING } = await import('@runq/db');
+  const { insertRuns, openDatabase, RUN_INSERT_BATCHING } = await import('@runq/db');
+  const { MicroBatcher } = await import('@runq/async');
   const { DISPATCH_BATCHING, RunQueues } = await import('@runq/queue');
   const db = openDatabase(spec.databaseUrl, { maxConnections: spec.poolSize, applicationName: 'runq-bench-floor' });
   const queues = RunQueues.open({ databaseUrl: spec.databaseUrl, redisUrl: spec.redisUrl, prefix: spec.queuePrefix });

@@ -16,7 +16,7 @@ export * from './schema.js';
 export * from './run-lifecycle.repository.js';
 export * from './run-stats.repository.js';
 export * from './run-retention.repository.js';
-export * from './micro-batcher.js';
+export * from './json-storable.js';
 export * from './run-insert.repository.js';
 export * from './run-transition.statement.js';
 export * from './run-transition.repository.js';

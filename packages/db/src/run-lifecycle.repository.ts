@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type pg from 'pg';
 import { newDispatchId, type RunStatus } from '@runq/runs';
 import type { Db } from './database.js';
 import type { RunRow } from './run.table.js';
@@ -15,6 +16,17 @@ export async function notifyRunsCancelled(db: Db, runIds: readonly string[]): Pr
   if (runIds.length === 0) return;
   // The sql tag: pg_notify over an unnest has no query-builder form.
   await sql`select pg_notify(${RUN_CANCELLED_CHANNEL}, id) from unnest(${[...runIds]}::text[]) as id`.execute(db);
+}
+
+/**
+ * Subscribes a dedicated connection to cancellations: `onCancelled` gets the id of each run
+ * cancelled from now on (see {@link notifyRunsCancelled}), for as long as the connection lives.
+ */
+export async function listenForCancelledRuns(client: pg.Client, onCancelled: (runId: string) => void): Promise<void> {
+  client.on('notification', (message) => {
+    if (message.channel === RUN_CANCELLED_CHANNEL && message.payload) onCancelled(message.payload);
+  });
+  await client.query(`listen ${RUN_CANCELLED_CHANNEL}`);
 }
 
 /** A run and all its descendants (through `parent_run_id`), parents before children. */

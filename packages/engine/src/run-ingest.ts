@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MicroBatcher, withTimeout } from '@runq/async';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
@@ -10,7 +11,6 @@ import {
   insertMessage,
   insertRun,
   insertRuns,
-  MicroBatcher,
   newRunRow,
   RUN_INSERT_BATCHING,
   toJson,
@@ -26,7 +26,6 @@ import {
   InvalidRunRequestError,
   ParentRunNotFoundError,
   ProjectNotFoundError,
-  withTimeout,
   type RunOwnerKind,
   type TriggerKind,
 } from '@runq/runs';

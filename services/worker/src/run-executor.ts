@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { MicroBatcher } from '@runq/async';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import {
   claimRuns,
   countRetries,
   findRun,
-  MicroBatcher,
   RUN_STATEMENT_BATCHING,
   releaseLease,
   renewLease,

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { findUnstorableValue } from '@runq/runs';
+import { findUnstorableValue } from '@runq/db';
 import { HttpProblem } from './problem.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

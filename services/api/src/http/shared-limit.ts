@@ -1,5 +1,5 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { withTimeout } from '@runq/runs';
+import { withTimeout } from '@runq/async';
 
 /** What a limit decided for one request. */
 export type LimitVerdict =

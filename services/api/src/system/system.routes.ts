@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { pendingMigrations, pingDatabase, type Db } from '@runq/db';
 import type { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
-import { withTimeout } from '@runq/runs';
+import { withTimeout } from '@runq/async';
 import { HttpProblem } from '../http/problem.js';
 
 /** How long a readiness probe waits for each dependency. */

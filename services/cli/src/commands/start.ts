@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadApiConfig, startApi } from '@runq/api';
 import { createLogger, type Env } from '@runq/config';
 import { openDatabase } from '@runq/db';
@@ -14,18 +13,6 @@ import { migrateAll } from './migrate.js';
 
 /** The database `runq start` uses on its local server. */
 const LOCAL_DATABASE = 'runq';
-
-async function ensureLocalDatabase(server: LocalPostgres): Promise<string> {
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [LOCAL_DATABASE]);
-    if (found.rowCount === 0) await server.createDatabase(LOCAL_DATABASE);
-  } finally {
-    await client.end();
-  }
-  return server.databaseUrl(LOCAL_DATABASE);
-}
 
 /**
  * `runq start`: everything on one machine. Without `DATABASE_URL`, a local PostgreSQL kept
@@ -46,7 +33,7 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
   if (!databaseUrl) {
     print('starting local PostgreSQL under ./.runq/postgres …');
     server = await startLocalPostgres({ dataDir: join(stateDir, 'postgres'), persistent: true });
-    databaseUrl = await ensureLocalDatabase(server);
+    databaseUrl = await server.ensureDatabase(LOCAL_DATABASE);
   }
   try {
     await migrateAll(databaseUrl, env['REDIS_URL']);
