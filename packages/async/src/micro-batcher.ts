@@ -27,9 +27,8 @@ interface Pending<I, O> {
  * committed). Nothing waits on a timer: a lone item goes out on the next turn of the event
  * loop, so batching costs no latency when the load is light and saves commits when it is not.
  *
- * Measured on 2 cores with PostgreSQL's default durability: a commit costs about the same
- * whether it carries one run or fifty, so at 64 concurrent requests, batching turns ~400
- * single-row commits per second into thousands of runs per second.
+ * A commit costs about the same whether it carries one row or fifty, so under load batching
+ * turns commits per second into far more rows per second (docs/decisions/0003-run-writes-in-batches.md).
  */
 export class MicroBatcher<I, O> {
   private readonly waiting: Pending<I, O>[] = [];

@@ -37,9 +37,8 @@ export type ContractAjvRole = 'report' | 'decide';
  *   an `anyOf`/`oneOf` branch needs.
  *
  * A `decide` instance has neither: it stops at the first error and only says whether a body is
- * valid, which both options leave unchanged. On a valid `POST /runs` body it takes 2.5 µs where
- * the report's validator takes 10 µs (bench task body, median of 200,000 calls), and valid
- * bodies are nearly all of the API's traffic.
+ * valid, which both options leave unchanged, at a quarter of the cost; valid bodies are nearly
+ * all of the API's traffic (docs/decisions/0004-validation-decides-then-reports.md).
  */
 export function createContractAjv(role: ContractAjvRole = 'report'): Ajv2020 {
   const report = role === 'report';

@@ -6,7 +6,7 @@
 /** The four kinds of run: the `kind` of a request variant and of the run envelope. */
 export type RunKind = 'agent' | 'workflow' | 'task' | 'eval';
 
-/** Lifecycle states of a run (see DESIGN.md, "Run lifecycle"). */
+/** Lifecycle states of a run (docs/ARCHITECTURE.md, "The lifecycle"). */
 export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
 /** Why a `waiting` run waits. */

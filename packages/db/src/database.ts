@@ -22,7 +22,7 @@ export type Db = Kysely<Database>;
 
 /** Options for {@link openDatabase}. */
 export interface OpenDatabaseOptions {
-  /** Pool size. Measured on 2 cores: more than ~8 concurrent writers is slower, not faster. */
+  /** Pool size. Keep it small: past a few writers per core, Postgres gets slower, not faster. */
   maxConnections?: number;
   /** Name reported in `pg_stat_activity`. */
   applicationName?: string;

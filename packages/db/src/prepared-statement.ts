@@ -11,9 +11,9 @@ export function preparedStatementName(text: string): string | undefined {
 
 /**
  * A statement with fixed text that each pooled connection parses once and then executes by
- * name: Postgres keeps its plan instead of parsing and planning it again on every call (about
- * 1 ms of server CPU per call for runq's batched writes, as much as executing them). Only for
- * the hottest statements: every connection keeps every prepared statement it has run.
+ * name: Postgres keeps its plan instead of parsing and planning it again on every call (which
+ * costs as much as executing runq's batched writes: docs/decisions/0002-plans-of-run-writes.md).
+ * Only for the hottest statements: every connection keeps every prepared statement it has run.
  *
  * Its text must not select `*`: a prepared statement's result columns are fixed when it is
  * prepared, and a column added by a later migration would fail it with "cached plan must not

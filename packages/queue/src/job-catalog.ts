@@ -25,10 +25,9 @@ const KEEP_FAILED = { age: 24 * 3600, count: 5000 } as const;
 /**
  * How long finished jobs stay on a queue, per backend; the run's history lives in Postgres
  * either way. On Redis, completed jobs are kept for an hour (at most 1,000 per queue) so the
- * dashboard can show them. BullMQ's PostgreSQL backend enforces such a cap on every finish with
- * a DELETE of the queue's oldest kept jobs, which concurrent finishes all aim at the same rows:
- * they wait on each other's row locks (47 ms per job with 50 in flight, 90 % of the database's
- * time in the bench). There, completed jobs are removed as they complete.
+ * dashboard can show them. On BullMQ's PostgreSQL backend, where enforcing such a cap makes
+ * concurrent finishes wait on each other's row locks, completed jobs are removed as they
+ * complete (docs/decisions/0007-finished-jobs-on-the-postgres-backend.md).
  */
 export const FINISHED_JOB_RETENTION = {
   redis: { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: KEEP_FAILED },

@@ -11,7 +11,7 @@ import {
   type RunTransition,
 } from './run-state.js';
 
-/** The lifecycle table of DESIGN.md, written out independently of the implementation. */
+/** The lifecycle contract (docs/ARCHITECTURE.md), written out independently of the implementation. */
 const DESIGN_MOVES: ReadonlyArray<[RunStatus | null, RunStatus]> = [
   [null, 'pending'],
   [null, 'running'],
