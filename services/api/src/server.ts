@@ -35,7 +35,7 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
   const rateLimitStore = RateLimitStore.open({ redisUrl: config.redisUrl, db, prefix: config.queuePrefix, log });
   // Connected before the first request, so that it is counted; an unreachable Redis only
   // delays the start (requests are served unlimited, with a warning, until it answers).
-  await rateLimitStore.ready(RATE_LIMIT_STORE_WAIT_MS).catch((error: unknown) => log.warn({ err: error }, 'rate-limit store not reachable at start'));
+  await rateLimitStore.ready(RATE_LIMIT_STORE_WAIT_MS);
   const app = createApp({ config, db, queues, log, metrics, rateLimitStore });
   // Slow clients must not hold sockets forever; headers and body have to arrive in time. Node
   // looks for late requests every `connectionsCheckingInterval` (30 s by default, which would

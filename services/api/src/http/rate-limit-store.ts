@@ -10,6 +10,11 @@ const WINDOW_SECONDS = 60;
 /** While the store is down, one warning per this period rather than one per request. */
 const WARN_EVERY_MS = 10_000;
 
+/** What a store failure says, without its stack: a warning line names the failure, nothing more. */
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Where the counters live, and what they are named after. */
 export interface RateLimitStoreConfig {
   /** `REDIS_URL`: the counters get a connection of their own to this Redis; unset, they live in Postgres. */
@@ -50,11 +55,14 @@ export class RateLimitStore {
   }
 
   /**
-   * Resolves once the store can take commands, so the first requests are counted; rejects after
-   * `timeoutMs` when Redis cannot be reached (the API serves unlimited meanwhile).
+   * Resolves once the store can take commands, so the first requests are counted, or after
+   * `timeoutMs` with a warning when Redis cannot be reached (the API serves unlimited meanwhile).
    */
   async ready(timeoutMs: number): Promise<void> {
-    if (this.redis) await whenRedisReady(this.redis, timeoutMs);
+    if (!this.redis) return;
+    await whenRedisReady(this.redis, timeoutMs).catch((error: unknown) => {
+      this.config.log.warn({ reason: reasonOf(error) }, 'rate-limit store not reachable at start; requests are not limited until it is');
+    });
   }
 
   /** A limit of `points` per minute named `name`; undefined when `points` is 0 (the limit is off). */
@@ -74,7 +82,7 @@ export class RateLimitStore {
 
   private warn(error: unknown): void {
     const suppressed = this.warnings.admit();
-    if (suppressed !== undefined) this.config.log.warn({ err: error, suppressed }, 'rate-limit store unavailable; requests are not limited meanwhile');
+    if (suppressed !== undefined) this.config.log.warn({ reason: reasonOf(error), suppressed }, 'rate-limit store unavailable; requests are not limited meanwhile');
   }
 
   private limiter(keyPrefix: string, points: number): RateLimiterAbstract {
