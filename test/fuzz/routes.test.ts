@@ -56,7 +56,7 @@ describe('fuzzing every route', () => {
 
   beforeAll(async () => {
     // Credentials are fuzzed too: without this, the failed-authentication limit (tested on its
-    // own in rate-limit.test.ts) would block the address after 30 cases and leave only 429s.
+    // own in rate-limit.test.ts) would answer every wrong credential after the 30th with 429.
     api = await startTestApi({ env: { RUNQ_RATE_LIMIT_AUTH_FAILURES: '0', RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
     [key, otherKey] = await Promise.all([api.createKey([project]), api.createKey([otherProject])]);
     const owner = { kind: 'project', id: project };

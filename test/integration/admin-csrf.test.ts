@@ -81,6 +81,39 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     expect(await statusOf(runId)).toBe('cancelled');
   });
 
+  it('when a page on the same host but over another scheme makes the browser post an action, then 403: the scheme is part of the origin', async () => {
+    const otherScheme = api.url.replace(/^http:/, 'https:');
+    const runId = await pendingRun();
+    const response = await explorerPost(`/admin/runs/${runId}/cancel`, browser({ origin: otherScheme, fetchSite: 'same-site' }), '');
+    expect(response.status).toBe(403);
+    await response.text();
+    expect(await statusOf(runId)).toBe('pending');
+    const paused = await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`, { headers: browser({ origin: otherScheme }) });
+    expectProblem(paused, 403, 'forbidden');
+    expect(await isPaused()).toBe(false);
+  });
+
+  it('when an untrusted peer says the client used https, then its https Origin is still refused: X-Forwarded-Proto is believed from trusted proxies only', async () => {
+    const runId = await pendingRun();
+    const headers = { ...browser({ origin: api.url.replace(/^http:/, 'https:') }), 'x-forwarded-proto': 'https' };
+    const response = await explorerPost(`/admin/runs/${runId}/cancel`, headers, '');
+    expect(response.status).toBe(403);
+    await response.text();
+    expect(await statusOf(runId)).toBe('pending');
+  });
+
+  it('when a browser sends no Origin, then a Referer from another origin is refused and one from the admin pages is accepted', async () => {
+    const foreign = await pendingRun();
+    const refused = await explorerPost(`/admin/runs/${foreign}/cancel`, { authorization: BASIC, referer: `${api.url.replace(/^http:/, 'https:')}/admin/runs` }, '');
+    expect(refused.status).toBe(403);
+    await refused.text();
+    expect(await statusOf(foreign)).toBe('pending');
+    const own = await pendingRun();
+    const accepted = await explorerPost(`/admin/runs/${own}/cancel`, { authorization: BASIC, referer: `${api.url}/admin/runs/${own}` }, '');
+    expect(accepted.status).toBe(303);
+    expect(await statusOf(own)).toBe('cancelled');
+  });
+
   it('when a client that is not a browser (no Origin, no Sec-Fetch-Site) posts an action, then it is accepted: the check is against browsers acting for someone else', async () => {
     const runId = await pendingRun();
     const response = await explorerPost(`/admin/runs/${runId}/cancel`, { authorization: BASIC });
@@ -149,5 +182,41 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
       expectProblem(response, 400);
     }
     expect(await isPaused()).toBe(false);
+  });
+});
+
+describe('admin pages behind a trusted proxy (CSRF)', () => {
+  let api: TestApi;
+  let key: string;
+  const project = randomUUID();
+
+  beforeAll(async () => {
+    api = await startTestApi({ env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN, RUNQ_TRUST_PROXY: '127.0.0.1/32' } });
+    key = await api.createKey([project]);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Cancels a new pending run through the explorer, as the proxy forwards it for an https client; the status and the run's state after. */
+  const cancelThroughProxy = async (origin: string): Promise<{ status: number; run: string }> => {
+    const created = await createRun(api, key, { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'csrf' } });
+    const runId = created.run.run_id as string;
+    const response = await fetch(`${api.url}/admin/runs/${runId}/cancel`, {
+      method: 'POST',
+      headers: { authorization: BASIC, origin, 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+      redirect: 'manual',
+    });
+    await response.text();
+    return { status: response.status, run: (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body.status as string };
+  };
+
+  it('when the client used https to the proxy, then an https Origin of this host is the pages\' own and the action is done', async () => {
+    expect(await cancelThroughProxy(api.url.replace(/^http:/, 'https:'))).toEqual({ status: 303, run: 'cancelled' });
+  });
+
+  it('when the client used https to the proxy, then an http Origin of the same host is another origin and is refused', async () => {
+    expect(await cancelThroughProxy(api.url)).toEqual({ status: 403, run: 'pending' });
   });
 });

@@ -7,7 +7,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
-import { loadApiConfig } from '@runq/api';
+import { clientResolver, loadApiConfig, RATE_LIMIT_DEFAULTS, type TrustProxy } from '@runq/api';
 import { loadWorkerConfig } from '@runq/worker';
 import { readDockerfile, stageEnv } from '../support/dockerfile.js';
 import { startTestApi } from '../support/harness.js';
@@ -38,6 +38,17 @@ const SECRETS = {
 };
 /** What a worker does after its grace period before it closes: the settle time of aborted attempts (worker-pool.ts). */
 const SETTLE_AFTER_ABORT_MS = 2_000;
+
+/**
+ * Asserts that `trust` finds the client behind one proxy that appends the address it saw to
+ * whatever the client sent (nginx's `$proxy_add_x_forwarded_for`, an ingress controller): the
+ * proxy's entry, not the client's own, and the scheme the proxy reports.
+ */
+function expectClientBehindOneProxy(trust: TrustProxy): void {
+  const resolve = clientResolver(trust);
+  const viaProxy = resolve({ peer: '10.1.2.3', forwardedFor: '192.0.2.66, 203.0.113.7', forwardedProto: 'https', encrypted: false });
+  expect(viaProxy).toEqual({ address: '203.0.113.7', scheme: 'https' });
+}
 
 const readYaml = (path: string): any => YAML.parse(readFileSync(path, 'utf8'));
 const readYamlDocuments = (path: string): any[] => YAML.parseAllDocuments(readFileSync(path, 'utf8')).map((doc) => doc.toJS());
@@ -115,8 +126,10 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     const settings = loadApiConfig({ ...config(), ...SECRETS });
     expect(namedPort(c, 'http')).toBe(settings.port);
     expect(settings.host).toBe('0.0.0.0');
-    // Behind an ingress every client shares its address: no per-address block of wrong credentials.
-    expect(settings.rateLimit.authFailuresPerMinute).toBe(0);
+    // Behind an ingress: the client is the address the controller saw, so the per-address
+    // limits (the failed-login throttle included) count each client on its own.
+    expectClientBehindOneProxy(settings.trustProxy);
+    expect(settings.rateLimit).toEqual(RATE_LIMIT_DEFAULTS);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -237,7 +250,9 @@ describe('Compose file (infra/compose.yaml)', () => {
   it('when the runq services\' settings are parsed by runq, then they are accepted, and Docker waits longer than the worker\'s grace period', () => {
     const api = loadApiConfig(envOf(services['api-a']));
     expect(api.redisUrl).toBe('redis://redis:6379');
-    expect(api.rateLimit.authFailuresPerMinute).toBe(0); // behind nginx every client shares its address
+    // Behind nginx: the client is the address nginx saw, not nginx's own, whatever the client sent.
+    expectClientBehindOneProxy(api.trustProxy);
+    expect(api.rateLimit).toEqual(RATE_LIMIT_DEFAULTS);
     const workerArgs = services['worker'].command.slice(1) as string[];
     const flags = Object.fromEntries(workerArgs.flatMap((arg, i) => (arg.startsWith('--') ? [[arg.slice(2), workerArgs[i + 1]!]] : [])));
     const worker = loadWorkerConfig({ ...envOf(services['worker']), HOST: '0.0.0.0' }, flags);
@@ -258,6 +273,15 @@ describe('Compose file (infra/compose.yaml)', () => {
     const nginx = readFileSync(join(INFRA, 'nginx/nginx.conf'), 'utf8');
     expect([...nginx.matchAll(/^\s*server (\S+):(\d+)/gm)].map((match) => `${match[1]}:${match[2]}`)).toEqual(['api-a:3000', 'api-b:3000']);
     expect(nginx).toMatch(/location ~ \^\/runs\/\[\^\/\]\+\/events\$ \{[^}]*proxy_buffering off;/);
+    // Every location passes the client's address (appended, the API reads it from the right),
+    // scheme and host on: the API's trust setting, rate limits and same-origin check need them.
+    const locations = [...nginx.matchAll(/^\s*location [^{]+\{([^}]*)\}/gm)].map((match) => match[1]!);
+    expect(locations).toHaveLength(2);
+    for (const location of locations) {
+      expect(location).toMatch(/^\s*proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;$/m);
+      expect(location).toMatch(/^\s*proxy_set_header X-Forwarded-Proto \$scheme;$/m);
+      expect(location).toMatch(/^\s*proxy_set_header Host \$host;$/m);
+    }
 
     const prometheus = readYaml(join(INFRA, 'prometheus/prometheus.yml'));
     const mounts = Object.fromEntries((services['prometheus'].volumes as string[]).map((volume) => volume.split(':')).map(([source, target]) => [target, source]));

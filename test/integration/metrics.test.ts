@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findFreePort } from '@runq/local';
 import { requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
-
-/** The value of one sample of a Prometheus text exposition (0 when absent). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const lines = text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
-  const match = lines.find((line) => Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)));
-  return match ? Number(match.slice(match.lastIndexOf(' ') + 1)) : 0;
-}
+import { sample } from '../support/prometheus.js';
 
 describe('metrics', () => {
   let api: TestApi;

@@ -4,12 +4,22 @@ import { startApi, type RunningApi } from '@runq/api';
 import { createLogger } from '@runq/config';
 import { findFreePort } from '@runq/local';
 import { QUEUE_BACKENDS, requestJson, startTestApi, type TestApi } from '../support/harness.js';
+import { hasSample, sample } from '../support/prometheus.js';
 import { expectProblem } from '../support/run-api.js';
 
 /** A second API instance on the same database, queue backend and prefix as `api` (so the same limit store). */
 async function startSecondInstance(api: TestApi): Promise<RunningApi> {
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   return startApi(api.config, createLogger({ level: 'silent', service: 'api', destination: sink }));
+}
+
+/** A token of the API key format whose prefix and secret are random: a wrong key no one has. */
+const wrongKey = () => `vf_${randomUUID().replaceAll('-', '').slice(0, 12)}_${randomUUID().replaceAll('-', '').padEnd(40, 'x')}`;
+
+async function scrapeMetrics(url: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  return response.text();
 }
 
 /** Asserts a 429 `rate_limited` problem whose Retry-After is a whole number of seconds within the window. */
@@ -59,10 +69,9 @@ describe.each(QUEUE_BACKENDS)('rate limits shared across API instances on %s', (
     expect((await requestJson(urls[1], 'GET', '/readyz')).status).toBe(200);
   });
 
-  it('when an address sends wrong credentials past the stricter limit, then every instance refuses it, a valid key included, without checking credentials', async () => {
+  it('when an address sends wrong credentials past the stricter limit, then every instance answers its further wrong ones 429, while valid credentials from it are served', async () => {
     const { api, urls } = await twoInstances({ RUNQ_RATE_LIMIT_AUTH_FAILURES: '3', RUNQ_ADMIN_TOKEN: `admin-${randomUUID()}` });
     const key = await api.createKey([randomUUID()]);
-    const wrongKey = () => `vf_${'a'.repeat(8)}_${randomUUID().replaceAll('-', '').padEnd(40, 'x')}`;
     // Requests without credentials are how every client starts: they do not count.
     for (let i = 0; i < 5; i += 1) expectProblem(await requestJson(urls[i % 2]!, 'GET', '/runs'), 401, 'unauthorized');
     expect((await requestJson(urls[0], 'GET', '/runs', { key })).status).toBe(200);
@@ -71,16 +80,40 @@ describe.each(QUEUE_BACKENDS)('rate limits shared across API instances on %s', (
     expectProblem(await requestJson(urls[1], 'GET', '/runs', { headers: { 'x-api-key': 'vf_nope' } }), 401);
     const wrongAdmin = `Basic ${Buffer.from('admin:wrong-password-guess').toString('base64')}`;
     expectProblem(await requestJson(urls[0], 'GET', '/admin/queues', { headers: { authorization: wrongAdmin } }), 401);
-    // The instance that counted the third failure refuses the address at once, valid key or not.
-    expectRateLimited(await requestJson(urls[0], 'GET', '/runs', { key }));
+    // Past the limit, wrong credentials are refused on the instance that counted the last one...
     expectRateLimited(await requestJson(urls[0], 'GET', '/runs', { key: wrongKey() }));
-    // The other learns of the block from the store on its next failure, and refuses from then on.
-    expectProblem(await requestJson(urls[1], 'GET', '/runs', { key: wrongKey() }), 401);
-    expectRateLimited(await requestJson(urls[1], 'GET', '/runs', { key }));
+    expectRateLimited(await requestJson(urls[0], 'GET', '/admin/queues', { headers: { authorization: wrongAdmin } }));
+    // ...and on the other, which learns of it from the store on its first failure past the limit.
+    expectRateLimited(await requestJson(urls[1], 'GET', '/runs', { key: wrongKey() }));
+    expectRateLimited(await requestJson(urls[1], 'GET', '/runs', { headers: { 'x-api-key': 'vf_nope' } }));
+    // Valid credentials from the same address are served on both, and a request without any
+    // still gets its 401 (a browser's first request, before it asks for the password).
+    for (const url of urls) expect((await requestJson(url, 'GET', '/runs', { key })).status).toBe(200);
+    expectProblem(await requestJson(urls[1], 'GET', '/runs'), 401, 'unauthorized');
     expect((await requestJson(urls[1], 'GET', '/healthz')).status).toBe(200);
   });
-});
 
+  it('when 30 wrong keys come from one address within a minute (the default limit), then a valid key from it is still served, and wrong keys past the 30th get 429 with Retry-After, counted in the metric', async () => {
+    const { api, urls } = await twoInstances({});
+    const project = randomUUID();
+    const key = await api.createKey([project]);
+    const metricsBefore = await scrapeMetrics(urls[0]);
+    expect(hasSample(metricsBefore, 'runq_http_rate_limited_total', { limit: 'auth_failures_address' })).toBe(true);
+    for (let i = 0; i < 30; i += 1) expectProblem(await requestJson(urls[0], 'GET', '/runs', { key: wrongKey() }), 401, 'unauthorized');
+    expect((await requestJson(urls[0], 'GET', '/runs', { key })).status).toBe(200);
+    for (let i = 0; i < 4; i += 1) expectRateLimited(await requestJson(urls[i % 2]!, 'GET', '/runs', { key: wrongKey() }));
+    expect((await requestJson(urls[0], 'GET', '/runs', { key })).status).toBe(200);
+    expect((await requestJson(urls[1], 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } })).status).toBe(202);
+    // Each instance counts what it refused: 2 + 2 of the 4.
+    const refused = async (url: string) => sample(await scrapeMetrics(url), 'runq_http_rate_limited_total', { limit: 'auth_failures_address' });
+    expect((await refused(urls[0])) - sample(metricsBefore, 'runq_http_rate_limited_total', { limit: 'auth_failures_address' })).toBe(2);
+    expect(await refused(urls[1])).toBe(2);
+    // One warning names the refused address; the flood after it is summed up, not logged line by line.
+    const warnings = api.logs.filter((line) => line.includes('request refused by a rate limit'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, limit: 'auth_failures_address', address: '127.0.0.1', suppressed: 0 });
+  });
+});
 describe('rate limits when their store is down', () => {
   let api: TestApi;
   afterAll(async () => {
@@ -96,6 +129,14 @@ describe('rate limits when their store is down', () => {
     const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } });
     // Stored and accepted: the reconciler dispatches it once the queue is back.
     expect(created.status).toBe(202);
-    expect(api.logs.some((line) => line.includes('rate-limit store unavailable'))).toBe(true);
+    const warnings = api.logs.filter((line) => line.includes('rate-limit store')).map((line) => JSON.parse(line));
+    expect(warnings.map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^rate-limit store not reachable at start/),
+      expect.stringMatching(/^rate-limit store unavailable/),
+    ]);
+    // Each names the failure, without a stack; the second also says how many it stands for.
+    for (const line of warnings) expect(line).toMatchObject({ level: 40, reason: expect.any(String) });
+    expect(JSON.stringify(warnings)).not.toMatch(/"stack"|\bat \S+ \(/);
+    expect(warnings[1].suppressed).toBe(0);
   });
 });

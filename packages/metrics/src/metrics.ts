@@ -29,6 +29,8 @@ export class RunqMetrics {
   readonly retries = new Counter({ name: 'runq_run_retries_total', help: 'Failed attempts that were scheduled for a retry.', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly reconcilerRepairs = new Counter({ name: 'runq_reconciler_repairs_total', help: 'Runs repaired by the reconciler, by action.', labelNames: ['action'] as const, registers: [this.registry] });
   readonly httpDuration = new Histogram({ name: 'runq_http_request_duration_seconds', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_BUCKETS, registers: [this.registry] });
+  /** The API initialises every `limit` it has at 0, so a rate of refusals exists before the first one. */
+  readonly httpRateLimited = new Counter({ name: 'runq_http_rate_limited_total', help: 'Requests refused with 429 by a rate limit, by the limit that refused them.', labelNames: ['limit'] as const, registers: [this.registry] });
 
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });

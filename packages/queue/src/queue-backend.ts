@@ -52,11 +52,6 @@ export interface QueueBackend {
   workerArgs(): BullArgs;
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>;
-  /**
-   * The Redis backend's shared producer connection (fails fast while Redis is down), for other
-   * short commands such as the API's rate-limit counters; undefined on PostgreSQL.
-   */
-  sharedRedis(): RedisClient | undefined;
   /** Closes the shared connections (after the queues and workers using them are closed). */
   close(): Promise<void>;
 }
@@ -94,10 +89,6 @@ class RedisBackend implements QueueBackend {
     await this.producer.ping();
   }
 
-  sharedRedis(): RedisClient {
-    return this.producer;
-  }
-
   async close(): Promise<void> {
     for (const connection of [this.producer, ...this.workerConnections]) connection.disconnect();
   }
@@ -133,10 +124,6 @@ class PostgresBackend implements QueueBackend {
 
   async ping(): Promise<void> {
     await this.pool.query('select 1');
-  }
-
-  sharedRedis(): undefined {
-    return undefined;
   }
 
   async close(): Promise<void> {

@@ -152,14 +152,6 @@ export class RunQueues {
     return Object.fromEntries(entries) as Record<RunKind, QueueCounts>;
   }
 
-  /**
-   * The Redis connection the queues share, when they live in Redis (the API keeps its rate-limit
-   * counters there); undefined on the PostgreSQL backend.
-   */
-  sharedRedis(): ReturnType<QueueBackend['sharedRedis']> {
-    return this.backend.sharedRedis();
-  }
-
   /** Resolves when the backend answers. */
   async ping(): Promise<void> {
     await this.backend.ping();

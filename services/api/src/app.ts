@@ -7,8 +7,10 @@ import type { RunQueues } from '@runq/queue';
 import { adminPages } from './admin/dashboard.js';
 import type { ApiConfig } from './config.js';
 import { authenticate } from './http/authenticate.js';
+import { clientAddress } from './http/client-address.js';
 import { problemMiddleware } from './http/problem-middleware.js';
 import { RateLimits } from './http/rate-limit.js';
+import type { RateLimitStore } from './http/rate-limit-store.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 
@@ -23,6 +25,8 @@ export interface ApiDependencies {
   db: Db;
   queues: RunQueues;
   log: Logger;
+  /** Where the rate limits count (opened and closed by whoever builds the app). */
+  rateLimitStore: RateLimitStore;
   /** Shared with the worker pool when both run in one process (`runq start`). */
   metrics?: RunqMetrics | undefined;
 }
@@ -82,20 +86,24 @@ export function createApp(deps: ApiDependencies): Koa {
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, metrics);
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
-  const limits = new RateLimits({ config: deps.config.rateLimit, db: deps.db, queues: deps.queues, prefix: deps.config.queuePrefix, log: deps.log });
+  const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
-  // is logged; problemMiddleware is the first to see any error.
+  // is logged; problemMiddleware is the first to see any error. Every later use of the
+  // client's address or scheme reads what clientAddress resolved.
   app.use(requestContext(deps.log, metrics));
+  app.use(clientAddress(deps.config.trustProxy));
   app.use(securityHeaders());
   app.use(problemMiddleware(deps.log));
   // allowedMethods without `throw`: the router then sets the Allow header that RFC 9110
   // requires on a 405 (a thrown error carries none), and the problem middleware writes the body.
   app.use(system.routes());
   app.use(system.allowedMethods());
-  // Probes and /metrics are not limited; everything after them is, per source address (and
-  // addresses that keep failing authentication, on the admin pages too, are blocked).
+  // Probes and /metrics are not limited; everything after them is, per client address. Wrong
+  // credentials, on the admin pages too, are counted per address and key prefix, and answered
+  // 429 past their limit; valid ones are never refused for others' failures.
   app.use(limits.perAddress);
+  app.use(limits.failedAuthentication);
   if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(limits.perCaller);

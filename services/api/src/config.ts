@@ -1,4 +1,5 @@
 import { ConfigError, hostSetting, integerSetting, optionalString, optionalUrl, readSharedSettings, type Env, type SharedSettings } from '@runq/config';
+import { InvalidTrustProxyError, parseTrustProxy, TRUST_NOBODY, type TrustProxy } from './http/client-address.js';
 
 /** Configuration of an API process, read once from the environment at start. */
 export interface ApiConfig extends SharedSettings {
@@ -15,15 +16,20 @@ export interface ApiConfig extends SharedSettings {
   requestTimeoutMs: number;
   /** Request limits per minute, shared by every API instance (0 disables a limit). */
   rateLimit: Readonly<RateLimitConfig>;
+  /** `RUNQ_TRUST_PROXY`: whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed; unset, nobody's. */
+  trustProxy: TrustProxy;
 }
 
 /** Requests allowed per minute; 0 turns a limit off. */
 export interface RateLimitConfig {
   /** Per API key (or JWT subject), after authentication. */
   perKeyPerMinute: number;
-  /** Per source address, every request except the probes and `/metrics`. */
+  /** Per client address, every request except the probes and `/metrics`. */
   perAddressPerMinute: number;
-  /** Requests with wrong credentials per source address; past it the address gets 429 until the minute is over. */
+  /**
+   * Requests with wrong credentials per client address, and per API key prefix they name; past
+   * it, further wrong credentials get 429 until the minute is over (valid ones are served).
+   */
   authFailuresPerMinute: number;
 }
 
@@ -37,6 +43,23 @@ export const RATE_LIMIT_DEFAULTS: Readonly<RateLimitConfig> = Object.freeze({
   perAddressPerMinute: 1_200_000,
   authFailuresPerMinute: 30,
 });
+
+/**
+ * `RUNQ_TRUST_PROXY`: a hop count or a comma-separated list of CIDR ranges (see
+ * {@link parseTrustProxy}); unset, nobody is trusted.
+ *
+ * @throws {ConfigError} naming `RUNQ_TRUST_PROXY` when the value is neither.
+ */
+export function trustProxySetting(env: Env): TrustProxy {
+  const value = optionalString(env, 'RUNQ_TRUST_PROXY');
+  if (value === undefined) return TRUST_NOBODY;
+  try {
+    return parseTrustProxy(value);
+  } catch (error) {
+    if (error instanceof InvalidTrustProxyError) throw new ConfigError('RUNQ_TRUST_PROXY', error.message);
+    throw error;
+  }
+}
 
 /**
  * Reads and checks the API's settings. A missing or malformed setting throws a
@@ -82,5 +105,6 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
       perAddressPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_IP', RATE_LIMIT_DEFAULTS.perAddressPerMinute, 0, 1_000_000_000),
       authFailuresPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_AUTH_FAILURES', RATE_LIMIT_DEFAULTS.authFailuresPerMinute, 0, 1_000_000_000),
     }),
+    trustProxy: trustProxySetting(env),
   });
 }

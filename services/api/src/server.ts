@@ -7,7 +7,11 @@ import type { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { createApp } from './app.js';
 import { answerClientError } from './http/client-error.js';
+import { RateLimitStore } from './http/rate-limit-store.js';
 import type { ApiConfig } from './config.js';
+
+/** How long the start waits for the rate-limit store's Redis (as long as a readiness probe waits). */
+const RATE_LIMIT_STORE_WAIT_MS = 2_000;
 
 /** A running API server. */
 export interface RunningApi {
@@ -28,7 +32,11 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
     onPoolError: (err) => log.warn({ err }, 'database connection lost'),
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
-  const app = createApp({ config, db, queues, log, metrics });
+  const rateLimitStore = RateLimitStore.open({ redisUrl: config.redisUrl, db, prefix: config.queuePrefix, log });
+  // Connected before the first request, so that it is counted; an unreachable Redis only
+  // delays the start (requests are served unlimited, with a warning, until it answers).
+  await rateLimitStore.ready(RATE_LIMIT_STORE_WAIT_MS);
+  const app = createApp({ config, db, queues, log, metrics, rateLimitStore });
   // Slow clients must not hold sockets forever; headers and body have to arrive in time. Node
   // looks for late requests every `connectionsCheckingInterval` (30 s by default, which would
   // let a 15 s limit stretch to 45 s): once a second keeps the limits what they say.
@@ -60,6 +68,7 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        rateLimitStore.close();
         await queues.close();
         await db.destroy();
       })();

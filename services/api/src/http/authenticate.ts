@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { KeySetUnavailableError, type Authenticator, type Caller } from '@runq/auth';
+import { KeySetUnavailableError, type Authenticator, type Caller, type CredentialHeaders } from '@runq/auth';
 import { HttpProblem } from './problem.js';
 
 const DETAIL = {
@@ -15,18 +15,22 @@ export function callerOf(ctx: Context): Caller {
   return caller;
 }
 
+/** The credential headers of a request, as the authenticator reads them (absent when empty). */
+export function credentialHeadersOf(ctx: Context): CredentialHeaders {
+  return {
+    authorization: ctx.get('authorization') || undefined,
+    'x-api-key': ctx.get('x-api-key') || undefined,
+  };
+}
+
 /**
  * Requires credentials on every route behind it: 401 with `WWW-Authenticate` when they are
  * missing or bad; otherwise the caller is available through {@link callerOf}.
  */
 export function authenticate(authenticator: Authenticator): Middleware {
   return async (ctx: Context, next: Next) => {
-    const apiKeyHeader = ctx.get('x-api-key');
     const result = await authenticator
-      .authenticate({
-        authorization: ctx.get('authorization') || undefined,
-        'x-api-key': apiKeyHeader || undefined,
-      })
+      .authenticate(credentialHeadersOf(ctx))
       .catch((error: unknown) => {
         // The token may be fine; the keys to check it are out of reach for now.
         if (error instanceof KeySetUnavailableError) {

@@ -1,125 +1,154 @@
 import type { Context, Middleware, Next } from 'koa';
-import { RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Caller } from '@runq/auth';
+import { presentedApiKeyPrefix, type Caller } from '@runq/auth';
 import type { Logger } from '@runq/config';
-import { RATE_LIMIT_TABLE, rateLimitStoreClient, type Db } from '@runq/db';
-import type { RunQueues } from '@runq/queue';
+import type { RunqMetrics } from '@runq/metrics';
 import type { RateLimitConfig } from '../config.js';
+import { credentialHeadersOf } from './authenticate.js';
+import { clientOf } from './client-address.js';
+import { LogThrottle } from './log-throttle.js';
 import { HttpProblem } from './problem.js';
-import { SharedLimit, type LimitVerdict } from './shared-limit.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import type { LimitVerdict, SharedLimit } from './shared-limit.js';
 
-/** Every limit counts requests over one minute. */
-const WINDOW_SECONDS = 60;
-/** While the store is down, one warning per this period rather than one per request. */
+/** One warning about refused requests per this period, however many are refused. */
 const WARN_EVERY_MS = 10_000;
+
+/** The limits that refuse requests: the `limit` label of `runq_http_rate_limited_total`. */
+export const RATE_LIMIT_NAMES = ['address', 'caller', 'auth_failures_address', 'auth_failures_key'] as const;
+/** A limit that refuses requests. */
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+
+const DETAIL: Readonly<Record<RateLimitName, string>> = {
+  address: 'Too many requests from this address; retry later.',
+  caller: 'Too many requests for these credentials; retry later.',
+  auth_failures_address: 'Too many requests with wrong credentials from this address; retry later.',
+  auth_failures_key: 'Too many requests with wrong credentials for this API key; retry later.',
+};
 
 /** What the limits are built from. */
 export interface RateLimitDependencies {
   config: Readonly<RateLimitConfig>;
-  db: Db;
-  queues: RunQueues;
-  /** Namespaces the counters, so deployments sharing a Redis do not share limits. */
-  prefix: string;
+  store: RateLimitStore;
+  metrics: RunqMetrics;
   log: Logger;
 }
 
-/** True when the request carried credentials of any kind (API key, bearer token or basic auth). */
-function presentsCredentials(ctx: Context): boolean {
+/** A refusal: which limit, for how long, and whose key it was (for the warning). */
+interface Refusal {
+  limit: RateLimitName;
+  retryAfterSeconds: number;
+  subject: Record<string, string>;
+}
+
+/** True for a 401 on a request that presented credentials of any kind (API key, bearer token, basic auth). */
+function isCredentialFailure(error: unknown, ctx: Context): boolean {
+  if (!(error instanceof HttpProblem) || error.code !== 'unauthorized') return false;
   return ctx.get('authorization') !== '' || ctx.get('x-api-key') !== '';
 }
 
-function tooMany(retryAfterSeconds: number, detail: string): HttpProblem {
-  return new HttpProblem('rate_limited', detail, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+/** The wait of a refusing verdict; undefined when the request may go on (or the store is down). */
+function waitOf(verdict: LimitVerdict): number | undefined {
+  return verdict.allowed === false ? verdict.retryAfterSeconds : undefined;
 }
 
 /**
- * The API's rate limits, counted in the shared store so they hold across API instances: Redis
- * when the queues live there, else the `rate_limits` table in Postgres (see {@link SharedLimit}
- * for how the store is spared a write per request).
- * - per source address: every request behind the probes and `/metrics`;
+ * The API's rate limits, counted in the shared {@link RateLimitStore} so they hold across API
+ * instances, each keyed by the client address that `RUNQ_TRUST_PROXY` lets runq see (behind a
+ * trusted proxy, the client's own, so one noisy client does not use up another's):
+ * - per client address: every request behind the probes and `/metrics`;
  * - per caller (API key prefix or JWT subject): every authenticated request;
- * - failed authentication per source address (stricter): each 401 on a request that presented
- *   credentials is counted in the store; once an address is over, it gets 429 before its
- *   credentials are looked at, so a blocked guesser learns nothing. An instance learns of the
- *   block from the store's answer to its own next failure, so another instance can let at most
- *   the requests it already has in flight be checked.
- * Over a limit: 429 `rate_limited` with `Retry-After`. When the store cannot be reached the
- * request is let through and a warning logged: an outage of the counters must not become an
- * outage of the API.
+ * - failed authentication (stricter), per client address and per API key prefix named: only
+ *   requests whose credentials turn out wrong are counted and refused. Past the limit, wrong
+ *   credentials get 429 instead of 401, while valid credentials are served as ever and count
+ *   against their caller's limit only: a flood of bad guesses cannot lock a key's owner out.
+ *   A request without credentials (how every browser and client starts) does not count.
+ *   Why valid credentials are still checked past the limit: docs/decisions/0001-failed-login-throttling.md.
+ * Over a limit: 429 `rate_limited` with `Retry-After`, counted in `runq_http_rate_limited_total`
+ * and warned about (a few lines a minute at most). When the store cannot be reached the request
+ * is let through: an outage of the counters must not become an outage of the API.
  */
 export class RateLimits {
   private readonly perAddressLimit: SharedLimit | undefined;
   private readonly perCallerLimit: SharedLimit | undefined;
-  private readonly authFailureLimit: SharedLimit | undefined;
-  private lastWarning = 0;
+  private readonly failuresPerAddress: SharedLimit | undefined;
+  private readonly failuresPerKey: SharedLimit | undefined;
+  private readonly warnings = new LogThrottle(WARN_EVERY_MS);
 
   constructor(private readonly deps: RateLimitDependencies) {
-    const redis = deps.queues.sharedRedis();
-    const onStoreError = (error: unknown) => this.warn(error);
-    const limit = (name: string, points: number): SharedLimit | undefined => {
-      if (points <= 0) return undefined;
-      const keyPrefix = `${deps.prefix}:rl:${name}`;
-      const limiter: RateLimiterAbstract = redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: WINDOW_SECONDS })
-        : new RateLimiterPostgres({
-            storeClient: rateLimitStoreClient(deps.db),
-            storeType: 'pool',
-            tableName: RATE_LIMIT_TABLE,
-            tableCreated: true,
-            keyPrefix,
-            points,
-            duration: WINDOW_SECONDS,
-          });
-      return new SharedLimit(limiter, { onStoreError });
-    };
-    this.perAddressLimit = limit('ip', deps.config.perAddressPerMinute);
-    this.perCallerLimit = limit('key', deps.config.perKeyPerMinute);
-    this.authFailureLimit = limit('auth', deps.config.authFailuresPerMinute);
+    const { config, store } = deps;
+    this.perAddressLimit = store.limit('ip', config.perAddressPerMinute);
+    this.perCallerLimit = store.limit('key', config.perKeyPerMinute);
+    this.failuresPerAddress = store.limit('auth', config.authFailuresPerMinute);
+    this.failuresPerKey = store.limit('auth-key', config.authFailuresPerMinute);
+    for (const limit of RATE_LIMIT_NAMES) deps.metrics.httpRateLimited.labels(limit).inc(0);
   }
 
-  /**
-   * Before authentication (and the admin pages): the block of addresses that failed
-   * authentication too often, the per-address limit, and the count of failures. A request
-   * without credentials is how every browser and client starts, not a guess: it does not count.
-   */
+  /** Before the admin pages and authentication: the per-address limit. */
   readonly perAddress: Middleware = async (ctx: Context, next: Next) => {
-    const address = ctx.ip || 'unknown';
-    const blocked = this.authFailureLimit?.blockedFor(address);
-    if (blocked !== undefined) throw tooMany(blocked, 'Too many requests with wrong credentials from this address; retry later.');
-    const counted = await this.take(this.perAddressLimit, address);
-    if (counted.allowed === false) throw tooMany(counted.retryAfterSeconds, 'Too many requests from this address; retry later.');
+    if (this.perAddressLimit) {
+      const wait = waitOf(await this.perAddressLimit.take(clientOf(ctx).address));
+      if (wait !== undefined) throw this.refuse(ctx, { limit: 'address', retryAfterSeconds: wait, subject: {} });
+    }
+    await next();
+  };
+
+  /**
+   * Around the admin pages and authentication: counts each 401 on a request that presented
+   * credentials, and answers 429 instead once its address or the API key prefix it names is over
+   * the limit. Valid credentials never reach this count, so they are never refused by it.
+   */
+  readonly failedAuthentication: Middleware = async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (error) {
-      if (error instanceof HttpProblem && error.code === 'unauthorized' && presentsCredentials(ctx)) {
-        await this.authFailureLimit?.record(address);
-      }
-      throw error;
+      if (!isCredentialFailure(error, ctx)) throw error;
+      const refusal = await this.countFailure(ctx);
+      throw refusal ? this.refuse(ctx, refusal) : error;
     }
   };
 
   /** After authentication: the per-caller limit. */
   readonly perCaller: Middleware = async (ctx: Context, next: Next) => {
     const caller = ctx.state['caller'] as Caller | undefined;
-    if (caller) {
-      const counted = await this.take(this.perCallerLimit, caller.name);
-      if (counted.allowed === false) throw tooMany(counted.retryAfterSeconds, 'Too many requests for these credentials; retry later.');
+    if (caller && this.perCallerLimit) {
+      const wait = waitOf(await this.perCallerLimit.take(caller.name));
+      if (wait !== undefined) throw this.refuse(ctx, { limit: 'caller', retryAfterSeconds: wait, subject: { caller: caller.name } });
     }
     await next();
   };
 
-  /** Stops the limits' background syncs. */
-  close(): void {
-    for (const limit of [this.perAddressLimit, this.perCallerLimit, this.authFailureLimit]) limit?.close();
+  /**
+   * Records a failed authentication against its address and its key prefix. An address already
+   * known to be over is refused without writing to the store, so a flood costs no store traffic.
+   */
+  private async countFailure(ctx: Context): Promise<Refusal | undefined> {
+    const address = clientOf(ctx).address;
+    const blocked = this.failuresPerAddress?.blockedFor(address);
+    if (blocked !== undefined) return { limit: 'auth_failures_address', retryAfterSeconds: blocked, subject: {} };
+    const prefix = presentedApiKeyPrefix(credentialHeadersOf(ctx));
+    const [byAddress, byKey] = await Promise.all([recordFailure(this.failuresPerAddress, address), prefix === undefined ? undefined : recordFailure(this.failuresPerKey, prefix)]);
+    if (byAddress !== undefined) return { limit: 'auth_failures_address', retryAfterSeconds: byAddress, subject: {} };
+    if (byKey !== undefined && prefix) return { limit: 'auth_failures_key', retryAfterSeconds: byKey, subject: { keyPrefix: prefix } };
+    return undefined;
   }
 
-  private async take(limit: SharedLimit | undefined, key: string): Promise<LimitVerdict> {
-    return limit ? limit.take(key) : { allowed: true };
+  /** Counts and (a few times a minute) logs a refusal, and returns its 429 problem. */
+  private refuse(ctx: Context, refusal: Refusal): HttpProblem {
+    this.deps.metrics.httpRateLimited.inc({ limit: refusal.limit });
+    const suppressed = this.warnings.admit();
+    if (suppressed !== undefined) {
+      const line = { requestId: ctx.state['requestId'], limit: refusal.limit, address: clientOf(ctx).address, ...refusal.subject, suppressed };
+      this.deps.log.warn(line, 'request refused by a rate limit');
+    }
+    return new HttpProblem('rate_limited', DETAIL[refusal.limit], { headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
   }
+}
 
-  private warn(error: unknown): void {
-    if (Date.now() - this.lastWarning < WARN_EVERY_MS) return;
-    this.lastWarning = Date.now();
-    this.deps.log.warn({ err: error }, 'rate-limit store unavailable; requests are not limited meanwhile');
-  }
+/**
+ * Counts one failure for `key`: the wait when the key is over the limit (already known here, or
+ * reached by an earlier failure on any instance); undefined while it is within.
+ */
+async function recordFailure(limit: SharedLimit | undefined, key: string): Promise<number | undefined> {
+  if (!limit) return undefined;
+  return limit.blockedFor(key) ?? waitOf(await limit.record(key));
 }
