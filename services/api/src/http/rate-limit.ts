@@ -62,7 +62,7 @@ function waitOf(verdict: LimitVerdict): number | undefined {
  *   credentials get 429 instead of 401, while valid credentials are served as ever and count
  *   against their caller's limit only: a flood of bad guesses cannot lock a key's owner out.
  *   A request without credentials (how every browser and client starts) does not count.
- *   Why valid credentials are still checked past the limit: docs/decisions/0001-failed-login-throttling.md.
+ *   Why valid credentials are still checked past the limit: docs/decisions/0008-failed-login-throttling.md.
  * Over a limit: 429 `rate_limited` with `Retry-After`, counted in `runq_http_rate_limited_total`
  * and warned about (a few lines a minute at most). When the store cannot be reached the request
  * is let through: an outage of the counters must not become an outage of the API.
