@@ -38,12 +38,53 @@ table messages
   CREATE UNIQUE INDEX messages_pkey ON public.messages USING btree (id)
   CREATE INDEX messages_run_idx ON public.messages USING btree (run_id) WHERE (run_id IS NOT NULL)
 
+table policies
+  id uuid not null
+  project_id uuid not null
+  name text not null
+  match_kind text
+  match_target text
+  concurrency_key text
+  concurrency_limit integer
+  concurrency_strategy text
+  rate_key text
+  rate_max integer
+  rate_per_ms bigint
+  priority integer not null default 0
+  ttl_ms bigint
+  created_at timestamp with time zone not null default now()
+  updated_at timestamp with time zone not null default now()
+  constraint policies_concurrency_limit_check CHECK ((concurrency_limit >= 1))
+  constraint policies_concurrency_strategy_check CHECK ((concurrency_strategy = ANY (ARRAY['queue'::text, 'cancel_in_progress'::text, 'cancel_newest'::text])))
+  constraint policies_match_kind_check CHECK ((match_kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
+  constraint policies_pkey PRIMARY KEY (id)
+  constraint policies_priority_check CHECK (((priority >= '-86400'::integer) AND (priority <= 86400)))
+  constraint policies_project_name_key UNIQUE (project_id, name)
+  constraint policies_rate_max_check CHECK ((rate_max >= 1))
+  constraint policies_rate_per_ms_check CHECK ((rate_per_ms >= 1000))
+  constraint policies_ttl_ms_check CHECK ((ttl_ms > 0))
+  CREATE UNIQUE INDEX policies_pkey ON public.policies USING btree (id)
+  CREATE UNIQUE INDEX policies_project_name_key ON public.policies USING btree (project_id, name)
+
+table rate_buckets
+  bucket text not null
+  next_slot bigint not null default 0
+  constraint rate_buckets_pkey PRIMARY KEY (bucket)
+  CREATE UNIQUE INDEX rate_buckets_pkey ON public.rate_buckets USING btree (bucket)
+
 table rate_limits
   key character varying(255) not null
   points integer not null default 0
   expire bigint
   constraint rate_limits_pkey PRIMARY KEY (key)
   CREATE UNIQUE INDEX rate_limits_pkey ON public.rate_limits USING btree (key)
+
+table rate_starts
+  bucket text not null
+  slot integer not null
+  started_at timestamp with time zone not null
+  constraint rate_starts_pkey PRIMARY KEY (bucket, slot)
+  CREATE UNIQUE INDEX rate_starts_pkey ON public.rate_starts USING btree (bucket, slot)
 
 table run_events
   run_id text not null
@@ -56,6 +97,23 @@ table run_events
   constraint run_events_pkey PRIMARY KEY (run_id, seq)
   constraint run_events_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id) ON DELETE CASCADE
   CREATE UNIQUE INDEX run_events_pkey ON public.run_events USING btree (run_id, seq)
+
+table run_holds
+  bucket text not null
+  order_at timestamp with time zone not null
+  run_id text not null
+  constraint run_holds_pkey PRIMARY KEY (bucket, order_at, run_id)
+  constraint run_holds_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX run_holds_pkey ON public.run_holds USING btree (bucket, order_at, run_id)
+  CREATE INDEX run_holds_run_idx ON public.run_holds USING btree (run_id)
+
+table run_slots
+  bucket text not null
+  run_id text not null
+  constraint run_slots_pkey PRIMARY KEY (bucket, run_id)
+  constraint run_slots_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX run_slots_pkey ON public.run_slots USING btree (bucket, run_id)
+  CREATE INDEX run_slots_run_idx ON public.run_slots USING btree (run_id)
 
 table runs
   id text not null
@@ -107,8 +165,14 @@ table runs
   updated_at timestamp with time zone not null
   started_at timestamp with time zone
   completed_at timestamp with time zone
+  hold_reason text
+  hold_until timestamp with time zone
+  slot_buckets text[]
+  rate_buckets text[]
+  order_at timestamp with time zone
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
+  constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))
   constraint runs_kind_check CHECK ((kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
   constraint runs_owner_kind_check CHECK ((owner_kind = ANY (ARRAY['project'::text, 'conversation'::text])))
   constraint runs_parent_run_id_fkey FOREIGN KEY (parent_run_id) REFERENCES runs(id)
@@ -118,6 +182,7 @@ table runs
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
   CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
+  CREATE INDEX runs_held_idx ON public.runs USING btree (project_id, hold_reason) WHERE ((status = 'pending'::text) AND (hold_reason IS NOT NULL))
   CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)
@@ -126,6 +191,7 @@ table runs
   CREATE INDEX runs_project_kind_idx ON public.runs USING btree (project_id, kind, id DESC)
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)
   CREATE UNIQUE INDEX runs_public_id_key ON public.runs USING btree (owner_kind, owner_id, public_id) WHERE (public_id IS NOT NULL)
+  CREATE INDEX runs_rate_held_idx ON public.runs USING btree (hold_until) WHERE ((status = 'pending'::text) AND (hold_reason = 'rate'::text))
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
   CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))

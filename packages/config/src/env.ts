@@ -66,6 +66,11 @@ export function integerSetting(env: Env, name: string, fallback: number, min: nu
   return parsed;
 }
 
+/** An integer setting within [min, max], or `undefined` when unset. */
+export function optionalIntegerSetting(env: Env, name: string, min: number, max: number): number | undefined {
+  return present(env, name) === undefined ? undefined : integerSetting(env, name, min, min, max);
+}
+
 /** One of a fixed set of values, or `fallback` when unset. */
 export function choiceSetting<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
   const value = present(env, name);

@@ -1,4 +1,4 @@
-import { ConfigError, LOG_LEVELS, POSTGRES_PROTOCOLS, choiceSetting, optionalString, requireUrl, type Env, type LogLevel } from './env.js';
+import { ConfigError, LOG_LEVELS, POSTGRES_PROTOCOLS, choiceSetting, optionalIntegerSetting, optionalString, requireUrl, type Env, type LogLevel } from './env.js';
 import { optionalRedisUrl } from './redis-url.js';
 
 /** The queue prefix when `RUNQ_QUEUE_PREFIX` is unset. */
@@ -27,6 +27,8 @@ export interface SharedSettings {
   queuePrefix: string;
   /** `LOG_LEVEL` (default `info`). */
   logLevel: LogLevel;
+  /** `RUNQ_PROJECT_CONCURRENCY`: the most running runs of one project and kind; unset, no bound. */
+  projectConcurrency: number | undefined;
 }
 
 /**
@@ -58,5 +60,6 @@ export function readSharedSettings(env: Env): Readonly<SharedSettings> {
     redisUrl: optionalRedisUrl(env, 'REDIS_URL'),
     queuePrefix: queuePrefixSetting(env),
     logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    projectConcurrency: optionalIntegerSetting(env, 'RUNQ_PROJECT_CONCURRENCY', 1, 1_000_000),
   });
 }

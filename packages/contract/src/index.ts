@@ -30,6 +30,7 @@ export {
   validateRouteBody,
   type CompleteRunBody,
   type FailRunBody,
+  type PolicyBody,
   type ResumeRunBody,
   type RouteBodies,
   type WaitRunBody,

@@ -23,15 +23,29 @@ export interface WaitRunBody {
   timeout_seconds?: number;
 }
 
+/** A bucket key of a policy: see `BucketKey` in runq.openapi.yaml. */
+export type PolicyBucketKey = string | null;
+
+/** Body of `PUT /policies/{name}`. */
+export interface PolicyBody {
+  project_id?: string;
+  match?: { kind?: 'agent' | 'workflow' | 'task' | 'eval' | null; target?: string | null };
+  concurrency?: { key?: PolicyBucketKey; limit: number; strategy?: 'queue' | 'cancel_in_progress' | 'cancel_newest' } | null;
+  rate?: { key?: PolicyBucketKey; max: number; per: string } | null;
+  priority?: number;
+  ttl?: string | null;
+}
+
 /** The request bodies of runq's own routes, by schema name in `runq.openapi.yaml`. */
 export interface RouteBodies {
   ResumeRunRequest: ResumeRunBody;
   CompleteRunRequest: CompleteRunBody;
   FailRunRequest: FailRunBody;
   WaitRunRequest: WaitRunBody;
+  PolicyRequest: PolicyBody;
 }
 
-const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest'] as const satisfies readonly (keyof RouteBodies)[];
+const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest', 'PolicyRequest'] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.
 // These routes are rare next to POST /runs: the reporting validator alone decides.

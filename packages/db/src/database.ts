@@ -6,6 +6,7 @@ import type { ConversationTable, MessageTable } from './conversation.table.js';
 import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
+import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
 export interface Database {
@@ -15,6 +16,11 @@ export interface Database {
   conversations: ConversationTable;
   messages: MessageTable;
   rate_limits: RateLimitTable;
+  policies: PolicyTable;
+  run_slots: RunSlotTable;
+  run_holds: RunHoldTable;
+  rate_buckets: RateBucketTable;
+  rate_starts: RateStartTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

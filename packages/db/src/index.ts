@@ -24,3 +24,6 @@ export * from './new-run-row.js';
 export * from './write-batching.js';
 export * from './prepared-statement.js';
 export * from './status-guard.js';
+export * from './policy.table.js';
+export * from './policy.repository.js';
+export * from './admission.repository.js';

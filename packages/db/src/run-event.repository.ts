@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { statusesBefore, TRANSITIONS } from '@runq/runs';
 import type { Db } from './database.js';
 import type { RunEventRow } from './run-event.table.js';
@@ -10,6 +11,20 @@ export async function listRunEvents(db: Db, runId: string, afterSeq = 0): Promis
     .where('run_id', '=', runId)
     .where('seq', '>', afterSeq)
     .orderBy('seq')
+    .execute();
+}
+
+/**
+ * Adds `data`'s fields to the data of event `seq` of a run. Only for the transaction that wrote
+ * the event, before it commits (admission records why a new run is held on its first event):
+ * a committed event is never changed.
+ */
+export async function addEventData(trx: Db, runId: string, seq: number, data: Record<string, unknown>): Promise<void> {
+  await trx
+    .updateTable('run_events')
+    .set({ data: sql`coalesce(data, '{}'::jsonb) || ${JSON.stringify(data)}::jsonb` })
+    .where('run_id', '=', runId)
+    .where('seq', '=', seq)
     .execute();
 }
 

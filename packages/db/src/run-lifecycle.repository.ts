@@ -84,6 +84,8 @@ export async function listReconcileCandidates(
     .select(['id', 'kind', 'status', 'job_id'])
     .where('status', '=', 'pending')
     .where('executor', '=', 'worker')
+    // A run held by flow control is not to be dispatched: admission will.
+    .where('hold_reason', 'is', null)
     .where('updated_at', '<', sql<Date>`now() - ${options.pendingGraceMs} * interval '1 millisecond'`)
     .orderBy('updated_at')
     .limit(options.limit);

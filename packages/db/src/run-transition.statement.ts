@@ -58,8 +58,8 @@ export interface TransitionStatementSpec {
   readonly priorUpdatedAt?: boolean;
 }
 
-/** What a `summary` statement returns of a moved run. */
-export type RunSummary = Pick<RunRow, 'id' | 'kind' | 'status' | 'previous_status' | 'duration_ms'>;
+/** What a `summary` statement returns of a moved run: what metrics need, and the slots it gave up. */
+export type RunSummary = Pick<RunRow, 'id' | 'kind' | 'status' | 'previous_status' | 'duration_ms' | 'slot_buckets'>;
 
 /** One input column of a statement: its name in the input and its Postgres array type. */
 interface InputColumn {
@@ -96,6 +96,8 @@ export function transitionAssignments(transition: RunTransition, columns: readon
     ['status', `'${rule.to}'`],
     ['event_seq', 'r.event_seq + 1'],
     ['updated_at', 'now()'],
+    ['hold_reason', 'null'],
+    ['hold_until', 'null'],
   ]);
   if (effects.startsAttempt) {
     set.set('attempt', 'r.attempt + 1');
@@ -121,6 +123,16 @@ export function transitionAssignments(transition: RunTransition, columns: readon
     set.set(column, `i.${column}`);
   }
   return set;
+}
+
+/**
+ * The condition a run must meet for `transition`: its status among the rule's "from" statuses;
+ * and for an attempt that starts from `pending`, no flow-control hold (a held run is not admitted).
+ */
+function guardOf(transition: RunTransition): string {
+  const from = statusesBefore(transition);
+  const status = statusGuardSql('r.status', from);
+  return TRANSITIONS[transition].startsAttempt && from.includes('pending') ? `${status} and r.hold_reason is null` : status;
 }
 
 /** An expression that is `byTransition[t]` for a row of transition `t`, `otherwise` for the rest. */
@@ -159,7 +171,7 @@ function buildTransitionStatement(name: string, spec: TransitionStatementSpec): 
   const parameters: { executor?: number; projects?: number; limit: number } = { limit: 0 };
   const where = ['r.id = i.id'];
   if (spec.priorUpdatedAt) where.push('prior.id = i.id');
-  const guards = new Map(transitions.map((transition) => [transition, statusGuardSql('r.status', statusesBefore(transition))]));
+  const guards = new Map(transitions.map((transition) => [transition, guardOf(transition)]));
   where.push(many && new Set(guards.values()).size > 1 ? `(${perTransition(guards, 'false', transitions.length)}) is true` : [...guards.values()][0] ?? 'false');
   if (spec.fences.lease) where.push('r.lease_token = i.held_token');
   if (spec.fences.job) where.push('r.job_id = i.dispatch_job_id');
@@ -176,9 +188,27 @@ function buildTransitionStatement(name: string, spec: TransitionStatementSpec): 
     }
     return `${column} = ${perTransition(byTransition, `r.${column}`, transitions.length)}`;
   });
-  const summary = ['id', 'kind', 'status', 'previous_status', 'duration_ms'];
+  const summary = ['id', 'kind', 'status', 'previous_status', 'duration_ms', 'slot_buckets'];
   const returned = spec.returning === 'row' ? runColumnList('r') : summary.map((column) => `r.${column}`).join(', ');
   const eventColumns = spec.returning === 'row' ? '' : ', r.event_seq, r.attempt, r.updated_at';
+  const releasing = transitions.filter((transition) => transitionEffects(transition).releasesSlots);
+  const leavingPending = transitions.filter((transition) => statusesBefore(transition).includes('pending') && TRANSITIONS[transition].to !== 'pending');
+  // A run that holds flow-control slots gives them up as it leaves running (or is cancelled);
+  // a held run that leaves pending gives up its place in line. Runs without buckets skip both.
+  const releases = [
+    releasing.length === 0
+      ? ''
+      : `, released as (
+  delete from run_slots as s using moved as m
+  where m.slot_buckets is not null and s.run_id = m.id${many ? ` and m.status in (${[...new Set(releasing.map((transition) => `'${TRANSITIONS[transition].to}'`))].join(', ')})` : ''}
+)`,
+    leavingPending.length === 0
+      ? ''
+      : `, unheld as (
+  delete from run_holds as h using moved as m
+  where m.slot_buckets is not null and m.previous_status = 'pending' and h.run_id = m.id
+)`,
+  ].join('');
   const prior = spec.priorUpdatedAt ? ', prior.updated_at as prior_updated_at' : '';
   const selected = [...(spec.returning === 'row' ? RUN_COLUMNS : summary), ...(spec.priorUpdatedAt ? ['prior_updated_at'] : [])];
 
@@ -205,7 +235,7 @@ with input as (
   insert into run_events (run_id, seq, from_status, to_status, attempt, at, data)
   select m.id, m.event_seq, m.previous_status, m.status, m.attempt, m.updated_at, i.data
   from moved as m join input as i on i.id = m.id
-)
+)${releases}
 select ${selected.join(', ')} from moved`;
   return { spec, statement: new PreparedStatement(name, text), inputs, parameters };
 }

@@ -1,5 +1,6 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type {
+  HoldReason,
   RunError,
   RunExecutor,
   RunKind,
@@ -67,6 +68,16 @@ export interface RunTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   completed_at: NullableTimestamp;
+  /** Why a pending run has not been given to a worker (flow control); null once admitted. */
+  hold_reason: HoldReason | null;
+  /** For a run held by a rate: when it may try again. */
+  hold_until: NullableTimestamp;
+  /** The concurrency buckets the run needs a slot in (its policies' keys), or null. */
+  slot_buckets: string[] | null;
+  /** The rate buckets the run's start counts against, or null. */
+  rate_buckets: string[] | null;
+  /** The run's place in admission order: its creation moved by its priority; null without policies. */
+  order_at: NullableTimestamp;
 }
 
 /** A row of `runs` as selected. */
@@ -131,6 +142,11 @@ export const RUN_COLUMN_TYPES = {
   updated_at: 'timestamptz',
   started_at: 'timestamptz',
   completed_at: 'timestamptz',
+  hold_reason: 'text',
+  hold_until: 'timestamptz',
+  slot_buckets: 'text[]',
+  rate_buckets: 'text[]',
+  order_at: 'timestamptz',
 } as const satisfies Record<keyof RunTable, string>;
 
 /** The columns of `runs`, in table order. */

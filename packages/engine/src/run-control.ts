@@ -14,6 +14,7 @@ import {
   type TransitionRequest,
 } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
+import type { RunAdmission } from './run-admission.js';
 import type { RunCreator } from './run-ingest.js';
 import { InvalidTransitionError, RunNotFoundError, isTerminalStatus, newDispatchId, type RunTransition } from '@runq/runs';
 
@@ -31,6 +32,7 @@ export class RunControl {
     private readonly db: Db,
     private readonly queues: RunQueues,
     private readonly log: Logger,
+    private readonly admission: RunAdmission,
     private readonly metrics?: RunqMetrics,
   ) {}
 
@@ -44,29 +46,30 @@ export class RunControl {
     const root = await findRun(this.db, runId, caller.projectIds);
     if (!root) throw new RunNotFoundError(runId);
     if (isTerminalStatus(root.status)) throw new InvalidTransitionError(runId, 'cancel', root.status);
-    // The run itself first: when it finished meanwhile, the answer is 409 and nothing else
-    // changes (its descendants included).
     const data = { cancelled_by: caller.name };
-    const outcome = await transitionRun(this.db, { runId: root.id, projectIds: caller.projectIds, transition: 'cancel', data });
-    if (!outcome.moved) throw new InvalidTransitionError(runId, 'cancel', outcome.run?.status ?? 'cancelled');
-    const cancelled: RunRow[] = [outcome.run];
-    try {
-      const descendants = (await listRunTree(this.db, root.id)).filter((run) => run.id !== root.id && !isTerminalStatus(run.status));
+    const { cancelled, released } = await this.db.transaction().execute(async (trx) => {
+      // The run itself first: when it finished meanwhile, the answer is 409 and nothing else
+      // changes (its descendants included).
+      const outcome = await transitionRun(trx, { runId: root.id, projectIds: caller.projectIds, transition: 'cancel', data });
+      if (!outcome.moved) throw new InvalidTransitionError(runId, 'cancel', outcome.run?.status ?? 'cancelled');
+      const moved: RunRow[] = [outcome.run];
+      const descendants = (await listRunTree(trx, root.id)).filter((run) => run.id !== root.id && !isTerminalStatus(run.status));
       const writes = descendants.map((run) => ({ runId: run.id, transition: 'cancel' as const, data: { ...data, cancelled_with: root.id } }));
-      for (const moved of await transitionRuns(this.db, writes, { projectIds: caller.projectIds })) {
-        if (moved) cancelled.push(moved);
-      }
-    } finally {
-      // Whatever was cancelled is stopped, even if cancelling the rest of the tree failed.
-      await this.stopExecution(cancelled);
-    }
-    return outcome.run;
+      for (const run of await transitionRuns(trx, writes, { projectIds: caller.projectIds })) if (run) moved.push(run);
+      // Told at commit: workers running one of them abort its handler.
+      await notifyRunsCancelled(trx, moved.filter((run) => run.previous_status === 'running').map((run) => run.id));
+      return { cancelled: moved, released: await this.admission.releaseBuckets(trx, moved.flatMap((run) => run.slot_buckets ?? [])) };
+    });
+    await this.stopExecution(cancelled);
+    await this.admission.afterRelease(released);
+    const [run] = cancelled;
+    if (!run) throw new Error('cancel moved no run');
+    return run;
   }
 
+  /** After a committed cancel: the metrics, and the queued jobs of runs that had not started. */
   private async stopExecution(cancelled: RunRow[]): Promise<void> {
     for (const run of cancelled) this.metrics?.observeTransition(run);
-    const wasRunning = cancelled.filter((run) => run.previous_status === 'running').map((run) => run.id);
-    await notifyRunsCancelled(this.db, wasRunning);
     await Promise.all(
       cancelled
         .filter((run) => run.previous_status === 'pending' && run.executor === 'worker')
@@ -79,29 +82,34 @@ export class RunControl {
     );
   }
 
-  /** Resumes a waiting run with `data` (seen by the handler as `ctx.resume.data`). */
+  /**
+   * Resumes a waiting run with `data` (seen by the handler as `ctx.resume.data`). A run under
+   * flow control is admitted again in the same transaction: a waiting run held no slot, so it
+   * may have to wait for one.
+   */
   async resume(caller: RunActor, runId: string, data: unknown): Promise<RunRow> {
-    const resumed = await this.apply(caller, {
-      runId,
-      transition: 'resume',
-      set: { resume_data: toJson({ value: data }), job_id: newDispatchId(runId) },
-      data: { resumed_by: caller.name },
+    const resumed = await this.db.transaction().execute(async (trx) => {
+      const run = await this.apply(trx, caller, {
+        runId,
+        transition: 'resume',
+        set: { resume_data: toJson({ value: data }), job_id: newDispatchId(runId) },
+        data: { resumed_by: caller.name },
+      });
+      if (run.executor !== 'worker' || (run.slot_buckets === null && run.rate_buckets === null)) return run;
+      const { decision } = await this.admission.admit(trx, run, { wait: true, isNew: false });
+      return decision.type === 'held' ? { ...run, hold_reason: decision.reason, hold_until: decision.until } : run;
     });
     if (resumed.executor === 'worker') {
-      try {
-        await this.queues.enqueueRun(resumed.kind, resumed.id, { jobId: resumed.job_id });
-      } catch (err) {
-        this.log.warn({ err, runId }, 'enqueue after resume failed; the reconciler will dispatch the run');
-      }
+      if (resumed.hold_reason === null) await this.admission.dispatch([resumed]);
       return resumed;
     }
     // A run its caller executes goes straight back to running: the caller reports next.
-    return this.apply(caller, { runId, transition: 'claim', claim: { leaseToken: randomUUID() }, data: { resumed_by: caller.name } });
+    return this.apply(this.db, caller, { runId, transition: 'claim', claim: { leaseToken: randomUUID() }, data: { resumed_by: caller.name } });
   }
 
   /** `POST /runs/{id}/complete` for a run the caller executes. */
   async complete(caller: RunActor, runId: string, body: CompleteRunBody): Promise<RunRow> {
-    return this.apply(caller, {
+    return this.apply(this.db, caller, {
       runId,
       transition: 'complete',
       executor: 'caller',
@@ -117,7 +125,7 @@ export class RunControl {
 
   /** `POST /runs/{id}/fail` for a run the caller executes. */
   async fail(caller: RunActor, runId: string, body: FailRunBody): Promise<RunRow> {
-    return this.apply(caller, {
+    return this.apply(this.db, caller, {
       runId,
       transition: 'fail',
       executor: 'caller',
@@ -128,7 +136,7 @@ export class RunControl {
 
   /** `POST /runs/{id}/wait` for a run the caller executes. */
   async wait(caller: RunActor, runId: string, body: WaitRunBody): Promise<RunRow> {
-    return this.apply(caller, {
+    return this.apply(this.db, caller, {
       runId,
       transition: 'wait',
       executor: 'caller',
@@ -139,8 +147,8 @@ export class RunControl {
   }
 
   /** Applies a transition within the caller's projects; 404 when invisible, 409 when not allowed. */
-  private async apply(caller: RunActor, request: TransitionRequest): Promise<RunRow> {
-    const outcome = await transitionRun(this.db, { ...request, projectIds: caller.projectIds });
+  private async apply(db: Db, caller: RunActor, request: TransitionRequest): Promise<RunRow> {
+    const outcome = await transitionRun(db, { ...request, projectIds: caller.projectIds });
     if (outcome.moved) {
       this.metrics?.observeTransition(outcome.run);
       return outcome.run;

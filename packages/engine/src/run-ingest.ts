@@ -4,6 +4,7 @@ import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
 import {
+  addEventData,
   findConversation,
   findRun,
   findRunByPublicId,
@@ -12,6 +13,7 @@ import {
   insertRun,
   insertRuns,
   newRunRow,
+  notifyRunsCancelled,
   RUN_INSERT_BATCHING,
   toJson,
   type Db,
@@ -26,9 +28,12 @@ import {
   InvalidRunRequestError,
   ParentRunNotFoundError,
   ProjectNotFoundError,
+  type PolicySubject,
+  type RunAdmissionPlan,
   type RunOwnerKind,
   type TriggerKind,
 } from '@runq/runs';
+import type { RunAdmission } from './run-admission.js';
 import { requestHash } from './request-hash.js';
 import { requestedRunFields } from './run-fields.js';
 
@@ -88,6 +93,7 @@ export class RunIngest {
     private readonly db: Db,
     private readonly queues: RunQueues,
     private readonly log: Logger,
+    private readonly admission: RunAdmission,
     private readonly metrics?: RunqMetrics,
   ) {
     this.inserts = new MicroBatcher({
@@ -141,8 +147,15 @@ export class RunIngest {
       trigger,
       createdBy: caller.name,
     });
-    const created = await this.store(row, plan);
-    if (!created) {
+    const admission = row.executor === 'worker' ? await this.admission.plan(projectId, admissionSubject(row, columns.metadata)) : undefined;
+    if (admission) {
+      row.slot_buckets = admission.slots.length > 0 ? admission.slots.map((slot) => slot.bucket) : null;
+      row.rate_buckets = admission.rates.length > 0 ? admission.rates.map((rate) => rate.bucket) : null;
+      row.order_at = admission.orderAt;
+    }
+    const stored = await this.store(row, plan, admission);
+    const created = stored?.run;
+    if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
       // (only a run with a public_id can conflict).
       const existing = idempotency && (await findRunByPublicId(this.db, owner, idempotency.publicId));
@@ -151,15 +164,38 @@ export class RunIngest {
     }
     this.metrics?.runsCreated.inc({ kind: created.kind });
     this.metrics?.observeTransition(created);
-    if (created.executor === 'worker') await this.dispatch(created);
+    await this.stopCancelled(stored.cancelled);
+    if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) await this.dispatch(created);
     return { run: created, duplicate: false };
   }
 
-  /** Stores the run with its first event, plus the conversation and message when there are any, atomically. */
-  private async store(row: NewRunRow, plan: ConversationPlan): Promise<RunRow | undefined> {
-    const eventData = { trigger_kind: row.trigger_kind, ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}), created_by: row.created_by };
-    if (!plan.create && !plan.message) return this.inserts.submit({ run: row, eventData });
-    return this.db.transaction().execute(async (trx) => {
+  /** Stops the runs a new run's `cancel_in_progress` policy cancelled: their queued jobs go (running ones were told by NOTIFY). */
+  private async stopCancelled(cancelled: readonly RunRow[]): Promise<void> {
+    for (const run of cancelled) this.metrics?.observeTransition(run);
+    await Promise.all(
+      cancelled
+        .filter((run) => run.previous_status === 'pending')
+        .map((run) => this.queues.removeRun(run.kind, run.job_id).catch((err: unknown) => this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed'))),
+    );
+  }
+
+  /**
+   * Stores the run with its first event, plus the conversation and message when there are any,
+   * atomically; with an admission plan, flow control decides in the same transaction whether it
+   * may start (see {@link RunAdmission.admit}). Undefined when its `public_id` is taken.
+   */
+  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined): Promise<StoredRun | undefined> {
+    const eventData = {
+      trigger_kind: row.trigger_kind,
+      ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
+      created_by: row.created_by,
+      ...(admission ? { policies: admission.policies } : {}),
+    };
+    if (!plan.create && !plan.message && !admission) {
+      const run = await this.inserts.submit({ run: row, eventData });
+      return run && { run, cancelled: [] };
+    }
+    return this.db.transaction().execute(async (trx): Promise<StoredRun> => {
       if (plan.create) {
         // Two requests may create the same named conversation at once: the second reuses it,
         // which must then be one of the caller's (404 otherwise).
@@ -178,11 +214,29 @@ export class RunIngest {
           content: toJson(plan.message.content),
         });
       }
-      return run;
+      if (!admission) return { run, cancelled: [] };
+      return this.admitNew(trx, run);
     }).catch((error: unknown) => {
       if (error instanceof PublicIdTaken) return undefined;
       throw error;
     });
+  }
+
+  /** Flow control's decision for a run just inserted in `trx`, with the run as it then stands. */
+  private async admitNew(trx: Db, run: RunRow): Promise<StoredRun> {
+    const { decision, cancelled } = await this.admission.admit(trx, run, { wait: true, isNew: true });
+    const wasRunning = cancelled.filter((victim) => victim.previous_status === 'running').map((victim) => victim.id);
+    await notifyRunsCancelled(trx, wasRunning);
+    switch (decision.type) {
+      case 'held':
+        await addEventData(trx, run.id, run.event_seq, { held: decision.reason, ...(decision.until ? { hold_until: decision.until.toISOString() } : {}) });
+        return { run: { ...run, hold_reason: decision.reason, hold_until: decision.until }, cancelled };
+      case 'refused':
+        return { run: decision.run, cancelled };
+      case 'admitted':
+      case 'skipped':
+        return { run, cancelled };
+    }
   }
 
   /**
@@ -199,7 +253,7 @@ export class RunIngest {
 
   private async replay(existing: RunRow, idempotency: { publicId: string; hash: string }): Promise<CreatedRun> {
     if (existing.request_hash !== idempotency.hash) throw new IdempotencyConflictError(idempotency.publicId, existing.id);
-    if (existing.status === 'pending' && existing.executor === 'worker') await this.dispatch(existing);
+    if (existing.status === 'pending' && existing.executor === 'worker' && existing.hold_reason === null) await this.dispatch(existing);
     return { run: existing, duplicate: true };
   }
 
@@ -265,6 +319,27 @@ export class RunIngest {
           : NO_CONVERSATION;
     }
   }
+}
+
+/** A run as stored, and the runs its `cancel_in_progress` policy cancelled. */
+interface StoredRun {
+  run: RunRow;
+  cancelled: RunRow[];
+}
+
+/** What flow control reads of a new run (its row, with its metadata before serialisation). */
+function admissionSubject(row: NewRunRow, metadata: unknown): PolicySubject {
+  return {
+    kind: row.kind,
+    target: row.target ?? null,
+    workflow_id: row.workflow_id ?? null,
+    owner_kind: row.owner_kind,
+    owner_id: row.owner_id,
+    conversation_id: row.conversation_id ?? null,
+    parent_run_id: row.parent_run_id ?? null,
+    metadata,
+    created_at: new Date(row.created_at),
+  };
 }
 
 /** Internal signal: the run insert hit an existing public_id inside a transaction. */

@@ -62,6 +62,14 @@ export class IdempotencyConflictError extends RunqError {
   }
 }
 
+/** No flow-control policy of that name in the caller's projects. */
+export class PolicyNotFoundError extends RunqError {
+  readonly code = 'policy_not_found';
+  constructor(readonly policyName: string) {
+    super(`Policy ${JSON.stringify(policyName)} was not found.`);
+  }
+}
+
 /** A field the schema accepts is inconsistent with the rest of the request. */
 export class InvalidRunRequestError extends RunqError {
   readonly code = 'invalid_request';
@@ -81,4 +89,5 @@ export type DomainErrorCode =
   | ConversationNotFoundError['code']
   | InvalidTransitionError['code']
   | IdempotencyConflictError['code']
-  | InvalidRunRequestError['code'];
+  | InvalidRunRequestError['code']
+  | PolicyNotFoundError['code'];

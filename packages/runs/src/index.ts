@@ -5,3 +5,4 @@ export * from './run-record.js';
 export * from './run-envelope.js';
 export * from './errors.js';
 export * from './retry-policy.js';
+export * from './flow-policy.js';

@@ -88,18 +88,24 @@ export type RunCreation = (typeof CREATIONS)[number];
  * - `startsAttempt`: the attempt count grows by one, the first start time is kept (or set) and
  *   the new claim (lease token and expiry) is recorded; every other transition ends the claim;
  * - `entersWait`: the wait's reason and deadline are recorded; every other transition clears them;
- * - `finishes`: the run records when it finished and how long it took since it first started.
+ * - `finishes`: the run records when it finished and how long it took since it first started;
+ * - `releasesSlots`: the run gives up its flow-control slots (it finishes, or waits: a waiting
+ *   run holds no slot), so the runs held for them may be admitted.
+ * Every transition ends a hold: a run held by flow control is pending, and whatever moves it
+ * (or admits it again) decides anew.
  */
 export interface TransitionEffects {
   readonly startsAttempt: boolean;
   readonly entersWait: boolean;
   readonly finishes: boolean;
+  readonly releasesSlots: boolean;
 }
 
 /** The bookkeeping of `transition` (see {@link TransitionEffects}), read from its rule. */
 export function transitionEffects(transition: RunTransition): TransitionEffects {
   const rule = TRANSITIONS[transition];
-  return { startsAttempt: rule.startsAttempt, entersWait: rule.to === 'waiting', finishes: isTerminalStatus(rule.to) };
+  const finishes = isTerminalStatus(rule.to);
+  return { startsAttempt: rule.startsAttempt, entersWait: rule.to === 'waiting', finishes, releasesSlots: finishes || rule.to === 'waiting' };
 }
 
 /** True when `status` is terminal. */

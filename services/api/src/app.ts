@@ -14,7 +14,8 @@ import type { RateLimitStore } from './http/rate-limit-store.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 
-import { RunControl, RunIngest } from '@runq/engine';
+import { PolicyControl, RunAdmission, RunControl, RunIngest } from '@runq/engine';
+import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
@@ -82,9 +83,11 @@ export function createApp(deps: ApiDependencies): Koa {
   });
   const metrics = deps.metrics ?? new RunqMetrics({ service: 'api' });
   registerGauges(metrics, deps.db, deps.queues);
-  const ingest = new RunIngest(deps.db, deps.queues, deps.log, metrics);
+  const admission = new RunAdmission(deps.db, deps.queues, deps.log, { projectConcurrency: deps.config.projectConcurrency });
+  const ingest = new RunIngest(deps.db, deps.queues, deps.log, admission, metrics);
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
-  const control = new RunControl(deps.db, deps.queues, deps.log, metrics);
+  const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
+  const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
@@ -109,5 +112,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(limits.perCaller);
   app.use(runs.routes());
   app.use(runs.allowedMethods());
+  app.use(policies.routes());
+  app.use(policies.allowedMethods());
   return app;
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import { listExpiredWaits, listReconcileCandidates, redispatchRun, transitionRun, toJson, type Db, type ReconcileCandidate } from '@runq/db';
+import type { RunAdmission } from '@runq/engine';
 import type { RunQueues } from '@runq/queue';
 import type { RunRetention } from './run-retention.js';
 
@@ -29,6 +30,8 @@ export interface ReconcilerOptions {
    */
   leaderTimeoutMs: number;
   metrics?: RunqMetrics | undefined;
+  /** Flow control: repairs releases that were lost. */
+  admission: RunAdmission;
   /** Deletion of expired finished runs, done by the active reconciler only; unset: runs are kept. */
   retention?: RunRetention | undefined;
 }
@@ -37,6 +40,8 @@ export interface ReconcilerOptions {
 export interface ReconcileReport {
   redispatched: number;
   expired: number;
+  /** Held runs admitted because a release of their bucket was lost. */
+  released: number;
 }
 
 /**
@@ -48,6 +53,7 @@ export interface ReconcileReport {
  * - re-dispatches running runs whose lease expired and whose job is no longer live (their
  *   worker died and the queue gave up on the job): the next worker takes over as a new attempt;
  * - fails waiting runs whose wait deadline passed;
+ * - admits held runs whose bucket has room (a release that was lost);
  * - when retention is configured, deletes finished runs past it (at most once per its interval).
  */
 export class Reconciler {
@@ -83,7 +89,7 @@ export class Reconciler {
     try {
       if (!(await this.lead())) return;
       const report = await this.reconcileOnce();
-      if (report.redispatched + report.expired > 0) this.options.log.info(report, 'reconciler repaired runs');
+      if (report.redispatched + report.expired + report.released > 0) this.options.log.info(report, 'reconciler repaired runs');
     } catch (err) {
       this.options.log.warn({ err }, 'reconciler pass failed');
     }
@@ -179,7 +185,9 @@ export class Reconciler {
         this.options.metrics?.observeTransition(outcome.run);
       }
     }
-    return { redispatched, expired };
+    const released = await this.options.admission.repairHolds(BATCH);
+    if (released > 0) this.options.metrics?.reconcilerRepairs.inc({ action: 'release_held' }, released);
+    return { redispatched, expired, released };
   }
 
   private async redispatch(run: ReconcileCandidate): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
   type RunRow,
   type RunSummary,
 } from '@runq/db';
+import type { RunAdmission } from '@runq/engine';
 import type { RunJobData, RunQueues } from '@runq/queue';
 import { decideAfterFailure, isTerminalStatus, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
 import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
@@ -37,6 +38,14 @@ export interface RunExecutorOptions {
   /** Identifies this process in run events. */
   workerId: string;
   metrics?: RunqMetrics | undefined;
+  /** Flow control: releases the slots of settled runs and admits the runs held for them. */
+  admission: RunAdmission;
+}
+
+/** A settlement, and whether its run holds flow-control slots (which it then gives up). */
+interface SettlementOf {
+  settlement: AttemptSettlement;
+  holdsSlots: boolean;
 }
 
 /** What a processed job reports to the queue (visible on the dashboard). */
@@ -50,7 +59,7 @@ type JobResult = { status: string; reason?: string };
  */
 export class RunExecutor {
   private readonly claims: MicroBatcher<RunClaim, ClaimedRun | undefined>;
-  private readonly settlements: MicroBatcher<AttemptSettlement, RunSummary | undefined>;
+  private readonly settlements: MicroBatcher<SettlementOf, RunSummary | undefined>;
 
   constructor(private readonly options: RunExecutorOptions) {
     const { db, leaseMs } = options;
@@ -59,7 +68,13 @@ export class RunExecutor {
       ...RUN_STATEMENT_BATCHING,
     });
     this.settlements = new MicroBatcher({
-      runBatch: (settlements) => settleAttempts(db, settlements),
+      // A batch with a run under flow control frees its slots and admits the runs held for
+      // them in the same transaction; other batches are one statement.
+      runBatch: (items) =>
+        options.admission.withRelease(
+          items.some((item) => item.holdsSlots),
+          (target) => settleAttempts(target, items.map((item) => item.settlement)),
+        ),
       ...RUN_STATEMENT_BATCHING,
     });
   }
@@ -187,7 +202,7 @@ export class RunExecutor {
       }
       case 'completed': {
         const { result } = outcome;
-        const settled = await this.settlements.submit({
+        const settled = await this.writeSettlement(run, {
           runId: run.id,
           leaseToken,
           transition: 'complete',
@@ -201,7 +216,7 @@ export class RunExecutor {
         return this.report(settled, 'completed', log);
       }
       case 'waiting': {
-        const settled = await this.settlements.submit({
+        const settled = await this.writeSettlement(run, {
           runId: run.id,
           leaseToken,
           transition: 'wait',
@@ -224,7 +239,7 @@ export class RunExecutor {
       const jobId = newDispatchId(run.id);
       // resume_data stays: the retry repeats the attempt that followed the resume, so the
       // handler must see ctx.resume again (only a new wait clears it).
-      const settled = await this.settlements.submit({
+      const settled = await this.writeSettlement(run, {
         runId: run.id,
         leaseToken,
         transition: 'retry',
@@ -242,11 +257,16 @@ export class RunExecutor {
       // Fails this job (the attempt) on the dashboard; the retry is a new job.
       throw new Error(error.message);
     }
-    const settled = await this.settlements.submit({ runId: run.id, leaseToken, transition: 'fail', set: { error: toJson(error), logs }, data: { error } });
+    const settled = await this.writeSettlement(run, { runId: run.id, leaseToken, transition: 'fail', set: { error: toJson(error), logs }, data: { error } });
     if (!settled) return this.report(settled, 'fail', log);
     this.observe(settled);
     log.info({ error: error.message }, 'run failed');
     throw new UnrecoverableError(error.message);
+  }
+
+  /** Submits how an attempt of `run` ended to the shared settlement statement. */
+  private writeSettlement(run: RunRow, settlement: AttemptSettlement): Promise<RunSummary | undefined> {
+    return this.settlements.submit({ settlement, holdsSlots: run.slot_buckets !== null });
   }
 
   /** Records a transition this process applied (and, for a finished run, its duration). */

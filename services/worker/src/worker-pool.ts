@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
+import { RunAdmission } from '@runq/engine';
 import { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { ActiveAttempts } from './active-attempts.js';
@@ -9,6 +10,7 @@ import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
 import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { HoldTimer } from './hold-timer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -62,7 +64,8 @@ export async function startWorkerPool(
     throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics });
+  const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics, admission });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -82,9 +85,12 @@ export async function startWorkerPool(
     // as a worker is for its runs.
     leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
     metrics,
+    admission,
     retention: config.retention ? new RunRetention(db, config.retention, log) : undefined,
   });
   reconciler.start();
+  const holdTimer = new HoldTimer(admission, log);
+  holdTimer.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info({ workerId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
@@ -98,6 +104,7 @@ export async function startWorkerPool(
     close() {
       closing ??= (async () => {
         await reconciler.stop();
+        await holdTimer.stop();
         await metricsServer?.close();
         const graceful = Promise.all(workers.map((worker) => worker.close()));
         let timer: NodeJS.Timeout | undefined;

@@ -52,6 +52,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the flow-control policies of the caller's projects, with each bucket's use */
+        get: operations["listPolicies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/policies/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PolicyName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a flow-control policy */
+        put: operations["putPolicy"];
+        post?: never;
+        /** Delete a policy; the runs it held are admitted under the policies that remain */
+        delete: operations["deletePolicy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -605,17 +642,87 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
+        BucketKey: string | null;
         CompleteRunRequest: {
             artifacts?: unknown[];
             exit_code?: number;
             logs?: string;
             output?: unknown;
         };
+        /** @description A duration such as 30s, 15m, 2h or 1d */
+        Duration: string;
         FailRunRequest: {
             error: {
                 code?: string;
                 message: string;
             };
+        };
+        Policy: {
+            /** @description The buckets in use, with the runs holding a slot and the runs held for one */
+            buckets: {
+                held: number;
+                /** @description The key's value for the runs of this bucket ('*' for a policy without a key) */
+                key: string;
+                limit: number | null;
+                running: number;
+            }[];
+            concurrency: {
+                key: string | null;
+                limit: number;
+                /** @enum {string} */
+                strategy: "queue" | "cancel_in_progress" | "cancel_newest";
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            match: {
+                kind: string | null;
+                target: string | null;
+            };
+            name: string;
+            priority: number;
+            /** Format: uuid */
+            project_id: string;
+            rate: {
+                key: string | null;
+                max: number;
+                per: string;
+            } | null;
+            ttl: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PolicyRequest: {
+            concurrency?: {
+                /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
+                key?: string | null;
+                limit: number;
+                /**
+                 * @default queue
+                 * @enum {string}
+                 */
+                strategy: "queue" | "cancel_in_progress" | "cancel_newest";
+            } | null;
+            match?: {
+                /** @enum {string|null} */
+                kind?: "agent" | "workflow" | "task" | "eval" | null;
+                target?: string | null;
+            };
+            /** @default 0 */
+            priority: number;
+            /**
+             * Format: uuid
+             * @description Required when the caller has several projects
+             */
+            project_id?: string;
+            rate?: {
+                /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
+                key?: string | null;
+                max: number;
+                /** @description A duration such as 30s, 15m, 2h or 1d */
+                per: string;
+            } | null;
+            ttl?: string | null;
         };
         Problem: {
             code?: string;
@@ -654,6 +761,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The policy */
+        Policy: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Policy"];
+            };
+        };
         /** @description An RFC 9457 problem */
         Problem: {
             headers: {
@@ -674,6 +790,7 @@ export interface components {
         };
     };
     parameters: {
+        PolicyName: string;
         RunId: string;
     };
     requestBodies: never;
@@ -736,6 +853,73 @@ export interface operations {
                 };
                 content?: never;
             };
+        };
+    };
+    listPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Policy"][];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+        };
+    };
+    putPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PolicyName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Policy"];
+            201: components["responses"]["Policy"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    deletePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PolicyName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     ready: {

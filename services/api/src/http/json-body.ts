@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
+import { validateRouteBody, type RouteBodies } from '@runq/contract';
 import { findUnstorableValue } from '@runq/db';
 import { HttpProblem } from './problem.js';
 
@@ -61,3 +62,13 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   return value;
 }
 
+
+/**
+ * Reads the JSON body of one of runq's own routes and validates it against its schema
+ * (`RouteBodies`): a `validation_error` problem listing every issue when it does not match.
+ */
+export async function readRouteBody<N extends keyof RouteBodies>(ctx: Context, name: N, limitBytes: number): Promise<RouteBodies[N]> {
+  const validation = validateRouteBody(name, await readJsonBody(ctx, limitBytes));
+  if (!validation.ok) throw new HttpProblem('validation_error', 'The request body is invalid.', { errors: validation.errors });
+  return validation.value;
+}

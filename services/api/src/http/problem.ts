@@ -40,6 +40,7 @@ export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
   parent_run_not_found: { status: 404, title: 'Parent run not found' },
   project_not_found: { status: 404, title: 'Project not found' },
   conversation_not_found: { status: 404, title: 'Conversation not found' },
+  policy_not_found: { status: 404, title: 'Policy not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   invalid_transition: { status: 409, title: 'Run is not in a state that allows this' },
   idempotency_conflict: { status: 409, title: 'public_id was already used with a different request' },

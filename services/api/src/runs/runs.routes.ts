@@ -1,11 +1,11 @@
 import Router from '@koa/router';
-import { validateCreateRunRequest, validateRouteBody, type RouteBodies } from '@runq/contract';
+import { validateCreateRunRequest, type RouteBodies } from '@runq/contract';
 import { findRun, listRunEvents, listRuns, type Db } from '@runq/db';
 import type { RunControl, RunIngest } from '@runq/engine';
 import { RunNotFoundError, isRunIdShape, toRunEnvelope } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
-import { readJsonBody } from '../http/json-body.js';
+import { readJsonBody, readRouteBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
 import { streamRunEvents } from './event-stream.js';
 import { toRunEvent } from './run-event.js';
@@ -74,14 +74,7 @@ export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunContro
     ctx.body = { data: events.map(toRunEvent) };
   });
 
-  /** Reads and validates the JSON body of a run-control route. */
-  const bodyOf = async <N extends keyof RouteBodies>(ctx: Context, name: N): Promise<RouteBodies[N]> => {
-    const validation = validateRouteBody(name, await readJsonBody(ctx, deps.bodyLimitBytes));
-    if (!validation.ok) {
-      throw new HttpProblem('validation_error', 'The request body is invalid.', { errors: validation.errors });
-    }
-    return validation.value;
-  };
+  const bodyOf = <N extends keyof RouteBodies>(ctx: Context, name: N): Promise<RouteBodies[N]> => readRouteBody(ctx, name, deps.bodyLimitBytes);
 
   router.post('/runs/:run_id/cancel', async (ctx) => {
     ctx.body = toRunEnvelope(await deps.control.cancel(callerOf(ctx), ctx.params.run_id ?? ''));
