@@ -10,6 +10,7 @@ import { HttpObserver } from './support/http-observer.js';
 import { LoadProducer } from './support/load.js';
 import { ChaosProcesses } from './support/processes.js';
 import { ChaosPostgres, ChaosRedis } from './support/servers.js';
+import { peakRunning } from '../support/event-log.js';
 import { drain, verifyRuns } from './support/verify.js';
 
 /**
@@ -33,6 +34,8 @@ const WORKER_ENV = {
   RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
 };
 const WORKER_ARGS = ['--concurrency', '8'];
+/** The flow-control policy the load runs under: at most this many workflow runs at once. */
+const WORKFLOW_LIMIT = 3;
 
 const FAULTS: Record<'postgres' | 'redis', FaultKind[]> = {
   // On the PostgreSQL backend nothing uses Redis: its faults do not apply.
@@ -77,6 +80,9 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     await processes.startWorkers(3, WORKER_ENV, WORKER_ARGS);
     const procs = processes;
     const http = new HttpObserver(() => procs.apiUrls, token);
+    // Workflow runs are held and released by flow control through every fault.
+    const policy = await http.send('PUT', '/policies/chaos-workflows', { match: { kind: 'workflow' }, concurrency: { limit: WORKFLOW_LIMIT } });
+    if (policy?.status !== 201) throw new Error(`PUT /policies answered ${policy?.status}: ${JSON.stringify(policy?.body)}`);
     const producer = new LoadProducer(http, projectId, 20261129);
     const canaries = new LoadProducer(http, projectId, 1);
     producers = [producer, canaries];
@@ -113,6 +119,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
 
     const accepted = [...producer.accepted, ...canaries.accepted];
     const { counts, problems } = await verifyRuns(db, projectId, accepted);
+    const workflowPeak = await peakRunning(db, accepted.filter((run) => run.spec === 'workflow').map((run) => run.runId));
     const report = {
       backend,
       runs: counts.accepted,
@@ -124,6 +131,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
       never_acknowledged: counts.unacknowledged,
       abandoned_by_producer: producer.abandoned.length + canaries.abandoned.length,
       by_status: counts.byStatus,
+      workflow_peak_running: workflowPeak,
       resumes: producer.resumes,
       http_statuses: Object.fromEntries(http.statuses),
       answered_503: http.unavailable,
@@ -160,7 +168,20 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
       unexpectedRefusals: report.unexpected_refusals,
       abandoned: report.abandoned_by_producer,
       notRecovered: faults.filter((fault) => fault.notRecovered !== undefined).length,
-    }).toEqual({ lost: 0, duplicated: 0, invalidTransitions: 0, stuck: 0, wrongOutcome: 0, badAnswers: 0, crashes: 0, unexpectedRefusals: 0, abandoned: 0, notRecovered: 0 });
+      workflowLimitExceeded: workflowPeak > WORKFLOW_LIMIT,
+    }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      invalidTransitions: 0,
+      stuck: 0,
+      wrongOutcome: 0,
+      badAnswers: 0,
+      crashes: 0,
+      unexpectedRefusals: 0,
+      abandoned: 0,
+      notRecovered: 0,
+      workflowLimitExceeded: false,
+    });
     // Every kind of fault ran, and the outages were seen and answered with 503s.
     expect(new Set(faults.map((fault) => fault.kind))).toEqual(new Set(FAULTS[backend]));
     // Every outage (Postgres or Redis down) was answered with 503s while it lasted.

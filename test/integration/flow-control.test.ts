@@ -1,29 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import type { Db } from '@runq/db';
 import type { HandlerModule } from '@runq/worker';
 import { Gates } from '../support/deferred.js';
-import { statusPath } from '../support/event-log.js';
+import { peakRunning, statusPath } from '../support/event-log.js';
 import { QUEUE_BACKENDS, requestJson } from '../support/harness.js';
 import { useLifecycleContext } from '../support/lifecycle-context.js';
 import { pollUntil } from '../support/poll.js';
-
-/** The most runs of `runIds` that were running at one instant, from their event logs (the database's clock). */
-async function peakRunning(db: Db, runIds: readonly string[]): Promise<number> {
-  const { rows } = await sql<{ run_id: string; from_status: string | null; to_status: string; at: Date }>`
-    select run_id, from_status, to_status, at from run_events where run_id = any(${[...runIds]}::text[]) order by at, seq`.execute(db);
-  let running = 0;
-  let peak = 0;
-  for (const event of rows) {
-    const entering = event.to_status === 'running' && event.from_status !== 'running';
-    const leaving = event.from_status === 'running' && event.to_status !== 'running';
-    if (entering) running += 1;
-    if (leaving) running -= 1;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
+import { hasSample, sample } from '../support/prometheus.js';
 
 describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
   const release = new Gates();
@@ -117,6 +101,9 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     expect(firstEvent?.data).toMatchObject({ policies: ['two-at-a-time'], held: 'concurrency' });
     const listed = (await suite.client.request('GET', '/policies')).body.data[0];
     expect(listed.buckets).toEqual([{ key: '*', running: 2, held: 3, limit: 2 }]);
+    const metrics = await (await fetch(`${suite.api.url}/metrics`)).text();
+    expect(sample(metrics, 'runq_runs_held', { kind: 'task', reason: 'concurrency' })).toBe(3);
+    expect(hasSample(metrics, 'runq_runs_held', { kind: 'eval', reason: 'rate' })).toBe(true);
 
     release.get(runs[0].run_id).resolve();
     await suite.client.waitForStatus(runs[2].run_id, 'running');

@@ -1,4 +1,6 @@
 import { isAllowedMove, isTerminalStatus, RUN_STATUSES, type RunStatus } from '@runq/runs';
+import { sql } from 'kysely';
+import type { Db } from '@runq/db';
 import { requestJson, type TestApi } from './harness.js';
 
 /** An event of `GET /runs/{id}/events` as the API returns it. */
@@ -96,4 +98,24 @@ export async function expectValidEventLog(api: Pick<TestApi, 'url'>, key: string
 /** The statuses an event log moves through, in order (for compact assertions). */
 export function statusPath(events: readonly ObservedRunEvent[]): string[] {
   return events.map((event) => event.to_status);
+}
+
+/**
+ * The most runs of `runIds` that were running at one instant, read from their event logs on the
+ * database's clock: every transition that enters `running` (but a takeover) counts one more, every
+ * one that leaves it one less. An event's time is when its transaction started, and a slot freed
+ * by one run is only taken by another after that transaction commits, so a run's start is always
+ * later than the end it waited for.
+ */
+export async function peakRunning(db: Db, runIds: readonly string[]): Promise<number> {
+  const { rows } = await sql<{ from_status: string | null; to_status: string }>`
+    select from_status, to_status from run_events where run_id = any(${[...runIds]}::text[]) order by at, run_id, seq`.execute(db);
+  let running = 0;
+  let peak = 0;
+  for (const event of rows) {
+    if (event.to_status === 'running' && event.from_status !== 'running') running += 1;
+    if (event.from_status === 'running' && event.to_status !== 'running') running -= 1;
+    peak = Math.max(peak, running);
+  }
+  return peak;
 }

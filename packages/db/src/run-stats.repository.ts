@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { RunKind, RunStatus } from '@runq/runs';
+import { HOLD_REASONS, type HoldReason, type RunKind, type RunStatus } from '@runq/runs';
 import type { Db } from './database.js';
 
 /** Unfinished worker-executed runs by kind and status, and how many run on an expired lease. */
@@ -8,6 +8,8 @@ export interface UnfinishedRunCount {
   status: RunStatus;
   count: number;
   expiredLeases: number;
+  /** Pending runs held by flow control, by reason (zero for other statuses). */
+  held: Record<HoldReason, number>;
 }
 
 /**
@@ -22,10 +24,20 @@ export async function countUnfinishedRuns(db: Db): Promise<UnfinishedRunCount[]>
       'status',
       sql<string>`count(*)`.as('count'),
       sql<string>`count(*) filter (where status = 'running' and lease_expires_at < now())`.as('expired'),
+      ...HOLD_REASONS.map((reason) => sql<string>`count(*) filter (where hold_reason = ${reason})`.as(`held_${reason}`)),
     ])
     .where('status', 'in', ['pending', 'running', 'waiting'])
     .where('executor', '=', 'worker')
     .groupBy(['kind', 'status'])
     .execute();
-  return rows.map((row) => ({ kind: row.kind, status: row.status, count: Number(row.count), expiredLeases: Number(row.expired) }));
+  return rows.map((row) => {
+    const counts = row as unknown as Record<string, string>;
+    return {
+      kind: row.kind,
+      status: row.status,
+      count: Number(row.count),
+      expiredLeases: Number(row.expired),
+      held: Object.fromEntries(HOLD_REASONS.map((reason) => [reason, Number(counts[`held_${reason}`] ?? 0)])) as Record<HoldReason, number>,
+    };
+  });
 }

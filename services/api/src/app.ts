@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { HOLD_REASONS, RUN_KINDS } from '@runq/runs';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
 import { countUnfinishedRuns, type Db } from '@runq/db';
@@ -57,6 +58,20 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     help: 'Unfinished worker-executed runs, by kind and status.',
     labelNames: ['kind', 'status'] as const,
     collect: async () => (await counts()).map((row) => ({ labels: { kind: row.kind, status: row.status }, value: row.count })),
+  });
+  metrics.addCollectedGauge({
+    name: 'runq_runs_held',
+    help: 'Pending runs held by flow control, by kind and reason (concurrency, rate, schedule, no_worker).',
+    labelNames: ['kind', 'reason'] as const,
+    collect: async () => {
+      const pending = (await counts()).filter((row) => row.status === 'pending');
+      return RUN_KINDS.flatMap((kind) =>
+        HOLD_REASONS.map((reason) => ({
+          labels: { kind, reason },
+          value: pending.filter((row) => row.kind === kind).reduce((sum, row) => sum + row.held[reason], 0),
+        })),
+      );
+    },
   });
   metrics.addCollectedGauge({
     name: 'runq_runs_running_expired_lease',

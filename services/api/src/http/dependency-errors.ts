@@ -16,6 +16,8 @@ export function isDependencyUnavailable(error: unknown): boolean {
   const message = String((error as { message?: unknown }).message ?? '');
   return (
     message.includes('Connection terminated') ||
+    // pg, for a query on a connection that broke earlier (mid-transaction, between statements).
+    message.includes('is not queryable') ||
     message.includes('timeout exceeded when trying to connect') ||
     message.includes("Stream isn't writeable") ||
     message.includes('Connection is closed') ||
