@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './retry-policy.js';
 export * from './json-storable.js';
 export * from './with-timeout.js';
+export * from './close-steps.js';
