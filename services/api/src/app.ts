@@ -16,6 +16,7 @@ import { RunIngest } from './runs/run-ingest.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
+import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
 export interface ApiDependencies {
@@ -25,6 +26,8 @@ export interface ApiDependencies {
   log: Logger;
   /** Shared with the worker pool when both run in one process (`runq start`). */
   metrics?: RunqMetrics | undefined;
+  /** Where open event streams are registered, so that the server's shutdown can end them. */
+  eventStreams?: OpenEventStreams | undefined;
 }
 
 /**
@@ -81,7 +84,7 @@ export function createApp(deps: ApiDependencies): Koa {
   const ingest = new RunIngest(deps.db, deps.queues, deps.log, metrics);
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, metrics);
-  const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
+  const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const limits = new RateLimits({ config: deps.config.rateLimit, db: deps.db, queues: deps.queues, prefix: deps.config.queuePrefix, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
