@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { FIXTURE_HANDLERS, useE2eContext } from '../support/e2e-context.js';
 import { statusPath } from '../support/event-log.js';
 import { QUEUE_BACKENDS } from '../support/harness.js';
+import { EXIT_SLACK_MS, saysShuttingDown, signalAndWait } from '../support/shutdown-outcome.js';
 
 describe.each(QUEUE_BACKENDS)('graceful shutdown of worker processes on %s', (backend) => {
   const e2e = useE2eContext(backend);
@@ -53,5 +54,19 @@ describe.each(QUEUE_BACKENDS)('graceful shutdown of worker processes on %s', (ba
     expect(second.pid).toBe(next.pid);
     expect((await e2e.client.request('POST', `/runs/${created.run_id}/cancel`)).status).toBe(200);
     expect(statusPath(await e2e.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'running', 'cancelled']);
+  });
+
+  it('when a second SIGINT comes while the worker waits for a running handler, then it exits at once with 130', async () => {
+    const worker = await e2e.processes.startWorker(e2e.api, FIXTURE_HANDLERS, { env: { RUNQ_WORKER_SHUTDOWN_GRACE_MS: '60000' } });
+    const report = e2e.reports.file('second-signal');
+    const created = await e2e.client.task('hold', { config: { report } });
+    await e2e.reports.waitFor(report, (record) => record.event === 'started');
+    worker.signal('SIGTERM');
+    await worker.waitForLog((line) => saysShuttingDown(line, 'SIGTERM'));
+    const exit = await signalAndWait(worker, 'SIGINT');
+    expect(exit).toMatchObject({ code: 130, signal: null });
+    expect(exit.elapsedMs).toBeLessThan(EXIT_SLACK_MS);
+    expect(worker.stdout.some((line) => line.includes('received SIGINT again; exiting now'))).toBe(true);
+    expect((await e2e.client.request('POST', `/runs/${created.run_id}/cancel`)).status).toBe(200);
   });
 });

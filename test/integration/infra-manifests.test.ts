@@ -7,8 +7,8 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
-import { clientResolver, loadApiConfig, RATE_LIMIT_DEFAULTS, type TrustProxy } from '@runq/api';
-import { loadWorkerConfig } from '@runq/worker';
+import { API_SHUTDOWN_DEADLINE_MS, clientResolver, loadApiConfig, RATE_LIMIT_DEFAULTS, type TrustProxy } from '@runq/api';
+import { loadWorkerConfig, workerShutdownDeadlineMs } from '@runq/worker';
 import { readDockerfile, stageEnv } from '../support/dockerfile.js';
 import { startTestApi } from '../support/harness.js';
 import { undeclaredFields } from '../support/k8s-fields.js';
@@ -36,8 +36,6 @@ const SECRETS = {
   REDIS_URL: 'redis+cluster://redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379',
   RUNQ_ADMIN_TOKEN: 'a-long-enough-admin-token',
 };
-/** What a worker does after its grace period before it closes: the settle time of aborted attempts (worker-pool.ts). */
-const SETTLE_AFTER_ABORT_MS = 2_000;
 
 /**
  * Asserts that `trust` finds the client behind one proxy that appends the address it saw to
@@ -142,9 +140,13 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(find('PodDisruptionBudget', 'runq-api').spec.selector.matchLabels).toEqual(podLabels);
     expect(find('PodDisruptionBudget', 'runq-api').spec.minAvailable).toBeLessThan(api.spec.replicas);
     expect(api.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(settings.port));
+    // SIGTERM comes after the preStop sleep; the API then exits by its shutdown deadline.
+    const [sleep, seconds] = c.lifecycle.preStop.exec.command as string[];
+    expect(sleep).toBe('sleep');
+    expect(api.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(seconds) * 1000 + API_SHUTDOWN_DEADLINE_MS);
   });
 
-  it('when the worker deployment is read, then runq accepts its flags and settings, and Kubernetes waits longer than the worker\'s shutdown grace', () => {
+  it('when the worker deployment is read, then runq accepts its flags and settings, and Kubernetes waits longer than the worker\'s shutdown deadline', () => {
     const worker = find('Deployment', 'runq-worker');
     const c = container(worker);
     const [, ...args] = c.args as string[];
@@ -153,7 +155,7 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(settings.concurrency).toMatchObject({ task: 32, agent: 4 });
     expect(settings.retention?.maxAgeMs).toBe(30 * 86_400_000);
     expect(settings.shutdownGraceMs).toBe(25_000);
-    expect(worker.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(settings.shutdownGraceMs + SETTLE_AFTER_ABORT_MS + 5_000);
+    expect(worker.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(workerShutdownDeadlineMs(settings));
     expect(namedPort(c, 'metrics')).toBe(settings.metricsPort);
     expect(settings.metricsHost).toBe('0.0.0.0');
     expect(c.livenessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics' });
@@ -247,7 +249,7 @@ describe('Compose file (infra/compose.yaml)', () => {
     }
   });
 
-  it('when the runq services\' settings are parsed by runq, then they are accepted, and Docker waits longer than the worker\'s grace period', () => {
+  it('when the runq services\' settings are parsed by runq, then they are accepted, and Docker waits longer than their shutdown deadlines', () => {
     const api = loadApiConfig(envOf(services['api-a']));
     expect(api.redisUrl).toBe('redis://redis:6379');
     // Behind nginx: the client is the address nginx saw, not nginx's own, whatever the client sent.
@@ -256,8 +258,9 @@ describe('Compose file (infra/compose.yaml)', () => {
     const workerArgs = services['worker'].command.slice(1) as string[];
     const flags = Object.fromEntries(workerArgs.flatMap((arg, i) => (arg.startsWith('--') ? [[arg.slice(2), workerArgs[i + 1]!]] : [])));
     const worker = loadWorkerConfig({ ...envOf(services['worker']), HOST: '0.0.0.0' }, flags);
-    const graceSeconds = Number(/^(\d+)s$/.exec(services['worker'].stop_grace_period)?.[1]);
-    expect(graceSeconds * 1000).toBeGreaterThan(worker.shutdownGraceMs + SETTLE_AFTER_ABORT_MS + 5_000);
+    const graceMs = (service: string) => Number(/^(\d+)s$/.exec(services[service].stop_grace_period)?.[1]) * 1000;
+    expect(graceMs('worker')).toBeGreaterThan(workerShutdownDeadlineMs(worker));
+    for (const name of ['api-a', 'api-b']) expect(graceMs(name)).toBeGreaterThan(API_SHUTDOWN_DEADLINE_MS);
     expect(services['worker'].healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.metricsPort}/metrics`);
     const handlerMount = (services['worker'].volumes as string[]).map((volume) => volume.split(':')).find(([, target]) => flags['handlers']!.startsWith(`${target}/`));
     expect(existsSync(join(INFRA, handlerMount![0]!, flags['handlers']!.slice(handlerMount![1]!.length)))).toBe(true);

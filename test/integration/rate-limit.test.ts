@@ -32,7 +32,7 @@ function expectRateLimited(response: { status: number; headers: Headers; body: a
 }
 
 describe.each(QUEUE_BACKENDS)('rate limits shared across API instances on %s', (backend) => {
-  const started: { close(): Promise<void> }[] = [];
+  const started: { close(): Promise<unknown> }[] = [];
   afterEach(async () => {
     for (const item of started.splice(0).reverse()) await item.close();
   });

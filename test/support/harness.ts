@@ -243,7 +243,13 @@ export async function startTestWorker(
     { ...(options.kinds ? { kinds: options.kinds } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) },
   );
   const pool = await startWorkerPool(config, createLogger({ level: config.logLevel, service: 'worker', destination }), handlers);
-  return { pool, logs, close: () => pool.close() };
+  return {
+    pool,
+    logs,
+    async close() {
+      await pool.close();
+    },
+  };
 }
 
 /**

@@ -99,3 +99,51 @@ export function sendRawSocket(baseUrl: string, bytes: string | Buffer): Promise<
     });
   });
 }
+
+/** A request whose body the client holds back: in flight at the server, waiting for the client. */
+export interface HeldRequest {
+  /** Resolves once the server has read the request's headers (it answered `100 Continue`). */
+  readonly started: Promise<void>;
+  /** Sends the body and resolves with the response status. */
+  finish(): Promise<number>;
+  /** Drops the connection. */
+  abort(): void;
+}
+
+/**
+ * Starts a JSON request with `Expect: 100-continue` and holds its body back until `finish()`:
+ * a request the server is handling for as long as the client takes to send it.
+ */
+export function holdRequest(baseUrl: string, options: { method?: string; path: string; headers?: Record<string, string>; body: unknown }): HeldRequest {
+  const url = new URL(options.path, baseUrl);
+  const body = Buffer.from(JSON.stringify(options.body));
+  const req = request({
+    method: options.method ?? 'POST',
+    hostname: url.hostname,
+    port: url.port,
+    path: `${url.pathname}${url.search}`,
+    headers: { ...options.headers, 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue' },
+    agent: false,
+  });
+  const response = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  response.catch(() => undefined);
+  const started = new Promise<void>((resolve, reject) => {
+    req.once('continue', () => resolve());
+    req.once('error', reject);
+  });
+  req.flushHeaders();
+  return {
+    started,
+    finish() {
+      req.end(body);
+      return response;
+    },
+    abort: () => req.destroy(),
+  };
+}

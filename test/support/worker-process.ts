@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestApi } from './harness.js';
 
@@ -44,10 +45,10 @@ function parseLine(line: string): unknown {
 export class ProcessGroup {
   private readonly processes: CliProcess[] = [];
 
-  /** Runs `node services/cli/bin/runq.js ...args` from the repository root with exactly `env` (plus PATH). */
-  run(args: string[], env: Record<string, string>): CliProcess {
-    const child = spawn(process.execPath, ['services/cli/bin/runq.js', ...args], {
-      cwd: REPO_ROOT,
+  /** Runs `node services/cli/bin/runq.js ...args` with exactly `env` (plus PATH), in the repository root unless `cwd` says otherwise. */
+  run(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): CliProcess {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'services/cli/bin/runq.js'), ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,2 +1,3 @@
 export * from './micro-batcher.js';
 export * from './with-timeout.js';
+export * from './close-steps.js';

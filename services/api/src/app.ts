@@ -20,6 +20,7 @@ import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
+import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
 export interface ApiDependencies {
@@ -31,6 +32,8 @@ export interface ApiDependencies {
   rateLimitStore: RateLimitStore;
   /** Shared with the worker pool when both run in one process (`runq start`). */
   metrics?: RunqMetrics | undefined;
+  /** Where open event streams are registered, so that the server's shutdown can end them. */
+  eventStreams?: OpenEventStreams | undefined;
 }
 
 /**
@@ -103,7 +106,7 @@ export function createApp(deps: ApiDependencies): Koa {
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
   const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
-  const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes });
+  const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and

@@ -1,1 +1,2 @@
 export { main } from './main.js';
+export { startShutdownDeadlineMs } from './commands/start.js';

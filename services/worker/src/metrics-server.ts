@@ -30,6 +30,12 @@ export async function serveMetrics(metrics: RunqMetrics, host: string, port: num
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.address}:${address.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // A scraper's keep-alive connection would hold the close open; a scrape cut short is simply
+    // missed, so every connection is closed at once.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

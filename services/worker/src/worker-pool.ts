@@ -1,10 +1,19 @@
 import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
-import { openDatabase } from '@runq/db';
+import { openDatabase, type Db } from '@runq/db';
 import { RunAdmission } from '@runq/engine';
 import { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
+import {
+  CONNECTION_CLOSE_TIMEOUT_MS,
+  SHUTDOWN_DEADLINE_MARGIN_MS,
+  closeSteps,
+  settlesWithin,
+  type CloseReport,
+  type CloseStage,
+  type CloseStep,
+} from '@runq/async';
 import { ActiveAttempts } from './active-attempts.js';
 import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
@@ -15,8 +24,18 @@ import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
 
-/** After the grace period, how long aborted attempts get to settle before the queue workers are forced closed. */
+/** After the grace period, how long aborted attempts get to settle (leases released, jobs finished) before the queue workers' close is given up. */
 const SETTLE_AFTER_ABORT_MS = 2_000;
+
+/**
+ * The latest a worker process is still shutting down after SIGTERM: the grace period for running
+ * handlers, the settle time of aborted attempts, two rounds of connection closes (see
+ * {@link WorkerPool.shutdownStages}) and the margin. An orchestrator must wait longer than this
+ * before it kills the process.
+ */
+export function workerShutdownDeadlineMs(config: Pick<WorkerConfig, 'shutdownGraceMs'>): number {
+  return config.shutdownGraceMs + SETTLE_AFTER_ABORT_MS + 2 * CONNECTION_CLOSE_TIMEOUT_MS + SHUTDOWN_DEADLINE_MARGIN_MS;
+}
 
 /** A running worker process's machinery. */
 export interface WorkerPool {
@@ -28,8 +47,14 @@ export interface WorkerPool {
   readonly metricsUrl: string | undefined;
   /** Runs one reconciler pass now (whether or not this process leads). */
   reconcileNow(): Promise<unknown>;
-  /** Stops taking runs, waits up to the grace period for running handlers, then closes everything. */
-  close(): Promise<void>;
+  /**
+   * The steps that stop this pool, each bounded: first the reconciler, the metrics server and the
+   * queue workers (which stop taking runs and give running handlers the grace period), then the
+   * cancellation listener, the queues and the database pool.
+   */
+  readonly shutdownStages: readonly CloseStage[];
+  /** Closes {@link shutdownStages} (once) and reports the steps that did not finish. */
+  close(): Promise<CloseReport>;
 }
 
 /**
@@ -60,7 +85,7 @@ export async function startWorkerPool(
   } catch (error) {
     // Nothing may be left open: a Redis connection retrying forever would keep a worker that
     // failed to start alive after it reported the failure.
-    await Promise.allSettled([listener.stop(), queues.close(), db.destroy()]);
+    await closeSteps([releaseSteps(listener, queues, db)]);
     throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
@@ -95,40 +120,52 @@ export async function startWorkerPool(
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info({ workerId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
 
-  let closing: Promise<void> | undefined;
+  const shutdownStages: CloseStage[] = [
+    [
+      { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
+      { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
+      ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
+      {
+        name: 'queue workers',
+        timeoutMs: config.shutdownGraceMs + SETTLE_AFTER_ABORT_MS + CONNECTION_CLOSE_TIMEOUT_MS,
+        close: () => drainWorkers(workers, attempts, config.shutdownGraceMs, log),
+      },
+    ],
+    releaseSteps(listener, queues, db),
+  ];
+  let closing: Promise<CloseReport> | undefined;
   return {
     workerId,
     metrics,
     metricsUrl: metricsServer?.url,
     reconcileNow: () => reconciler.reconcileOnce(),
+    shutdownStages,
     close() {
-      closing ??= (async () => {
-        await reconciler.stop();
-        await holdTimer.stop();
-        await metricsServer?.close();
-        const graceful = Promise.all(workers.map((worker) => worker.close()));
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), config.shutdownGraceMs);
-        });
-        if ((await Promise.race([graceful, grace])) === 'timeout') {
-          log.warn({ running: attempts.size }, 'shutdown grace period over; leaving running attempts to be taken over');
-          attempts.abortAll('shutdown');
-          // Aborted attempts settle at once (their leases released, their jobs finished), so the
-          // queue workers can still close cleanly; force them only if that takes long.
-          const settled = new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), SETTLE_AFTER_ABORT_MS);
-          });
-          if ((await Promise.race([graceful, settled])) === 'timeout') {
-            await Promise.all(workers.map((worker) => worker.close(true)));
-          }
-        }
-        clearTimeout(timer);
-        await listener.stop();
-        await queues.close();
-        await db.destroy();
-      })();
+      closing ??= closeSteps(shutdownStages);
       return closing;
     },
   };
+}
+
+/**
+ * Stops the queue workers taking jobs and waits for the running handlers: up to `graceMs`, then
+ * their attempts are aborted, to be taken over by other workers, and the close goes on while they
+ * settle. With the queue backend gone the close may never finish; its step's bound ends the wait.
+ */
+async function drainWorkers(workers: readonly Worker[], attempts: ActiveAttempts, graceMs: number, log: Logger): Promise<void> {
+  const closed = Promise.all(workers.map((worker) => worker.close()));
+  if (!(await settlesWithin(closed, graceMs)) && attempts.size > 0) {
+    log.warn({ running: attempts.size }, 'shutdown grace period over; leaving running attempts to be taken over');
+    attempts.abortAll('shutdown');
+  }
+  await closed;
+}
+
+/** The steps that release a pool's connections: the cancellation listener, the queues and the database pool. */
+function releaseSteps(listener: CancellationListener, queues: RunQueues, db: Db): CloseStep[] {
+  return [
+    { name: 'cancellation listener', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => listener.stop() },
+    { name: 'worker queues', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => queues.close() },
+    { name: 'worker database', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => db.destroy() },
+  ];
 }

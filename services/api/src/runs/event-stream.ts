@@ -9,13 +9,30 @@ const POLL_MS = 250;
 /** A comment line keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
+/** The event streams an API process has open, so that its shutdown can end them. */
+export class OpenEventStreams {
+  private readonly ends = new Set<() => void>();
+
+  /** Registers the function that ends one stream; returns the function that unregisters it. */
+  add(end: () => void): () => void {
+    this.ends.add(end);
+    return () => this.ends.delete(end);
+  }
+
+  /** Ends every open stream (a client's EventSource then reconnects, to another instance). */
+  endAll(): void {
+    for (const end of [...this.ends]) end();
+  }
+}
+
 /**
  * Streams a run's events as Server-Sent Events (`event: run_event`, `id: <seq>`), from the
  * start or after `Last-Event-ID`, and ends after a terminal event. Events are read from
  * Postgres (the source of truth) by polling the run's indexed event log, so the stream works
- * behind any API instance and costs nothing on the write path.
+ * behind any API instance and costs nothing on the write path. The stream is registered in
+ * `open` while it lasts.
  */
-export function streamRunEvents(ctx: Context, db: Db, runId: string): void {
+export function streamRunEvents(ctx: Context, db: Db, runId: string, open?: OpenEventStreams): void {
   const lastEventId = Number.parseInt(ctx.get('last-event-id'), 10);
   let afterSeq = Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
   const stream = new PassThrough();
@@ -32,8 +49,10 @@ export function streamRunEvents(ctx: Context, db: Db, runId: string): void {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
+    unregister?.();
     stream.end();
   };
+  const unregister = open?.add(close);
   ctx.req.on('close', close);
 
   let first = true;

@@ -7,12 +7,12 @@ import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody, readRouteBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
-import { streamRunEvents } from './event-stream.js';
+import { streamRunEvents, type OpenEventStreams } from './event-stream.js';
 import { toRunEvent } from './run-event.js';
 import { encodeCursor, parseRunListQuery } from './list-query.js';
 
 /** Routes of the runs resource. */
-export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunControl; bodyLimitBytes: number }): Router {
+export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunControl; bodyLimitBytes: number; eventStreams?: OpenEventStreams | undefined }): Router {
   const router = new Router();
 
   /** The run, if the caller may see it; otherwise 404, whether or not it exists. */
@@ -67,7 +67,7 @@ export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunContro
   router.get('/runs/:run_id/events', async (ctx) => {
     const run = await findVisibleRun(ctx.params.run_id ?? '', callerOf(ctx).projectIds);
     if (ctx.accepts(['application/json', 'text/event-stream']) === 'text/event-stream') {
-      streamRunEvents(ctx, deps.db, run.id);
+      streamRunEvents(ctx, deps.db, run.id, deps.eventStreams);
       return;
     }
     const events = await listRunEvents(deps.db, run.id);

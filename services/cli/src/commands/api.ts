@@ -1,4 +1,4 @@
-import { loadApiConfig, startApi } from '@runq/api';
+import { API_SHUTDOWN_DEADLINE_MS, loadApiConfig, startApi } from '@runq/api';
 import { createLogger, type Env } from '@runq/config';
 import { onShutdown } from '../shutdown.js';
 
@@ -7,6 +7,6 @@ export async function apiCommand(env: Env): Promise<number> {
   const config = loadApiConfig(env);
   const log = createLogger({ level: config.logLevel, service: 'api' });
   const api = await startApi(config, log);
-  onShutdown(() => api.close(), (line) => log.info(line));
+  onShutdown({ stages: () => api.shutdownStages, deadlineMs: API_SHUTDOWN_DEADLINE_MS, log });
   return 0;
 }

@@ -1,18 +1,24 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadApiConfig, startApi } from '@runq/api';
+import { API_SHUTDOWN_DEADLINE_MS, loadApiConfig, startApi } from '@runq/api';
 import { createLogger, type Env } from '@runq/config';
 import { openDatabase } from '@runq/db';
 import { RunqMetrics } from '@runq/metrics';
 import { startLocalPostgres, type LocalPostgres } from '@runq/local';
-import { loadWorkerConfig, startWorkerPool, exampleHandlers } from '@runq/worker';
+import type { CloseStage } from '@runq/async';
+import { loadWorkerConfig, startWorkerPool, exampleHandlers, workerShutdownDeadlineMs, type WorkerConfig } from '@runq/worker';
 import { ensureDevCredentials } from '../dev-credentials.js';
 import { onShutdown } from '../shutdown.js';
 import { migrateAll } from './migrate.js';
 
 /** The database `runq start` uses on its local server. */
 const LOCAL_DATABASE = 'runq';
+/**
+ * How long the local PostgreSQL's fast shutdown may take (well under a second normally). Past
+ * it, the server is left to its watchdog, which stops it once this process has exited.
+ */
+const LOCAL_POSTGRES_STOP_MS = 5_000;
 
 /**
  * `runq start`: everything on one machine. Without `DATABASE_URL`, a local PostgreSQL kept
@@ -55,18 +61,30 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
     const api = await startApi(apiConfig, createLogger({ level: apiConfig.logLevel, service: 'api' }), metrics);
     const workerLog = createLogger({ level: workerConfig.logLevel, service: 'worker' });
     const workers = await startWorkerPool(workerConfig, workerLog, values.handlers ? undefined : exampleHandlers, metrics);
-    const stopAll = async () => {
-      await workers.close();
-      await api.close();
-      await server?.stop();
-    };
-    onShutdown(stopAll, (line) => print(line));
+    const stages: CloseStage[] = [
+      ...alongside(workers.shutdownStages, api.shutdownStages),
+      ...(server ? [[{ name: 'local postgres', timeoutMs: LOCAL_POSTGRES_STOP_MS, close: () => server.stop() }]] : []),
+    ];
+    onShutdown({ stages: () => stages, deadlineMs: startShutdownDeadlineMs(workerConfig, server !== undefined), log: { info: print, warn: print, error: print } });
     printBanner(print, api.url, credentials, settings['RUNQ_ADMIN_TOKEN'] ?? '', values.handlers);
     return 0;
   } catch (error) {
     await server?.stop();
     throw error;
   }
+}
+
+/**
+ * The latest `runq start` is still shutting down after Ctrl-C: its worker's and its API's
+ * stages close side by side, then its local PostgreSQL (when it runs one) stops.
+ */
+export function startShutdownDeadlineMs(workerConfig: Pick<WorkerConfig, 'shutdownGraceMs'>, localPostgres: boolean): number {
+  return Math.max(workerShutdownDeadlineMs(workerConfig), API_SHUTDOWN_DEADLINE_MS) + (localPostgres ? LOCAL_POSTGRES_STOP_MS : 0);
+}
+
+/** The worker's and the API's stages side by side: stage n of both closes at the same time. */
+function alongside(first: readonly CloseStage[], second: readonly CloseStage[]): CloseStage[] {
+  return Array.from({ length: Math.max(first.length, second.length) }, (_, index) => [...(first[index] ?? []), ...(second[index] ?? [])]);
 }
 
 function printBanner(

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger, type Env } from '@runq/config';
-import { loadWorkerConfig, startWorkerPool } from '@runq/worker';
+import { loadWorkerConfig, startWorkerPool, workerShutdownDeadlineMs } from '@runq/worker';
 import { onShutdown } from '../shutdown.js';
 
 /** `runq worker [--kinds …] [--concurrency N|kind=N,…] [--handlers PATH]`: one worker process. */
@@ -16,8 +16,8 @@ export async function workerCommand(args: string[], env: Env): Promise<number> {
   const starting = startWorkerPool(config, log);
   // Listen for signals before the pool starts: its queue workers take jobs as soon as they
   // exist, and without a listener a SIGTERM in that window would kill running handlers
-  // outright. A signal during start-up waits for it, then shuts down gracefully.
-  onShutdown(async () => (await starting).close(), (line) => log.info(line));
+  // outright. A signal during start-up waits for it (within the deadline), then shuts down gracefully.
+  onShutdown({ stages: async () => (await starting).shutdownStages, deadlineMs: workerShutdownDeadlineMs(config), log });
   await starting;
   return 0;
 }
