@@ -237,3 +237,31 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     expect(slots).toBe(0);
   });
 });
+
+describe.each(QUEUE_BACKENDS)('RUNQ_PROJECT_CONCURRENCY on %s', (backend) => {
+  const release = new Gates();
+  const handlers: HandlerModule = {
+    task: {
+      hold: async (run) => {
+        await release.get(run.run_id).promise;
+        return { output: 'released' };
+      },
+    },
+  };
+  const env = { RUNQ_PROJECT_CONCURRENCY: '2' };
+  const suite = useLifecycleContext(backend, handlers, { api: { env }, worker: { concurrency: '10', env }, afterEach: () => release.releaseAll() });
+
+  it('when a project has more runs of a kind than the bound, then only that many run at once, the rest held until one ends', async () => {
+    const runs = [];
+    for (let i = 0; i < 4; i += 1) runs.push(await suite.client.task('hold'));
+    await suite.client.waitForStatus(runs[0].run_id, 'running');
+    await suite.client.waitForStatus(runs[1].run_id, 'running');
+    const held = await suite.api.db.selectFrom('runs').select('hold_reason').where('id', 'in', [runs[2].run_id, runs[3].run_id]).execute();
+    expect(held.map((row) => row.hold_reason)).toEqual(['concurrency', 'concurrency']);
+    release.get(runs[1].run_id).resolve();
+    await suite.client.waitForStatus(runs[2].run_id, 'running');
+    for (const run of runs) release.get(run.run_id).resolve();
+    for (const run of runs) await suite.client.waitForStatus(run.run_id, 'completed');
+    expect(await peakRunning(suite.api.db, runs.map((run) => run.run_id))).toBe(2);
+  });
+});

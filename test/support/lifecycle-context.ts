@@ -15,6 +15,8 @@ export interface LifecycleContext {
 
 /** Options of {@link useLifecycleContext}. */
 export interface LifecycleContextOptions {
+  /** Settings of the API (its environment). */
+  api?: { env?: Record<string, string> };
   /** Options of the worker pool (kinds, concurrency, environment). */
   worker?: Parameters<typeof startTestWorker>[2];
   /** Also open the suite's queues (to look at or tamper with its jobs). */
@@ -32,7 +34,7 @@ export interface LifecycleContextOptions {
 export function useLifecycleContext(backend: QueueBackendName, handlers: HandlerModule, options: LifecycleContextOptions = {}): LifecycleContext {
   const context = {} as LifecycleContext;
   beforeAll(async () => {
-    context.api = await startTestApi({ backend });
+    context.api = await startTestApi({ backend, ...(options.api?.env ? { env: options.api.env } : {}) });
     context.client = await RunClient.open(context.api);
     if (options.queues) context.queues = openTestQueues(context.api);
     context.worker = await startTestWorker(context.api, handlers, options.worker);
