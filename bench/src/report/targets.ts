@@ -165,6 +165,16 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
   const latencyWhy = latencyBound(rowOf(sections, 'latency-redis-300', 'runq'), sections, 300);
   checks.push(check('latency @ 300/s: created → running p50 ≤ 5 ms', value(sections, 'latency-redis-300', 'runq', 'running_p50'), (n) => n <= 5, (n) => `${fmt(n, 1)} ms`, latencyWhy));
   checks.push(check('latency @ 300/s: created → running p99 ≤ 50 ms', value(sections, 'latency-redis-300', 'runq', 'running_p99'), (n) => n <= 50, (n) => `${fmt(n, 1)} ms`, latencyWhy));
+  for (const backend of ['redis', 'postgres'] as const) {
+    checks.push(
+      check(
+        `flow control (${backend}): a held run starts ≤ 50 ms after its slot frees (p99)`,
+        value(sections, `flow-${backend}`, 'runq-release', 'p99'),
+        (n) => n <= 50,
+        (n) => `${fmt(n, 1)} ms`,
+      ),
+    );
+  }
   const reads = sections.find((section) => section.id === 'reads');
   const p99 = (row: Row) => row.metrics['p99']?.median ?? 0;
   const worstRow = reads?.rows.reduce<Row | undefined>((worst, row) => (!worst || p99(row) > p99(worst) ? row : worst), undefined);

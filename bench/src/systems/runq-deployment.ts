@@ -159,7 +159,7 @@ export class RunqDeployment {
   /** Removes every run (and event), and with `queue`, every job of the queue backend. */
   async reset(options: { queue: boolean }): Promise<void> {
     await this.servers.withClient(this.target.databaseUrl, async (client) => {
-      await client.query('truncate runs, run_events, messages, conversations cascade');
+      await client.query('truncate runs, run_events, messages, conversations, policies, rate_buckets, rate_starts cascade');
       if (options.queue && this.backend === 'postgres') await truncateBullmqSchema(client);
     });
     if (options.queue && this.target.redisUrl) await flushRedisDb(this.target.redisUrl);
