@@ -107,6 +107,7 @@ table runs
   updated_at timestamp with time zone not null
   started_at timestamp with time zone
   completed_at timestamp with time zone
+  lease_holder integer
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
   constraint runs_kind_check CHECK ((kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))

@@ -66,14 +66,17 @@ describe('batched run statements (prepared, fixed text)', () => {
     const second = newRun();
     expect((await insertRuns(database.db, [{ run: second }]))[0]?.id).toBe(second.id);
 
-    const claims = runs.map((run) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }));
+    const claims = runs.map((run, index) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID(), leaseHolder: index === 0 ? null : 40 + index }));
     const claimed = await claimRuns(database.db, claims, 30_000);
     expect(claimed.map((entry) => entry?.run.status)).toEqual(['running', 'running', 'running']);
+    expect(claimed.map((entry) => entry?.run.lease_holder)).toEqual([null, 41, 42]);
     const completed = await completeRuns(
       database.db,
       claims.map((claim) => ({ runId: claim.runId, leaseToken: claim.leaseToken, output: { ok: true }, logs: null, artifacts: [], exitCode: 0 })),
     );
     expect(completed.map((entry) => entry?.status)).toEqual(['completed', 'completed', 'completed']);
+    const holders = await database.db.selectFrom('runs').select('lease_holder').where('id', 'in', runs.map((run) => run.id)).execute();
+    expect(holders.map((row) => row.lease_holder)).toEqual([null, null, null]);
 
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(database.db);
     expect(prepared.rows.map((row) => row.name)).toEqual(['runq_claim_runs', 'runq_complete_runs', 'runq_insert_runs']);
@@ -111,7 +114,7 @@ describe('batched run statements (prepared, fixed text)', () => {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const picked = backlog.slice(100, 103);
-      const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000, picked.length];
+      const parameters = [picked.map((run) => run.id), picked.map((run) => run.job_id), picked.map(() => randomUUID()), picked.map(() => null), ['pending'], 30_000, picked.length, picked.map(() => 7)];
       const statusIndexes = ['runs_unfinished_idx', 'runs_status_idx', 'runs_project_status_idx'];
       const { text } = RUN_BATCH_STATEMENTS.claimRuns;
       // The trap is real here: the same statement with a plain status guard scans the backlog.
@@ -158,7 +161,7 @@ describe('batched run statements (prepared, fixed text)', () => {
         await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
       }
       const wholeTableScans = async (db: Db, { run, leaseToken }: { run: NewRunRow; leaseToken: string }) => ({
-        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000, 1]),
+        claim: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.claimRuns.name, [[run.id], [run.job_id], [leaseToken], [null], ['pending'], 30_000, 1, [null]]),
         complete: await fullScansOfRuns(db, RUN_BATCH_STATEMENTS.completeRuns.name, [[run.id], [leaseToken], [null], [null], ['[]'], [null], ['running'], 1]),
       });
       // The trap is real here: the plan kept from the small table reads all of runs for every batch.

@@ -123,6 +123,8 @@ export interface RunClaim {
   /** The queue job delivering the run: a superseded dispatch claims nothing. */
   jobId: string;
   leaseToken: string;
+  /** Presence id of the claiming worker process (`runs.lease_holder`); null or absent: none. */
+  leaseHolder?: number | null;
   /** Stored on the event row. */
   data?: unknown;
 }
@@ -136,7 +138,7 @@ export interface ClaimedRun {
 const claimRunsStatement = new PreparedStatement<RunRow & { pending_since: Date }>(
   'runq_claim_runs',
   `with input as (
-     select * from unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[]) as i(id, job_id, lease_token, data)
+     select * from unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[], $8::integer[]) as i(id, job_id, lease_token, data, lease_holder)
      limit $7
    ), moved as (
      update runs as r set
@@ -149,7 +151,8 @@ const claimRunsStatement = new PreparedStatement<RunRow & { pending_since: Date 
        attempt = r.attempt + 1,
        started_at = coalesce(r.started_at, now()),
        lease_token = i.lease_token,
-       lease_expires_at = now() + $6 * interval '1 millisecond'
+       lease_expires_at = now() + $6 * interval '1 millisecond',
+       lease_holder = i.lease_holder
      from input as i, runs as prior
      where r.id = i.id and prior.id = i.id
        and ${statusGuardSql('r.status', '$5')}
@@ -181,6 +184,7 @@ export async function claimRuns(db: Db, claims: readonly RunClaim[], leaseMs: nu
     statusesBefore('claim'),
     leaseMs,
     claims.length,
+    claims.map((claim) => claim.leaseHolder ?? null),
   ]);
   const byId = new Map<string, ClaimedRun>();
   for (const row of rows) {
@@ -214,6 +218,7 @@ const completeRunsStatement = new PreparedStatement<CompletedRun>(
      update runs as r set
        lease_token = null,
        lease_expires_at = null,
+       lease_holder = null,
        waiting_reason = null,
        wait_deadline_at = null,
        output = i.output,

@@ -66,7 +66,7 @@ export interface TransitionRequest {
   /** Apply only to runs executed by this party. */
   executor?: RunExecutor;
   /** Start a new attempt under a new claim; with `leaseMs`, the claim expires unless renewed (database clock). */
-  claim?: { leaseToken: string; leaseMs?: number };
+  claim?: { leaseToken: string; leaseMs?: number; leaseHolder?: number | null };
   /** With `wait`: the wait expires this many milliseconds from now (database clock, like leases). */
   waitTimeoutMs?: number;
 }
@@ -104,7 +104,7 @@ export async function transitionRun(db: Db, request: TransitionRequest): Promise
       let update = qb
         .updateTable('runs')
         .set((eb) => ({
-          ...(rule.to === 'running' ? {} : { lease_token: null, lease_expires_at: null }),
+          ...(rule.to === 'running' ? {} : { lease_token: null, lease_expires_at: null, lease_holder: null }),
           ...(rule.to === 'waiting' ? {} : { waiting_reason: null, wait_deadline_at: null }),
           ...request.set,
           previous_status: eb.ref('status'),
@@ -117,6 +117,7 @@ export async function transitionRun(db: Db, request: TransitionRequest): Promise
                 started_at: sql<Date>`coalesce(started_at, now())`,
                 lease_token: request.claim.leaseToken,
                 lease_expires_at: request.claim.leaseMs === undefined ? null : nowPlus(request.claim.leaseMs),
+                lease_holder: request.claim.leaseHolder ?? null,
               }
             : {}),
           ...(request.waitTimeoutMs !== undefined ? { wait_deadline_at: nowPlus(Math.min(request.waitTimeoutMs, MAX_WAIT_MS)) } : {}),
@@ -230,6 +231,7 @@ const UNLISTED_COLUMNS = [
   'job_id',
   'lease_token',
   'lease_expires_at',
+  'lease_holder',
   'resume_data',
   'wait_deadline_at',
 ] as const satisfies readonly (keyof RunRow)[];

@@ -67,6 +67,8 @@ export interface RunTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   completed_at: NullableTimestamp;
+  /** Presence id of the worker process holding the current claim (its advisory lock); null when none is known. */
+  lease_holder: number | null;
 }
 
 /** A row of `runs` as selected. */
@@ -131,6 +133,7 @@ export const RUN_COLUMN_TYPES = {
   updated_at: 'timestamptz',
   started_at: 'timestamptz',
   completed_at: 'timestamptz',
+  lease_holder: 'integer',
 } as const satisfies Record<keyof RunTable, string>;
 
 /** The columns of `runs`, in table order. */
