@@ -20,3 +20,6 @@ export * from './micro-batcher.js';
 export * from './run-batch.repository.js';
 export * from './prepared-statement.js';
 export * from './status-guard.js';
+export * from './session-connection.js';
+export * from './advisory-lock.repository.js';
+export * from './worker-presence.repository.js';
