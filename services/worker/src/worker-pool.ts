@@ -8,6 +8,7 @@ import { ActiveAttempts } from './active-attempts.js';
 import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
 import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
+import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
@@ -71,19 +72,25 @@ export async function startWorkerPool(
     worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
     return worker;
   });
-  const reconciler = new Reconciler({
+  const election = new LeaderElection({
     databaseUrl: config.databaseUrl,
+    log,
+    // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
+    // as a worker is for its runs.
+    leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
+    campaignIntervalMs: config.reconcileIntervalMs,
+  });
+  const reconciler = new Reconciler({
     db,
     queues,
     log,
     intervalMs: config.reconcileIntervalMs,
     pendingGraceMs: config.reconcileGraceMs,
-    // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
-    // as a worker is for its runs.
-    leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
+    leadership: election,
     metrics,
     retention: config.retention ? new RunRetention(db, config.retention, log) : undefined,
   });
+  election.start();
   reconciler.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
@@ -98,6 +105,7 @@ export async function startWorkerPool(
     close() {
       closing ??= (async () => {
         await reconciler.stop();
+        await election.stop();
         await metricsServer?.close();
         const graceful = Promise.all(workers.map((worker) => worker.close()));
         let timer: NodeJS.Timeout | undefined;
