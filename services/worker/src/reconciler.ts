@@ -42,6 +42,7 @@ export interface ReconcileReport {
  *   worker died and the queue gave up on the job): the next worker takes over as a new attempt;
  * - fails waiting runs whose wait deadline passed;
  * - when retention is configured, deletes finished runs past it (at most once per its interval).
+ * Runs of workers that died are taken over sooner, by the `DeadWorkerDetector`.
  */
 export class Reconciler {
   private readonly loop: PeriodicTask;

@@ -2,17 +2,19 @@ import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
-import { RunqMetrics } from '@runq/metrics';
+import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { ActiveAttempts } from './active-attempts.js';
 import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
+import { DEAD_WORKER_CHECK_INTERVAL_MS, DeadWorkerDetector } from './dead-worker-detector.js';
 import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
 import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
+import { WorkerPresence } from './worker-presence.js';
 
 /** After the grace period, how long aborted attempts get to settle before the queue workers are forced closed. */
 const SETTLE_AFTER_ABORT_MS = 2_000;
@@ -54,16 +56,20 @@ export async function startWorkerPool(
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
   const listener = new CancellationListener(config.databaseUrl, attempts, log);
+  // Held before any run is claimed: every claim records this process's presence id.
+  const presence = new WorkerPresence({ databaseUrl: config.databaseUrl, db, log });
   try {
     await listener.start();
+    await presence.start();
   } catch (error) {
     // Nothing may be left open: a Redis connection retrying forever would keep a worker that
     // failed to start alive after it reported the failure.
-    await Promise.allSettled([listener.stop(), queues.close(), db.destroy()]);
+    await Promise.allSettled([listener.stop(), presence.stop(), queues.close(), db.destroy()]);
     throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics });
+  for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -72,13 +78,15 @@ export async function startWorkerPool(
     worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
     return worker;
   });
+  // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead, as a
+  // worker is for its runs. Campaigns come as often as the dead-worker detector looks, so that
+  // it has a leader again soon after the leader's process died.
+  const leaderTimeoutMs = Math.max(config.leaseMs, 3 * config.reconcileIntervalMs);
   const election = new LeaderElection({
     databaseUrl: config.databaseUrl,
     log,
-    // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
-    // as a worker is for its runs.
-    leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
-    campaignIntervalMs: config.reconcileIntervalMs,
+    leaderTimeoutMs,
+    campaignIntervalMs: Math.min(DEAD_WORKER_CHECK_INTERVAL_MS, config.reconcileIntervalMs),
   });
   const reconciler = new Reconciler({
     db,
@@ -90,11 +98,13 @@ export async function startWorkerPool(
     metrics,
     retention: config.retention ? new RunRetention(db, config.retention, log) : undefined,
   });
+  const detector = new DeadWorkerDetector({ db, queues, log, leadership: election, metrics });
   election.start();
   reconciler.start();
+  detector.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
+  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -104,7 +114,7 @@ export async function startWorkerPool(
     reconcileNow: () => reconciler.reconcileOnce(),
     close() {
       closing ??= (async () => {
-        await reconciler.stop();
+        await Promise.all([reconciler.stop(), detector.stop()]);
         await election.stop();
         await metricsServer?.close();
         const graceful = Promise.all(workers.map((worker) => worker.close()));
@@ -126,6 +136,7 @@ export async function startWorkerPool(
         }
         clearTimeout(timer);
         await listener.stop();
+        await presence.stop();
         await queues.close();
         await db.destroy();
       })();
