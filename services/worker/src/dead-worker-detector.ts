@@ -49,12 +49,15 @@ export class DeadWorkerDetector {
   private observedTerm = -1;
   private readonly loop: PeriodicTask;
   private readonly graceMs: number;
+  private failing = false;
 
   constructor(private readonly options: DeadWorkerDetectorOptions) {
     this.graceMs = options.graceMs ?? DEAD_WORKER_GRACE_MS;
-    this.loop = new PeriodicTask(() => this.tick(), options.intervalMs ?? DEAD_WORKER_CHECK_INTERVAL_MS, (err) =>
-      options.log.warn({ err }, 'dead worker check failed'),
-    );
+    this.loop = new PeriodicTask(() => this.tick(), options.intervalMs ?? DEAD_WORKER_CHECK_INTERVAL_MS, (err) => {
+      // Once per streak: during a Postgres outage this fails twice a second.
+      if (!this.failing) options.log.warn({ err }, 'dead worker check failed');
+      this.failing = true;
+    });
   }
 
   start(): void {
@@ -71,6 +74,7 @@ export class DeadWorkerDetector {
       return;
     }
     await this.checkOnce();
+    this.failing = false;
   }
 
   /**
