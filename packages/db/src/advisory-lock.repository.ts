@@ -2,10 +2,11 @@ import { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 
 /*
- * Session-level advisory locks and the session state around them. Every statement here runs on
- * one dedicated session (`openSessionConnection`): a session lock belongs to the session that
- * took it and is released when that session ends, whoever ends it. The statements are fixed
- * text (the builder has no form for Postgres's lock functions or `set_config` over a list).
+ * Session-level advisory locks and the session state around them. Locks are taken, and settings
+ * applied, on a dedicated session (`openSessionConnection`): a session lock belongs to the
+ * session that took it and is released when that session ends, whoever ends it. Looking up a
+ * lock's holder works from any connection. The statements are fixed text (the builder has no
+ * form for Postgres's lock functions or `set_config` over a list).
  */
 
 /**
@@ -45,11 +46,6 @@ const TOUCH_SESSION = `
 -- Proves the session answers (and restarts its idle_session_timeout). No parameters. Returns: one row.
 select 1 as alive`;
 
-const TERMINATE_SESSION = `
--- Ends another session of this role (its locks go with it). $1: its pid.
--- Returns: one row, terminated = true when the signal was sent.
-select pg_terminate_backend($1::integer) as terminated`;
-
 async function rows<Row>(db: Db, text: string, parameters: readonly unknown[]): Promise<Row[]> {
   return (await db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
 }
@@ -86,10 +82,4 @@ export async function applySessionSettings(db: Db, settings: Readonly<Record<str
 /** Resolves once the session has answered a trivial query (a heartbeat). */
 export async function touchSession(db: Db): Promise<void> {
   await rows(db, TOUCH_SESSION, []);
-}
-
-/** Ends the session with server process id `pid` (of the same role); false when it was not signalled. */
-export async function terminateSession(db: Db, pid: number): Promise<boolean> {
-  const [row] = await rows<{ terminated: boolean }>(db, TERMINATE_SESSION, [pid]);
-  return row?.terminated === true;
 }

@@ -6,7 +6,7 @@ import { newDispatchId, type RunKind } from '@runq/runs';
 import type { Leadership } from './leader-election.js';
 import { PeriodicTask } from './periodic-task.js';
 
-/** How often the leader looks for runs of vanished workers (a look costs well under a millisecond of Postgres time per running run). */
+/** How often the leader looks for runs of vanished workers. A look reads every running run once (its cost: docs/decisions/0001-dead-worker-detection.md). */
 export const DEAD_WORKER_CHECK_INTERVAL_MS = 500;
 /**
  * How long a worker's presence lock must have been seen absent (across two looks at least this
