@@ -11,8 +11,8 @@ export const DEAD_WORKER_CHECK_INTERVAL_MS = 500;
 /**
  * How long a worker's presence lock must have been seen absent (across two looks at least this
  * far apart) before its runs are taken over. A worker whose presence session broke while it lives
- * takes its lock again within a second of Postgres answering (`WorkerPresence`); this leaves it
- * that second and another. See docs/decisions/0001-dead-worker-detection.md.
+ * takes its lock again within half a second of Postgres answering (`WorkerPresence`); this leaves
+ * it that and more. See docs/decisions/0001-dead-worker-detection.md.
  */
 export const DEAD_WORKER_GRACE_MS = 2_000;
 /** Runs examined per look. */

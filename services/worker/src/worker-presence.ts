@@ -3,8 +3,12 @@ import type { Logger } from '@runq/config';
 import { findAdvisoryLockHolder, MAX_PRESENCE_HOLDER_ID, WORKER_PRESENCE_NAMESPACE, type Db } from '@runq/db';
 import { SessionLock } from './session-lock.js';
 
-/** Waits before the successive tries to take the presence lock again after losing it (then the last, repeated). */
-const RETAKE_BACKOFF_MS = [0, 100, 200, 400, 800, 1_000] as const;
+/**
+ * Waits before the successive tries to take the presence lock again after losing it (then the
+ * last, repeated). Never longer apart than the leader's campaigns: after a Postgres restart, the
+ * lock must be back well within the dead-worker grace counted from the new leader's first look.
+ */
+const RETAKE_BACKOFF_MS = [0, 100, 200, 400, 500] as const;
 /** Holder ids drawn at start before giving up (each collision has a chance of about 2^-31 per live worker). */
 const MAX_DRAWS = 10;
 
@@ -25,8 +29,8 @@ export interface WorkerPresenceOptions {
  * CPU-bound handler) or paused keeps its lock and is fenced by its leases, as before.
  *
  * When the session is lost while the process lives (a Postgres restart, a network cut, the
- * session terminated), the lock is taken again at once, then with backoff, under the same holder
- * id, so the reconciler sees it back before its grace runs out and takes nothing away. Only when
+ * session terminated), the lock is taken again at once, then every half second at most, under the
+ * same holder id, so the reconciler sees it back before its grace runs out and takes nothing away. Only when
  * another process holds that id (drawn the same, about one chance in 2^31 per live worker) does
  * this one draw a new id; runs claimed under the old one are then protected by that process's
  * lock and wait out their leases if this one dies.
