@@ -165,6 +165,7 @@ table runs
   updated_at timestamp with time zone not null
   started_at timestamp with time zone
   completed_at timestamp with time zone
+  lease_holder integer
   hold_reason text
   hold_until timestamp with time zone
   slot_buckets text[]

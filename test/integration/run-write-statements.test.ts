@@ -85,15 +85,18 @@ describe('run write statements (prepared, fixed text)', () => {
     const second = newRun();
     expect((await insertRuns(database.db, [{ run: second }]))[0]?.id).toBe(second.id);
 
-    const claims = runs.map((run) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID() }));
+    const claims = runs.map((run, index) => ({ runId: run.id, jobId: run.job_id, leaseToken: randomUUID(), leaseHolder: index === 0 ? null : 40 + index }));
     const claimed = await claimRuns(database.db, claims, 30_000);
     expect(claimed.map((entry) => entry?.run.status)).toEqual(['running', 'running', 'running']);
+    expect(claimed.map((entry) => entry?.run.lease_holder)).toEqual([null, 41, 42]);
     const settled = await settleAttempts(database.db, [
       { runId: claims[0]!.runId, leaseToken: claims[0]!.leaseToken, transition: 'complete', set: { output: '{"ok":true}', logs: null, artifacts: '[]', exit_code: 0 } },
       { runId: claims[1]!.runId, leaseToken: claims[1]!.leaseToken, transition: 'fail', set: { error: '{"message":"no"}', logs: 'line' }, data: { error: { message: 'no' } } },
       { runId: claims[2]!.runId, leaseToken: claims[2]!.leaseToken, transition: 'wait', set: { waiting_reason: 'approval', logs: null, resume_data: null }, waitTimeoutMs: 60_000 },
     ]);
     expect(settled.map((entry) => entry?.status)).toEqual(['completed', 'failed', 'waiting']);
+    const holders = await database.db.selectFrom('runs').select('lease_holder').where('id', 'in', runs.map((run) => run.id)).execute();
+    expect(holders.map((row) => row.lease_holder)).toEqual([null, null, null]);
 
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(database.db);
     expect(prepared.rows.map((row) => row.name)).toEqual(['runq_claim_runs', 'runq_insert_runs', 'runq_settle_attempts']);

@@ -3,7 +3,7 @@ import { startTestApi, type QueueBackendName, type TestApi } from './harness.js'
 import { ReportDir } from './report-file.js';
 import { RunClient } from './run-client.js';
 import { openTestQueues } from './test-queues.js';
-import { ProcessGroup, fixturePath, type CliProcess } from './worker-process.js';
+import { ProcessGroup, fixturePath, type CliProcess, type WorkerEnvOverrides } from './worker-process.js';
 
 /** The fixture handler module the process suites run (`test/fixtures/handlers.mjs`). */
 export const FIXTURE_HANDLERS = fixturePath('handlers.mjs');
@@ -16,7 +16,7 @@ export interface E2eContext {
   queues: RunQueues;
   processes: ProcessGroup;
   /** Starts `count` worker processes with the fixture handlers, keyed by pid. */
-  startWorkers(count: number, env?: Record<string, string>): Promise<Map<number, CliProcess>>;
+  startWorkers(count: number, env?: WorkerEnvOverrides): Promise<Map<number, CliProcess>>;
 }
 
 /**

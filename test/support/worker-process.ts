@@ -126,7 +126,7 @@ export class ProcessGroup {
   async startWorker(
     api: TestApi,
     handlers: string,
-    options: { env?: Record<string, string>; args?: string[] } = {},
+    options: { env?: WorkerEnvOverrides; args?: string[] } = {},
   ): Promise<CliProcess> {
     const worker = this.run(['worker', '--handlers', handlers, ...(options.args ?? [])], workerEnv(api, options.env));
     await worker.waitForLog((line) => line?.msg === 'worker started');
@@ -144,9 +144,12 @@ export class ProcessGroup {
   }
 }
 
+/** Settings added to (or, given as `undefined`, removed from) a worker's test environment: removed, a setting takes runq's default. */
+export type WorkerEnvOverrides = Record<string, string | undefined>;
+
 /** The environment of a worker process for `api`: short leases and a fast reconciler, as the suites need. */
-export function workerEnv(api: TestApi, extra: Record<string, string> = {}): Record<string, string> {
-  return {
+export function workerEnv(api: TestApi, extra: WorkerEnvOverrides = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
     DATABASE_URL: api.database.url,
     RUNQ_QUEUE_PREFIX: api.config.queuePrefix,
     LOG_LEVEL: 'info',
@@ -157,4 +160,5 @@ export function workerEnv(api: TestApi, extra: Record<string, string> = {}): Rec
     ...(api.config.redisUrl ? { REDIS_URL: api.config.redisUrl } : {}),
     ...extra,
   };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

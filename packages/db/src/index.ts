@@ -27,3 +27,6 @@ export * from './status-guard.js';
 export * from './policy.table.js';
 export * from './policy.repository.js';
 export * from './admission.repository.js';
+export * from './session-connection.js';
+export * from './advisory-lock.repository.js';
+export * from './worker-presence.repository.js';

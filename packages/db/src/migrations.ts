@@ -6,6 +6,7 @@ import * as finishedRunsIndex from '../migrations/2026_11_29_030000_finished_run
 import * as runsCreatedIndex from '../migrations/2026_11_29_040000_runs_created_index.js';
 import * as createdAtFromRunId from '../migrations/2026_11_29_050000_created_at_from_run_id.js';
 import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_request_hash_for_public_ids.js';
+import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
 
 /**
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_29_040000_runs_created_index': runsCreatedIndex,
   '2026_11_29_050000_created_at_from_run_id': createdAtFromRunId,
   '2026_12_03_000000_request_hash_for_public_ids': requestHashForPublicIds,
+  '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
 };
 

@@ -23,8 +23,11 @@ export interface RunTransitionWrite<T extends RunTransition = RunTransition> {
   set?: TransitionValues<T>;
   /** Stored on the event row. */
   data?: unknown;
-  /** For a transition that starts an attempt: its claim; with `leaseMs`, the claim expires unless renewed (database clock). */
-  claim?: { leaseToken: string; leaseMs?: number };
+  /**
+   * For a transition that starts an attempt: its claim; with `leaseMs`, the claim expires unless
+   * renewed (database clock); `leaseHolder` is the presence id of the worker process holding it.
+   */
+  claim?: { leaseToken: string; leaseMs?: number; leaseHolder?: number | null };
   /** For a wait: it expires this many milliseconds from now (database clock). */
   waitTimeoutMs?: number;
   /** Apply only while the run still carries this claim (fences out superseded workers). */
@@ -80,6 +83,8 @@ function inputValue(spec: TransitionStatementSpec, write: AnyTransitionWrite, na
       return write.claim?.leaseToken ?? null;
     case 'claim_lease_ms':
       return write.claim?.leaseMs ?? null;
+    case 'claim_holder':
+      return write.claim?.leaseHolder ?? null;
     case 'wait_ms':
       return write.waitTimeoutMs ?? null;
     case 'held_token':
@@ -170,6 +175,8 @@ export interface RunClaim {
   /** The queue job delivering the run: a superseded dispatch claims nothing. */
   jobId: string;
   leaseToken: string;
+  /** The presence id of the worker process claiming it (`runs.lease_holder`). */
+  leaseHolder?: number | null;
   /** Stored on the event row. */
   data?: unknown;
 }
@@ -198,7 +205,7 @@ export async function claimRuns(db: Db, claims: readonly RunClaim[], leaseMs: nu
     runId: claim.runId,
     transition: 'claim',
     jobId: claim.jobId,
-    claim: { leaseToken: claim.leaseToken, leaseMs },
+    claim: { leaseToken: claim.leaseToken, leaseMs, leaseHolder: claim.leaseHolder ?? null },
     data: claim.data,
   }));
   const rows = await executeTransitions<RunRow & { prior_updated_at: Date }>(db, claimStatement, writes, { executor: 'worker' });

@@ -104,9 +104,11 @@ export function transitionAssignments(transition: RunTransition, columns: readon
     set.set('started_at', 'coalesce(r.started_at, now())');
     set.set('lease_token', 'i.claim_token');
     set.set('lease_expires_at', nowPlusMs('i.claim_lease_ms'));
+    set.set('lease_holder', 'i.claim_holder');
   } else {
     set.set('lease_token', 'null');
     set.set('lease_expires_at', 'null');
+    set.set('lease_holder', 'null');
   }
   if (effects.entersWait) {
     set.set('wait_deadline_at', nowPlusMs(`least(i.wait_ms, ${MAX_WAIT_MS})`));
@@ -157,7 +159,9 @@ function buildTransitionStatement(name: string, spec: TransitionStatementSpec): 
   if (many) inputs.push({ name: 'transition', type: 'text[]' });
   const payload = RUN_COLUMNS.filter((column) => transitions.some((transition) => (spec.transitions[transition] as readonly string[] | undefined)?.includes(column)));
   for (const column of payload) inputs.push({ name: column, type: `${RUN_COLUMN_TYPES[column]}[]` });
-  if (effects.some((effect) => effect.startsAttempt)) inputs.push({ name: 'claim_token', type: 'uuid[]' }, { name: 'claim_lease_ms', type: 'double precision[]' });
+  if (effects.some((effect) => effect.startsAttempt)) {
+    inputs.push({ name: 'claim_token', type: 'uuid[]' }, { name: 'claim_lease_ms', type: 'double precision[]' }, { name: 'claim_holder', type: 'integer[]' });
+  }
   if (effects.some((effect) => effect.entersWait)) inputs.push({ name: 'wait_ms', type: 'double precision[]' });
   if (spec.fences.lease) inputs.push({ name: 'held_token', type: 'uuid[]' });
   if (spec.fences.job) inputs.push({ name: 'dispatch_job_id', type: 'text[]' });

@@ -100,6 +100,7 @@ const UNLISTED_COLUMNS = [
   'job_id',
   'lease_token',
   'lease_expires_at',
+  'lease_holder',
   'resume_data',
   'wait_deadline_at',
 ] as const satisfies readonly (keyof RunRow)[];

@@ -68,6 +68,8 @@ export interface RunTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   completed_at: NullableTimestamp;
+  /** Presence id of the worker process holding the current claim (its advisory lock); null when none is known. */
+  lease_holder: number | null;
   /** Why a pending run has not been given to a worker (flow control); null once admitted. */
   hold_reason: HoldReason | null;
   /** For a run held by a rate: when it may try again. */
@@ -142,6 +144,7 @@ export const RUN_COLUMN_TYPES = {
   updated_at: 'timestamptz',
   started_at: 'timestamptz',
   completed_at: 'timestamptz',
+  lease_holder: 'integer',
   hold_reason: 'text',
   hold_until: 'timestamptz',
   slot_buckets: 'text[]',

@@ -7,6 +7,12 @@ const WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 /** HTTP request buckets. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/**
+ * The actions of `runq_reconciler_repairs_total`: pending and stalled runs re-dispatched, waits
+ * expired, and runs taken over from worker processes that vanished. A worker exposes each from 0.
+ */
+export const RECONCILER_REPAIR_ACTIONS = ['redispatch_pending', 'redispatch_stalled', 'expire_wait', 'recover_dead_worker'] as const;
+
 /** A run as far as metrics care: its kind and the move it just made. */
 export interface TransitionSample {
   kind: string;

@@ -12,7 +12,11 @@ export interface WorkerConfig extends SharedSettings {
   concurrency: Readonly<Record<RunKind, number>>;
   /** Module with the handlers (`--handlers`); unset when the caller supplies handlers directly. */
   handlersPath: string | undefined;
-  /** A claim's lifetime without renewal; also the queue lock. A crashed worker's runs are taken over after about this long. */
+  /**
+   * A claim's lifetime without renewal; also the queue lock. A worker that stops renewing
+   * (paused, cut off) loses its runs after about this long; one that dies loses them within
+   * seconds, through its presence lock (`DeadWorkerDetector`).
+   */
   leaseMs: number;
   /** How long shutdown waits for running handlers before leaving their runs to be taken over. */
   shutdownGraceMs: number;

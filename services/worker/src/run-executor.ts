@@ -37,6 +37,8 @@ export interface RunExecutorOptions {
   leaseMs: number;
   /** Identifies this process in run events. */
   workerId: string;
+  /** This process's presence, whose id each claim records (`runs.lease_holder`). */
+  presence: { readonly holderId: number };
   metrics?: RunqMetrics | undefined;
   /** Flow control: releases the slots of settled runs and admits the runs held for them. */
   admission: RunAdmission;
@@ -87,7 +89,8 @@ export class RunExecutor {
     // The common case first, without reading the run: a pending run of this dispatch is
     // claimed (in a statement shared with the other jobs claiming meanwhile). Anything else
     // (superseded, taken over, cancelled, a stalled attempt) goes the careful way below.
-    const claimed = job.id === undefined ? undefined : await this.claims.submit({ runId: job.data.runId, jobId: job.id, leaseToken, data });
+    const leaseHolder = this.options.presence.holderId;
+    const claimed = job.id === undefined ? undefined : await this.claims.submit({ runId: job.data.runId, jobId: job.id, leaseToken, leaseHolder, data });
     let run: RunRow;
     if (claimed) {
       run = claimed.run;
@@ -124,7 +127,7 @@ export class RunExecutor {
     if (!run) return { status: 'discarded', reason: 'run not found' };
     if (run.job_id !== job.id) return { status: 'discarded', reason: 'superseded by a newer dispatch' };
     if (run.executor !== 'worker') return { status: 'discarded', reason: 'run is executed by its caller' };
-    const claim = { leaseToken, leaseMs: this.options.leaseMs };
+    const claim = { leaseToken, leaseMs: this.options.leaseMs, leaseHolder: this.options.presence.holderId };
     let claimed;
     if (run.status === 'pending') {
       claimed = await transitionRun(db, { runId: run.id, transition: 'claim', claim, jobId: run.job_id, executor: 'worker', data });

@@ -3,7 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase, type Db } from '@runq/db';
 import { RunAdmission } from '@runq/engine';
-import { RunqMetrics } from '@runq/metrics';
+import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import {
   CONNECTION_CLOSE_TIMEOUT_MS,
@@ -17,12 +17,15 @@ import {
 import { ActiveAttempts } from './active-attempts.js';
 import { CancellationListener } from './cancellation-listener.js';
 import type { WorkerConfig } from './config.js';
+import { DEAD_WORKER_CHECK_INTERVAL_MS, DeadWorkerDetector } from './dead-worker-detector.js';
 import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './handler-module.js';
+import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
+import { WorkerPresence } from './worker-presence.js';
 
 /** After the grace period, how long aborted attempts get to settle (leases released, jobs finished) before the queue workers' close is given up. */
 const SETTLE_AFTER_ABORT_MS = 2_000;
@@ -80,17 +83,21 @@ export async function startWorkerPool(
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
   const listener = new CancellationListener(config.databaseUrl, attempts, log);
+  // Held before any run is claimed: every claim records this process's presence id.
+  const presence = new WorkerPresence({ databaseUrl: config.databaseUrl, db, log });
   try {
     await listener.start();
+    await presence.start();
   } catch (error) {
     // Nothing may be left open: a Redis connection retrying forever would keep a worker that
     // failed to start alive after it reported the failure.
-    await closeSteps([releaseSteps(listener, queues, db)]);
+    await closeSteps([releaseSteps(listener, presence, queues, db)]);
     throw new Error(`cannot connect to Postgres (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
+  for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, metrics, admission });
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -99,30 +106,41 @@ export async function startWorkerPool(
     worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
     return worker;
   });
-  const reconciler = new Reconciler({
+  // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead, as a
+  // worker is for its runs. Campaigns come as often as the dead-worker detector looks, so that
+  // it has a leader again soon after the leader's process died.
+  const leaderTimeoutMs = Math.max(config.leaseMs, 3 * config.reconcileIntervalMs);
+  const election = new LeaderElection({
     databaseUrl: config.databaseUrl,
+    log,
+    leaderTimeoutMs,
+    campaignIntervalMs: Math.min(DEAD_WORKER_CHECK_INTERVAL_MS, config.reconcileIntervalMs),
+  });
+  const reconciler = new Reconciler({
     db,
     queues,
     log,
     intervalMs: config.reconcileIntervalMs,
     pendingGraceMs: config.reconcileGraceMs,
-    // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead,
-    // as a worker is for its runs.
-    leaderTimeoutMs: Math.max(config.leaseMs, 3 * config.reconcileIntervalMs),
+    leadership: election,
     metrics,
     admission,
     retention: config.retention ? new RunRetention(db, config.retention, log) : undefined,
   });
+  const detector = new DeadWorkerDetector({ db, queues, log, leadership: election, metrics });
+  election.start();
   reconciler.start();
+  detector.start();
   const holdTimer = new HoldTimer(admission, log);
   holdTimer.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
+  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
 
   const shutdownStages: CloseStage[] = [
     [
       { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
+      { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
       {
@@ -131,7 +149,7 @@ export async function startWorkerPool(
         close: () => drainWorkers(workers, attempts, config.shutdownGraceMs, log),
       },
     ],
-    releaseSteps(listener, queues, db),
+    [{ name: 'leader election', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => election.stop() }, ...releaseSteps(listener, presence, queues, db)],
   ];
   let closing: Promise<CloseReport> | undefined;
   return {
@@ -162,9 +180,10 @@ async function drainWorkers(workers: readonly Worker[], attempts: ActiveAttempts
 }
 
 /** The steps that release a pool's connections: the cancellation listener, the queues and the database pool. */
-function releaseSteps(listener: CancellationListener, queues: RunQueues, db: Db): CloseStep[] {
+function releaseSteps(listener: CancellationListener, presence: WorkerPresence, queues: RunQueues, db: Db): CloseStep[] {
   return [
     { name: 'cancellation listener', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => listener.stop() },
+    { name: 'worker presence', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => presence.stop() },
     { name: 'worker queues', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => queues.close() },
     { name: 'worker database', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => db.destroy() },
   ];
