@@ -196,3 +196,12 @@ table runs
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
   CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))
+
+table worker_targets
+  kind text not null
+  target text not null
+  presence_id integer not null
+  registered_at timestamp with time zone not null default now()
+  constraint worker_targets_pkey PRIMARY KEY (kind, target, presence_id)
+  CREATE UNIQUE INDEX worker_targets_pkey ON public.worker_targets USING btree (kind, target, presence_id)
+  CREATE INDEX worker_targets_presence_idx ON public.worker_targets USING btree (presence_id)

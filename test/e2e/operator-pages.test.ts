@@ -35,6 +35,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
           throw Object.assign(new Error('exploded on purpose'), { code: 'kaboom' });
         },
         approve: (_run, ctx) => (ctx.resume ? { output: ctx.resume.data } : ctx.wait('approval')),
+        block: (_run, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ output: 'stopped' }))),
       },
     });
     queues = RunQueues.open({ databaseUrl: api.config.databaseUrl, redisUrl: api.config.redisUrl, prefix: api.config.queuePrefix });
@@ -137,6 +138,34 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       await page.screenshot({ path: `${ARTIFACTS}${backend}-run-cancelled.png`, fullPage: true });
     } finally {
       await context.close();
+    }
+  });
+
+  it('when runs have not started, then their pages say why: no worker for the runtime target, or a full concurrency bucket with its use', async () => {
+    const environment = randomUUID();
+    const unserved = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'ok', runtime_target_kind: 'environment', runtime_target_environment_id: environment } },
+    });
+    const policy = await requestJson(api.url, 'PUT', '/policies/one-block', { key, body: { match: { kind: 'task', target: 'block' }, concurrency: { limit: 1 } } });
+    expect(policy.status).toBe(201);
+    const first = await create('block');
+    await waitForRun(api, key, first, (run) => run.status === 'running');
+    const second = await create('block');
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${api.url}/admin/runs/${unserved.body.run.run_id}`);
+      expect(await page.locator('#pending-reason').textContent()).toContain(`no live worker serves its runtime target environment:${environment}`);
+      await page.goto(`${api.url}/admin/runs/${second}`);
+      expect(await page.locator('#pending-reason').textContent()).toMatch(/held: its concurrency bucket is full\s*policy one-block, bucket \S+: 1 \/ 1 running/);
+      await page.screenshot({ path: `${ARTIFACTS}${backend}-pending-reason.png`, fullPage: true });
+      await page.goto(`${api.url}/admin/runs/${first}`);
+      expect(await page.locator('#pending-reason').count()).toBe(0);
+    } finally {
+      await context.close();
+      for (const id of [unserved.body.run.run_id, second, first]) await requestJson(api.url, 'POST', `/runs/${id}/cancel`, { key, body: {} });
+      await requestJson(api.url, 'DELETE', '/policies/one-block', { key });
     }
   });
 

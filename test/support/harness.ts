@@ -219,7 +219,7 @@ export interface TestWorker {
 export async function startTestWorker(
   api: TestApi,
   handlers: HandlerModule,
-  options: { env?: Record<string, string>; kinds?: string; concurrency?: string } = {},
+  options: { env?: Record<string, string>; kinds?: string; concurrency?: string; runtimeTargets?: string[] } = {},
 ): Promise<TestWorker> {
   const logs: string[] = [];
   const destination = new Writable({
@@ -240,7 +240,11 @@ export async function startTestWorker(
       ...(api.config.redisUrl ? { REDIS_URL: api.config.redisUrl } : {}),
       ...options.env,
     },
-    { ...(options.kinds ? { kinds: options.kinds } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) },
+    {
+      ...(options.kinds ? { kinds: options.kinds } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.runtimeTargets ? { 'runtime-target': options.runtimeTargets } : {}),
+    },
   );
   const pool = await startWorkerPool(config, createLogger({ level: config.logLevel, service: 'worker', destination }), handlers);
   return {

@@ -186,3 +186,28 @@ export async function deletePolicyBuckets(trx: Db, policyId: string): Promise<Ru
   if (ids.length === 0) return [];
   return trx.selectFrom('runs').selectAll().where('id', 'in', ids).where('status', '=', 'pending').orderBy('order_at').execute();
 }
+
+/** A place a held run waits in: the bucket, its slots in use, and its policy's name and limit (null for a bucket of no policy). */
+export interface HoldPlace {
+  bucket: string;
+  running: number;
+  policyName: string | null;
+  limit: number | null;
+}
+
+/** Where pending run `runId` waits (its `run_holds` rows), with each bucket's use now. */
+export async function listHoldPlaces(db: Db, runId: string): Promise<HoldPlace[]> {
+  const rows = await db
+    .selectFrom('run_holds as h')
+    .leftJoin('policies as p', (join) => join.on(sql`p.id::text`, '=', sql`split_part(h.bucket, '/', 1)`))
+    .select([
+      'h.bucket',
+      'p.name',
+      'p.concurrency_limit',
+      (eb) => eb.selectFrom('run_slots as s').select(sql<string>`count(*)`.as('n')).whereRef('s.bucket', '=', 'h.bucket').as('running'),
+    ])
+    .where('h.run_id', '=', runId)
+    .orderBy('h.bucket')
+    .execute();
+  return rows.map((row) => ({ bucket: row.bucket, running: Number(row.running ?? 0), policyName: row.name ?? null, limit: row.concurrency_limit ?? null }));
+}

@@ -30,3 +30,5 @@ export * from './admission.repository.js';
 export * from './session-connection.js';
 export * from './advisory-lock.repository.js';
 export * from './worker-presence.repository.js';
+export * from './worker-target.table.js';
+export * from './worker-target.repository.js';

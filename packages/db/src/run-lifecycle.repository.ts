@@ -69,7 +69,9 @@ export async function redispatchRun(db: Db, run: { id: string; job_id: string },
 }
 
 /** What the reconciler looks at for one run. */
-export type ReconcileCandidate = Pick<RunRow, 'id' | 'kind' | 'status' | 'job_id'>;
+export type ReconcileCandidate = Pick<RunRow, 'id' | 'kind' | 'status' | 'job_id' | 'runtime_target_kind' | 'runtime_target_environment_id' | 'runtime_target_branch_id'>;
+
+const CANDIDATE_COLUMNS = ['id', 'kind', 'status', 'job_id', 'runtime_target_kind', 'runtime_target_environment_id', 'runtime_target_branch_id'] as const;
 
 /**
  * Worker-executed runs the reconciler should check, oldest change first: pending runs older
@@ -81,7 +83,7 @@ export async function listReconcileCandidates(
 ): Promise<ReconcileCandidate[]> {
   const pending = db
     .selectFrom('runs')
-    .select(['id', 'kind', 'status', 'job_id'])
+    .select(CANDIDATE_COLUMNS)
     .where('status', '=', 'pending')
     .where('executor', '=', 'worker')
     // A run held by flow control is not to be dispatched: admission will.
@@ -91,7 +93,7 @@ export async function listReconcileCandidates(
     .limit(options.limit);
   const stalled = db
     .selectFrom('runs')
-    .select(['id', 'kind', 'status', 'job_id'])
+    .select(CANDIDATE_COLUMNS)
     .where('status', '=', 'running')
     .where('executor', '=', 'worker')
     .where('lease_expires_at', '<', sql<Date>`now() - ${options.leaseGraceMs} * interval '1 millisecond'`)

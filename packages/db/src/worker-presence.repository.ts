@@ -20,12 +20,12 @@ export const WORKER_PRESENCE_NAMESPACE = 0x72756e71;
 export const MAX_PRESENCE_HOLDER_ID = 2 ** 31 - 1;
 
 /**
- * Holder ids whose presence lock is granted in this database, as `holder` (bigint). Shared by
- * both statements below, so that they agree on what "present" means. The listing compares each
+ * Holder ids whose presence lock is granted in this database, as `holder` (bigint); $1 is the
+ * presence namespace. Shared by the statements below and the worker targets', so that they agree on what "present" means. The listing compares each
  * running run with them as an array (`<> all`): an anti-join against the set took twice as long
  * (see docs/decisions/0011-dead-worker-detection.md).
  */
-const PRESENT_HOLDERS = `
+export const PRESENT_HOLDERS = `
   select l.objid::bigint as holder
   from pg_locks as l
   where l.locktype = 'advisory' and l.granted and l.objsubid = 2
@@ -52,7 +52,7 @@ const RECOVER_ORPHANED_RUNS = `
 -- holder the caller saw, and that holder still holds no presence lock.
 -- $1: the presence namespace; $2: the statuses a takeover leaves (text[]); $3: run ids;
 -- $4: lease tokens seen; $5: job ids seen; $6: holder ids seen; $7: new job ids (arrays in one order).
--- Returns: id, kind and the new job_id of each run taken over.
+-- Returns: id, kind, runtime target columns and the new job_id of each run taken over.
 with present as materialized (${PRESENT_HOLDERS}),
 input as (
   select * from unnest($3::text[], $4::uuid[], $5::text[], $6::integer[], $7::text[])
@@ -69,7 +69,7 @@ where r.id = i.id
   and r.job_id = i.job_id
   and r.lease_holder = i.lease_holder
   and not exists (select 1 from present as p where p.holder = i.lease_holder)
-returning r.id, r.kind, r.job_id`;
+returning r.id, r.kind, r.job_id, r.runtime_target_kind, r.runtime_target_environment_id, r.runtime_target_branch_id`;
 
 /** A running run whose worker holds no presence lock, as {@link listOrphanedRuns} saw it. */
 export interface OrphanedRun {
@@ -85,6 +85,9 @@ export interface RecoveredRun {
   id: string;
   kind: RunKind;
   job_id: string;
+  runtime_target_kind: string | null;
+  runtime_target_environment_id: string | null;
+  runtime_target_branch_id: string | null;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   listHeldRuns,
   nextRateHoldAt,
   listPolicies,
+  listServedTargets,
   listSlotHolders,
   lockBuckets,
   readRateWindow,
@@ -23,10 +24,13 @@ import {
   type RunRow,
 } from '@runq/db';
 import type { Logger } from '@runq/config';
-import type { RunQueues } from '@runq/queue';
+import { routeOf, type RunQueues } from '@runq/queue';
 import {
+  DEFAULT_RUNTIME_TARGET,
+  parseTargetHoldBucket,
   planAdmission,
   rateDecision,
+  targetHoldBucket,
   TRANSITIONS,
   transitionEffects,
   type FlowPolicy,
@@ -64,7 +68,7 @@ export interface AdmissionOutcome {
 export interface RunAdmissionOptions {
   /** `RUNQ_PROJECT_CONCURRENCY`: the most running runs of one project and kind; unset, no bound. */
   projectConcurrency?: number | undefined;
-  /** How long a project's policies are reused before being read again (ms). */
+  /** How long a project's policies, and the queues live workers serve, are reused before being read again (ms). */
   policyCacheMs?: number;
 }
 
@@ -81,6 +85,7 @@ function policyIdOf(bucket: string): string {
  */
 export class RunAdmission {
   private readonly cache = new Map<string, { at: number; policies: FlowPolicy[] }>();
+  private served: { at: number; queues: Promise<ReadonlySet<string>> } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -125,7 +130,7 @@ export class RunAdmission {
   async dispatch(runs: readonly RunRow[]): Promise<void> {
     await Promise.all(
       runs.map((run) =>
-        this.queues.enqueueRun(run.kind, run.id, { jobId: run.job_id }).catch((err: unknown) => {
+        this.queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id }).catch((err: unknown) => {
           this.log.warn({ err, runId: run.id }, 'enqueue of an admitted run failed; the reconciler will dispatch it');
         }),
       ),
@@ -140,6 +145,64 @@ export class RunAdmission {
     const policies = (await listPolicies(this.db, [projectId])).map(toFlowPolicy);
     this.cache.set(projectId, { at: now, policies });
     return policies;
+  }
+
+  /**
+   * Whether a live worker process serves runs of `kind` for runtime `target` (read at most once
+   * per cache period). The default target is always taken as served: its runs queue up for
+   * whichever worker comes, as they always have.
+   */
+  async isServed(kind: string, target: string): Promise<boolean> {
+    if (target === DEFAULT_RUNTIME_TARGET) return true;
+    const now = Date.now();
+    if (!this.served || now - this.served.at >= (this.options.policyCacheMs ?? 1_000)) {
+      const queues = listServedTargets(this.db).then((rows) => new Set(rows.map((row) => targetHoldBucket(row.kind, row.target))));
+      this.served = { at: now, queues };
+      queues.catch(() => {
+        if (this.served?.queues === queues) this.served = undefined;
+      });
+    }
+    return (await this.served.queues).has(targetHoldBucket(kind, target));
+  }
+
+  /**
+   * Holds new run `run` (inserted in `trx`) until a worker serving its runtime target is up:
+   * pending with reason `no_worker`, waiting in its target's hold bucket.
+   */
+  async holdForWorker(trx: Db, run: RunRow, target: string): Promise<void> {
+    await holdRun(trx, run.id, { reason: 'no_worker', until: null, waitOn: [targetHoldBucket(run.kind, target)], orderAt: run.order_at ?? run.created_at });
+  }
+
+  /**
+   * Releases the runs held for want of a worker for the queues `served` (a worker serving them
+   * is up): each goes through flow-control admission when a policy applies to it, else is
+   * admitted at once; then they are enqueued. Returns how many were admitted.
+   */
+  async releaseServed(served: readonly { kind: string; target: string }[]): Promise<number> {
+    let admitted = 0;
+    for (const { kind, target } of served) {
+      if (target === DEFAULT_RUNTIME_TARGET) continue;
+      const bucket = targetHoldBucket(kind, target);
+      for (;;) {
+        const runs = await this.db.transaction().execute(async (trx) => {
+          if (!(await tryLockBuckets(trx, [bucket]))) return [];
+          const released: RunRow[] = [];
+          for (const run of await listHeldRuns(trx, bucket, 100)) {
+            if (run.slot_buckets === null && run.rate_buckets === null) {
+              await clearHold(trx, run.id);
+              released.push(run);
+            } else if ((await this.admit(trx, run, { wait: false, isNew: false })).decision.type === 'admitted') {
+              released.push(run);
+            }
+          }
+          return released;
+        });
+        admitted += runs.length;
+        await this.dispatch(runs);
+        if (runs.length < 100) break;
+      }
+    }
+    return admitted;
   }
 
   /** Forgets the cached policies of `projectId` (after this process changed them). */
@@ -280,7 +343,14 @@ export class RunAdmission {
    */
   async repairHolds(limit = 100): Promise<number> {
     let admitted = 0;
-    for (const bucket of await listHeldBuckets(this.db, limit)) {
+    const buckets = await listHeldBuckets(this.db, limit);
+    const waitingForWorkers = buckets.flatMap((bucket) => parseTargetHoldBucket(bucket) ?? []);
+    if (waitingForWorkers.length > 0) {
+      const served = new Set((await listServedTargets(this.db)).map((row) => targetHoldBucket(row.kind, row.target)));
+      admitted += await this.releaseServed(waitingForWorkers.filter((queue) => served.has(targetHoldBucket(queue.kind, queue.target))));
+    }
+    for (const bucket of buckets) {
+      if (parseTargetHoldBucket(bucket)) continue;
       const released = await this.db.transaction().execute(async (trx) => {
         if (!(await tryLockBuckets(trx, [bucket]))) return undefined;
         const concurrency = (await this.currentPolicies(trx, [bucket])).get(policyIdOf(bucket))?.concurrency;

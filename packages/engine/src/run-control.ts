@@ -13,7 +13,7 @@ import {
   type RunRow,
   type TransitionRequest,
 } from '@runq/db';
-import type { RunQueues } from '@runq/queue';
+import { routeOf, type RunQueues } from '@runq/queue';
 import type { RunAdmission } from './run-admission.js';
 import type { RunCreator } from './run-ingest.js';
 import { InvalidTransitionError, RunNotFoundError, isTerminalStatus, newDispatchId, type RunTransition } from '@runq/runs';
@@ -74,7 +74,7 @@ export class RunControl {
       cancelled
         .filter((run) => run.previous_status === 'pending' && run.executor === 'worker')
         .map((run) =>
-          this.queues.removeRun(run.kind, run.job_id).catch((err: unknown) => {
+          this.queues.removeRun(routeOf(run), run.job_id).catch((err: unknown) => {
             // Harmless: a worker that gets the job finds the run cancelled and drops it.
             this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed');
           }),

@@ -21,13 +21,14 @@ import {
   type RunRow,
   type RunToInsert,
 } from '@runq/db';
-import { DISPATCH_BATCHING, type RunQueues } from '@runq/queue';
+import { DISPATCH_BATCHING, groupByQueue, routeOf, type RunQueues } from '@runq/queue';
 import {
   ConversationNotFoundError,
   IdempotencyConflictError,
   InvalidRunRequestError,
   ParentRunNotFoundError,
   ProjectNotFoundError,
+  runtimeTargetOf,
   type PolicySubject,
   type RunAdmissionPlan,
   type RunOwnerKind,
@@ -102,16 +103,10 @@ export class RunIngest {
     });
     this.dispatches = new MicroBatcher({
       runBatch: async (runs) => {
-        const byKind = new Map<RunRow['kind'], RunRow[]>();
-        for (const run of runs) {
-          const ofKind = byKind.get(run.kind);
-          if (ofKind) ofKind.push(run);
-          else byKind.set(run.kind, [run]);
-        }
-        await Promise.all([...byKind].map(([kind, ofKind]) => queues.enqueueRuns(kind, ofKind.map((run) => ({ runId: run.id, jobId: run.job_id })))));
+        await Promise.all(groupByQueue(runs).map(({ route, runs: ofQueue }) => queues.enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })))));
         return runs.map(() => undefined);
       },
-      runOne: (run) => queues.enqueueRun(run.kind, run.id, { jobId: run.job_id }),
+      runOne: (run) => queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id }),
       ...DISPATCH_BATCHING,
     });
   }
@@ -153,7 +148,10 @@ export class RunIngest {
       row.rate_buckets = admission.rates.length > 0 ? admission.rates.map((rate) => rate.bucket) : null;
       row.order_at = admission.orderAt;
     }
-    const stored = await this.store(row, plan, admission);
+    const target = runtimeTargetOf(row);
+    // A run for a runtime target no live worker serves waits, held, rather than sit unseen in a queue.
+    const unserved = row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
+    const stored = await this.store(row, plan, admission, unserved);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
@@ -175,23 +173,25 @@ export class RunIngest {
     await Promise.all(
       cancelled
         .filter((run) => run.previous_status === 'pending')
-        .map((run) => this.queues.removeRun(run.kind, run.job_id).catch((err: unknown) => this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed'))),
+        .map((run) => this.queues.removeRun(routeOf(run), run.job_id).catch((err: unknown) => this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed'))),
     );
   }
 
   /**
    * Stores the run with its first event, plus the conversation and message when there are any,
    * atomically; with an admission plan, flow control decides in the same transaction whether it
-   * may start (see {@link RunAdmission.admit}). Undefined when its `public_id` is taken.
+   * may start (see {@link RunAdmission.admit}). A run whose runtime target has no live worker
+   * (`unservedTarget`) is held for one instead; admission comes when it is released. Undefined
+   * when its `public_id` is taken.
    */
-  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined): Promise<StoredRun | undefined> {
+  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, unservedTarget: string | undefined): Promise<StoredRun | undefined> {
     const eventData = {
       trigger_kind: row.trigger_kind,
       ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
       created_by: row.created_by,
       ...(admission ? { policies: admission.policies } : {}),
     };
-    if (!plan.create && !plan.message && !admission) {
+    if (!plan.create && !plan.message && !admission && !unservedTarget) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
@@ -213,6 +213,11 @@ export class RunIngest {
           role: 'user',
           content: toJson(plan.message.content),
         });
+      }
+      if (unservedTarget) {
+        await this.admission.holdForWorker(trx, run, unservedTarget);
+        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: unservedTarget });
+        return { run: { ...run, hold_reason: 'no_worker' }, cancelled: [] };
       }
       if (!admission) return { run, cancelled: [] };
       return this.admitNew(trx, run);

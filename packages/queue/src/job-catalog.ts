@@ -1,10 +1,10 @@
 import type { JobsOptions } from 'bullmq';
-import type { RunKind } from '@runq/runs';
+import { DEFAULT_RUNTIME_TARGET, runtimeTargetOf, type RunKind, type RuntimeTargetFields } from '@runq/runs';
 import type { QueueBackendKind } from './queue-backend.js';
 
 /**
- * The jobs runq puts on its queues. There is one queue per run kind, and one job name on
- * each: `run`, whose payload names the run. Everything else about the run lives in Postgres,
+ * The jobs runq puts on its queues. There is one queue per run kind and runtime target, and one
+ * job name on each: `run`, whose payload names the run. Everything else about the run lives in Postgres,
  * so a job stays a few bytes and the queue is only the delivery mechanism.
  */
 export const RUN_JOB_NAME = 'run';
@@ -14,9 +14,23 @@ export interface RunJobData {
   runId: string;
 }
 
-/** The queue that carries runs of `kind`. */
-export function queueNameOf(kind: RunKind): string {
-  return kind;
+/** A queue: the runs of one kind for one runtime target (`packages/runs/src/runtime-target.ts`). */
+export interface RunRoute {
+  kind: RunKind;
+  target: string;
+}
+
+/** Where a run is queued: its kind and runtime target. */
+export function routeOf(run: RuntimeTargetFields & { kind: RunKind }): RunRoute {
+  return { kind: run.kind, target: runtimeTargetOf(run) };
+}
+
+/**
+ * The queue that carries runs of `kind` for `target`: the kind's name for the default target,
+ * else `<kind>.<target>` with the target's `:` written `.` (BullMQ queue names exclude `:`).
+ */
+export function queueNameOf(kind: RunKind, target: string = DEFAULT_RUNTIME_TARGET): string {
+  return target === DEFAULT_RUNTIME_TARGET ? kind : `${kind}.${target.replaceAll(':', '.')}`;
 }
 
 /** Failed deliveries (a job, not a run, that failed: rare) are kept a day, at most 5,000 per queue. */
@@ -44,4 +58,17 @@ export function runJobOptions(backend: QueueBackendKind, jobId: string, delayMs 
     delay: delayMs > 0 ? delayMs : undefined,
     ...FINISHED_JOB_RETENTION[backend],
   };
+}
+
+/** `runs` grouped by the queue each goes to (first appearance order), for one add per queue. */
+export function groupByQueue<Run extends RuntimeTargetFields & { kind: RunKind }>(runs: readonly Run[]): { route: RunRoute; runs: Run[] }[] {
+  const groups = new Map<string, { route: RunRoute; runs: Run[] }>();
+  for (const run of runs) {
+    const route = routeOf(run);
+    const name = queueNameOf(route.kind, route.target);
+    const group = groups.get(name);
+    if (group) group.runs.push(run);
+    else groups.set(name, { route, runs: [run] });
+  }
+  return [...groups.values()];
 }

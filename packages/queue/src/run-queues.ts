@@ -1,8 +1,15 @@
 import { Queue, Worker, type Processor } from 'bullmq';
 import { withTimeout } from '@runq/async';
-import { RUN_KINDS, type RunKind } from '@runq/runs';
-import { RUN_JOB_NAME, queueNameOf, runJobOptions, type RunJobData } from './job-catalog.js';
+import { DEFAULT_RUNTIME_TARGET, RUN_KINDS, type RunKind } from '@runq/runs';
+import { RUN_JOB_NAME, queueNameOf, runJobOptions, type RunJobData, type RunRoute } from './job-catalog.js';
 import { openQueueBackend, type QueueBackend, type QueueBackendConfig, type QueueBackendKind } from './queue-backend.js';
+
+/** A queue named by its route, or by its kind alone for the default runtime target. */
+export type QueueRef = RunKind | RunRoute;
+
+function routeFrom(ref: QueueRef): RunRoute {
+  return typeof ref === 'string' ? { kind: ref, target: DEFAULT_RUNTIME_TARGET } : ref;
+}
 
 /** Job counts of one queue, by BullMQ state. */
 export type QueueCounts = Record<string, number>;
@@ -46,26 +53,16 @@ function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
 }
 
 /**
- * runq's queues: one BullMQ `Queue` per run kind over one shared connection (used by the API
- * for dispatch, cancellation and the dashboard, and by workers for retries and repairs), and
- * the BullMQ `Worker`s that consume them.
+ * runq's queues: a BullMQ `Queue` per run kind and runtime target over one shared connection
+ * (used by the API for dispatch, cancellation and the dashboard, and by workers for retries and
+ * repairs), and the BullMQ `Worker`s that consume them. The default target's queues exist from
+ * the start; another target's queue is opened the first time a run of it is handled.
  */
 export class RunQueues {
-  private readonly byKind: ReadonlyMap<RunKind, Queue<RunJobData>>;
+  private readonly byName = new Map<string, Queue<RunJobData>>();
 
   private constructor(private readonly backend: QueueBackend) {
-    const [options, factory] = backend.queueArgs();
-    this.byKind = new Map(
-      RUN_KINDS.map((kind) => {
-        const queue = factory
-          ? new Queue<RunJobData>(queueNameOf(kind), options, factory)
-          : new Queue<RunJobData>(queueNameOf(kind), options);
-        // Connection errors surface through ping() and failed adds; an unhandled 'error'
-        // event must not crash the process.
-        queue.on('error', () => undefined);
-        return [kind, queue];
-      }),
-    );
+    for (const kind of RUN_KINDS) this.queue(kind);
   }
 
   /** Opens the queues on the backend the configuration names. */
@@ -83,14 +80,23 @@ export class RunQueues {
     return this.backend.keyPrefix;
   }
 
-  /** The BullMQ queue of `kind` (for the dashboard). */
-  queue(kind: RunKind): Queue<RunJobData> {
-    const queue = this.byKind.get(kind);
-    if (!queue) throw new Error(`no queue for kind ${kind}`);
+  /** The BullMQ queue of a kind (its default target's) or of a route, opened on first use. */
+  queue(ref: QueueRef): Queue<RunJobData> {
+    const { kind, target } = routeFrom(ref);
+    const name = queueNameOf(kind, target);
+    let queue = this.byName.get(name);
+    if (!queue) {
+      const [options, factory] = this.backend.queueArgs();
+      queue = factory ? new Queue<RunJobData>(name, options, factory) : new Queue<RunJobData>(name, options);
+      // Connection errors surface through ping() and failed adds; an unhandled 'error'
+      // event must not crash the process.
+      queue.on('error', () => undefined);
+      this.byName.set(name, queue);
+    }
     return queue;
   }
 
-  /** Every queue, in kind order. */
+  /** The default target's queue of every kind, in kind order (for the dashboard and counts). */
   all(): Queue<RunJobData>[] {
     return RUN_KINDS.map((kind) => this.queue(kind));
   }
@@ -99,31 +105,32 @@ export class RunQueues {
    * Puts a run on its queue. `jobId` defaults to the run id; adding a job id that is already
    * queued creates nothing, so a retried dispatch is harmless.
    */
-  async enqueueRun(kind: RunKind, runId: string, options: { jobId?: string; delayMs?: number } = {}): Promise<void> {
-    await bounded(this.queue(kind).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs)), 'adding a job');
+  async enqueueRun(ref: QueueRef, runId: string, options: { jobId?: string; delayMs?: number } = {}): Promise<void> {
+    await bounded(this.queue(ref).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs)), 'adding a job');
   }
 
   /**
-   * Puts several runs of one kind on its queue in one round trip (`addBulk`: one pipeline on
+   * Puts several runs of one queue on it in one round trip (`addBulk`: one pipeline on
    * Redis, one statement on PostgreSQL). Job ids already queued create nothing, as with
    * {@link enqueueRun}.
    */
-  async enqueueRuns(kind: RunKind, runs: readonly { runId: string; jobId?: string; delayMs?: number }[]): Promise<void> {
+  async enqueueRuns(ref: QueueRef, runs: readonly { runId: string; jobId?: string; delayMs?: number }[]): Promise<void> {
     if (runs.length === 0) return;
     const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs) }));
-    await bounded(this.queue(kind).addBulk(jobs), 'adding jobs');
+    await bounded(this.queue(ref).addBulk(jobs), 'adding jobs');
   }
 
   /** Removes a queued job; false when there is none (or it is being processed and locked). */
-  async removeRun(kind: RunKind, jobId: string): Promise<boolean> {
-    return (await bounded(this.queue(kind).remove(jobId), 'removing a job')) === 1;
+  async removeRun(ref: QueueRef, jobId: string): Promise<boolean> {
+    return (await bounded(this.queue(ref).remove(jobId), 'removing a job')) === 1;
   }
 
   /**
-   * A BullMQ worker on the queue of `kind`. Jobs that stall (their worker stopped renewing the
+   * A BullMQ worker on the queue of a kind or route. Jobs that stall (their worker stopped renewing the
    * lock) go back to the queue for another worker; runq's own lease then fences the old one.
    */
-  createWorker(kind: RunKind, processor: Processor<RunJobData>, options: RunWorkerOptions): Worker<RunJobData> {
+  createWorker(ref: QueueRef, processor: Processor<RunJobData>, options: RunWorkerOptions): Worker<RunJobData> {
+    const { kind, target } = routeFrom(ref);
     const [base, factory] = this.backend.workerArgs();
     const workerOptions = {
       ...base,
@@ -134,15 +141,15 @@ export class RunQueues {
       autorun: true,
     };
     const worker = factory
-      ? new Worker<RunJobData>(queueNameOf(kind), processor, workerOptions, factory)
-      : new Worker<RunJobData>(queueNameOf(kind), processor, workerOptions);
+      ? new Worker<RunJobData>(queueNameOf(kind, target), processor, workerOptions, factory)
+      : new Worker<RunJobData>(queueNameOf(kind, target), processor, workerOptions);
     worker.on('error', () => undefined);
     return worker;
   }
 
   /** The queue job of a dispatch and its state, or undefined when the queue has no such job. */
-  async jobState(kind: RunKind, jobId: string): Promise<string | undefined> {
-    const job = await bounded(this.queue(kind).getJob(jobId), 'reading a job');
+  async jobState(ref: QueueRef, jobId: string): Promise<string | undefined> {
+    const job = await bounded(this.queue(ref).getJob(jobId), 'reading a job');
     return job ? await bounded(job.getState(), 'reading a job') : undefined;
   }
 
@@ -159,7 +166,7 @@ export class RunQueues {
 
   /** Closes the queues and their connection. */
   async close(): Promise<void> {
-    await Promise.all(this.all().map((queue) => queue.close()));
+    await Promise.all([...this.byName.values()].map((queue) => queue.close()));
     await this.backend.close();
   }
 }

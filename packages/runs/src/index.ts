@@ -6,3 +6,4 @@ export * from './run-envelope.js';
 export * from './errors.js';
 export * from './retry-policy.js';
 export * from './flow-policy.js';
+export * from './runtime-target.js';

@@ -8,7 +8,9 @@ commands:
   start                         API, dashboard and workers on this machine (local Postgres under ./.runq/ when DATABASE_URL is unset)
   api                           the API only
   worker [--kinds agent,workflow,task,eval] [--concurrency N|kind=N,...] [--handlers PATH]
-                                one worker process (--concurrency task=32,agent=4: per kind)
+         [--runtime-target main_branch|environment:UUID|preview_branch:UUID ...]
+                                one worker process (--concurrency task=32,agent=4: per kind;
+                                without --runtime-target it serves main_branch)
   migrate                       apply migrations and exit
   keys create --project UUID [--project UUID ...] [--name NAME]
                                 print a new API key

@@ -49,6 +49,25 @@ describe('worker concurrency', () => {
   });
 });
 
+describe('worker runtime targets', () => {
+  const ENV = '6f1c1b2e-3d4a-4b5c-8d6e-7f8091a2b3c4';
+
+  it('when no --runtime-target is given, then the worker serves main_branch', () => {
+    expect(loadWorkerConfig(BASE).runtimeTargets).toEqual(['main_branch']);
+  });
+
+  it('when --runtime-target is repeated, then the worker serves each target once', () => {
+    const flags = { 'runtime-target': [`environment:${ENV}`, 'main_branch', `ENVIRONMENT:${ENV.toUpperCase()}`, `preview_branch:${ENV}`] };
+    expect(loadWorkerConfig(BASE, flags).runtimeTargets).toEqual([`environment:${ENV}`, 'main_branch', `preview_branch:${ENV}`]);
+  });
+
+  it('when a --runtime-target is malformed, then the worker refuses to start naming the flag', () => {
+    const error = configErrorOf(() => loadWorkerConfig(BASE, { 'runtime-target': ['staging'] }));
+    expect(error.variable).toBe('--runtime-target');
+    expect(error.message).toContain('must be main_branch, environment:<uuid> or preview_branch:<uuid> (got "staging")');
+  });
+});
+
 describe('worker queue backend and retention settings', () => {
   it('when REDIS_URL names a cluster, then the worker accepts it as written', () => {
     const url = 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000';

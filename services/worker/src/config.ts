@@ -1,5 +1,5 @@
 import { ConfigError, hostSetting, integerSetting, optionalString, readSharedSettings, type Env, type SharedSettings } from '@runq/config';
-import { RUN_KINDS, isRunKind, type RunKind } from '@runq/runs';
+import { DEFAULT_RUNTIME_TARGET, RUN_KINDS, isRunKind, parseRuntimeTarget, type RunKind } from '@runq/runs';
 
 /** Configuration of a worker process. */
 export interface WorkerConfig extends SharedSettings {
@@ -10,6 +10,12 @@ export interface WorkerConfig extends SharedSettings {
    * per kind (the others keep the default of 10), or both (`8,agent=2`).
    */
   concurrency: Readonly<Record<RunKind, number>>;
+  /**
+   * The runtime targets whose runs this process executes (`--runtime-target`, repeatable):
+   * `main_branch` (runs that name no target too) unless others are named. Each kind has a queue
+   * worker per target, with the kind's concurrency.
+   */
+  runtimeTargets: readonly string[];
   /** Module with the handlers (`--handlers`); unset when the caller supplies handlers directly. */
   handlersPath: string | undefined;
   /**
@@ -64,6 +70,17 @@ export interface WorkerFlags {
   kinds?: string;
   concurrency?: string;
   handlers?: string;
+  'runtime-target'?: readonly string[];
+}
+
+function parseRuntimeTargets(values: readonly string[] | undefined): string[] {
+  if (values === undefined || values.length === 0) return [DEFAULT_RUNTIME_TARGET];
+  const targets = values.map((value) => {
+    const parsed = parseRuntimeTarget(value);
+    if ('error' in parsed) throw new ConfigError('--runtime-target', parsed.error);
+    return parsed.target;
+  });
+  return [...new Set(targets)];
 }
 
 function parseKinds(value: string): RunKind[] {
@@ -119,6 +136,7 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
     ...shared,
     kinds,
     concurrency: parseConcurrency(concurrencySetting ?? String(DEFAULT_CONCURRENCY), concurrencyName, kinds),
+    runtimeTargets: parseRuntimeTargets(flags['runtime-target']),
     handlersPath: flags.handlers,
     leaseMs: integerSetting(env, 'RUNQ_WORKER_LEASE_MS', 30_000, 1_000, 3_600_000),
     shutdownGraceMs: integerSetting(env, 'RUNQ_WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),

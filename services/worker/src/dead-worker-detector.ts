@@ -1,8 +1,8 @@
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import { listOrphanedRuns, recoverOrphanedRuns, type Db, type RecoveredRun } from '@runq/db';
-import type { RunQueues } from '@runq/queue';
-import { newDispatchId, type RunKind } from '@runq/runs';
+import { groupByQueue, type RunQueues } from '@runq/queue';
+import { newDispatchId } from '@runq/runs';
 import type { Leadership } from './leader-election.js';
 import { PeriodicTask } from './periodic-task.js';
 
@@ -104,15 +104,13 @@ export class DeadWorkerDetector {
     return recovered;
   }
 
-  /** Enqueues the new dispatches, one add per kind; a failure is left to the reconciler (the runs look stalled to it). */
+  /** Enqueues the new dispatches, one add per queue; a failure is left to the reconciler (the runs look stalled to it). */
   private async enqueue(runs: readonly RecoveredRun[]): Promise<void> {
-    const byKind = new Map<RunKind, RecoveredRun[]>();
-    for (const run of runs) byKind.set(run.kind, [...(byKind.get(run.kind) ?? []), run]);
     await Promise.all(
-      [...byKind].map(([kind, ofKind]) =>
+      groupByQueue(runs).map(({ route, runs: ofQueue }) =>
         this.options.queues
-          .enqueueRuns(kind, ofKind.map((run) => ({ runId: run.id, jobId: run.job_id })))
-          .catch((err: unknown) => this.options.log.warn({ err, kind }, 'enqueueing runs taken over failed; the reconciler will dispatch them')),
+          .enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })))
+          .catch((err: unknown) => this.options.log.warn({ err, kind: route.kind, target: route.target }, 'enqueueing runs taken over failed; the reconciler will dispatch them')),
       ),
     );
   }

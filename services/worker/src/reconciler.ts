@@ -2,7 +2,7 @@ import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import { listExpiredWaits, listReconcileCandidates, redispatchRun, transitionRun, toJson, type Db, type ReconcileCandidate } from '@runq/db';
 import type { RunAdmission } from '@runq/engine';
-import type { RunQueues } from '@runq/queue';
+import { routeOf, type RunQueues } from '@runq/queue';
 import type { Leadership } from './leader-election.js';
 import { PeriodicTask } from './periodic-task.js';
 import type { RunRetention } from './run-retention.js';
@@ -113,13 +113,14 @@ export class Reconciler {
 
   private async redispatch(run: ReconcileCandidate): Promise<boolean> {
     const { db, queues } = this.options;
-    const state = await queues.jobState(run.kind, run.job_id);
+    const route = routeOf(run);
+    const state = await queues.jobState(route, run.job_id);
     if (state !== undefined && LIVE_JOB_STATES.has(state)) return false;
     // A pending run whose job vanished gets it back under the same id; a finished job's id is
     // taken, so that run (and every stalled running one) gets a new dispatch id.
     const jobId = state === undefined && run.status === 'pending' ? run.job_id : await redispatchRun(db, run, run.status);
     if (jobId === undefined) return false;
-    await queues.enqueueRun(run.kind, run.id, { jobId });
+    await queues.enqueueRun(route, run.id, { jobId });
     return true;
   }
 }

@@ -21,7 +21,7 @@ import {
   type RunSummary,
 } from '@runq/db';
 import type { RunAdmission } from '@runq/engine';
-import type { RunJobData, RunQueues } from '@runq/queue';
+import { routeOf, type RunJobData, type RunQueues } from '@runq/queue';
 import { decideAfterFailure, isTerminalStatus, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
 import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
@@ -253,7 +253,7 @@ export class RunExecutor {
       this.observe(settled);
       log.info({ error: error.message, delayMs: decision.delayMs }, 'attempt failed; retrying');
       try {
-        await this.options.queues.enqueueRun(run.kind, run.id, { jobId, delayMs: decision.delayMs });
+        await this.options.queues.enqueueRun(routeOf(run), run.id, { jobId, delayMs: decision.delayMs });
       } catch (err) {
         log.warn({ err }, 'scheduling the retry failed; the reconciler will dispatch it');
       }

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
-import { openDatabase, type Db } from '@runq/db';
+import { openDatabase, registerWorkerTargets, type Db, type ServedTarget } from '@runq/db';
 import { RunAdmission } from '@runq/engine';
 import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
+import type { RunKind } from '@runq/runs';
 import {
   CONNECTION_CLOSE_TIMEOUT_MS,
   SHUTDOWN_DEADLINE_MARGIN_MS,
@@ -77,17 +78,26 @@ export async function startWorkerPool(
   const db = openDatabase(config.databaseUrl, {
     applicationName: 'runq-worker',
     indexLookupsOnly: true,
-    maxConnections: Math.min(20, 2 + config.kinds.reduce((sum, kind) => sum + config.concurrency[kind], 0)),
+    maxConnections: Math.min(20, 2 + config.runtimeTargets.length * config.kinds.reduce((sum, kind) => sum + config.concurrency[kind], 0)),
     onPoolError: (err) => log.warn({ err }, 'database connection lost'),
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
   const listener = new CancellationListener(config.databaseUrl, attempts, log);
+  const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) => config.runtimeTargets.map((target) => ({ kind, target })));
   // Held before any run is claimed: every claim records this process's presence id.
-  const presence = new WorkerPresence({ databaseUrl: config.databaseUrl, db, log });
+  const presence = new WorkerPresence({
+    databaseUrl: config.databaseUrl,
+    db,
+    log,
+    onHolderChanged: (holderId) => {
+      registerWorkerTargets(db, holderId, served).catch((err: unknown) => log.warn({ err }, 'registering the served runtime targets again failed'));
+    },
+  });
   try {
     await listener.start();
     await presence.start();
+    await registerWorkerTargets(db, presence.holderId, served);
   } catch (error) {
     // Nothing may be left open: a Redis connection retrying forever would keep a worker that
     // failed to start alive after it reported the failure.
@@ -98,14 +108,17 @@ export async function startWorkerPool(
   for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
   const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission });
-  const workers: Worker[] = config.kinds.map((kind) => {
-    const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
+  const workers: Worker[] = served.map(({ kind, target }) => {
+    const worker = queues.createWorker({ kind, target }, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
       lockDurationMs: config.leaseMs,
     });
-    worker.on('error', (err) => log.warn({ err, kind }, 'queue worker error'));
+    worker.on('error', (err) => log.warn({ err, kind, target }, 'queue worker error'));
     return worker;
   });
+  // Runs that waited for a worker serving these targets go to their queues now (a release lost
+  // here is redone by the reconciler's repair pass).
+  admission.releaseServed(served).catch((err: unknown) => log.warn({ err }, 'releasing the runs held for the runtime targets of this worker failed; the reconciler will'));
   // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead, as a
   // worker is for its runs. Campaigns come as often as the dead-worker detector looks, so that
   // it has a leader again soon after the leader's process died.
@@ -135,7 +148,7 @@ export async function startWorkerPool(
   holdTimer.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
+  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, runtimeTargets: config.runtimeTargets, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
 
   const shutdownStages: CloseStage[] = [
     [

@@ -18,6 +18,8 @@ export interface WorkerPresenceOptions {
   /** The process's pool, for looking up who holds a lock. */
   db: Db;
   log: Logger;
+  /** Called when the lock is taken again under a new holder id (the old one was drawn by another process). */
+  onHolderChanged?: (holderId: number) => void;
 }
 
 /**
@@ -84,6 +86,7 @@ export class WorkerPresence {
 
   /** Takes the lock again, under the same holder id unless another process holds it, until held or stopped. */
   private async retake(): Promise<void> {
+    const before = this.holder;
     let failures = 0;
     for (let turn = 0; !this.stopped; turn += 1) {
       await sleep(RETAKE_BACKOFF_MS[Math.min(turn, RETAKE_BACKOFF_MS.length - 1)]!);
@@ -92,6 +95,7 @@ export class WorkerPresence {
         const key = [WORKER_PRESENCE_NAMESPACE, this.holder] as const;
         if (await this.lock.tryAcquire(key)) {
           this.options.log.info({ presenceId: this.holder, turn }, 'worker presence taken again');
+          if (this.holder !== before) this.options.onHolderChanged?.(this.holder);
           return;
         }
         // Held by another session: usually this process's previous one, which the server has

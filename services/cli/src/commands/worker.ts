@@ -3,11 +3,11 @@ import { createLogger, type Env } from '@runq/config';
 import { loadWorkerConfig, startWorkerPool, workerShutdownDeadlineMs } from '@runq/worker';
 import { onShutdown } from '../shutdown.js';
 
-/** `runq worker [--kinds …] [--concurrency N|kind=N,…] [--handlers PATH]`: one worker process. */
+/** `runq worker [--kinds …] [--concurrency N|kind=N,…] [--handlers PATH] [--runtime-target T …]`: one worker process. */
 export async function workerCommand(args: string[], env: Env): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { kinds: { type: 'string' }, concurrency: { type: 'string' }, handlers: { type: 'string' } },
+    options: { kinds: { type: 'string' }, concurrency: { type: 'string' }, handlers: { type: 'string' }, 'runtime-target': { type: 'string', multiple: true } },
     strict: true,
     allowPositionals: false,
   });

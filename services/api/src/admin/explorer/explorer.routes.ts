@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { findRun, listChildRuns, listRunEvents, listRuns, type Db } from '@runq/db';
+import { findRun, listChildRuns, listHoldPlaces, listRunEvents, listRuns, type Db } from '@runq/db';
 import { isRunIdShape, RUN_KINDS, RUN_STATUSES, RunqError } from '@runq/runs';
 import { HttpProblem } from '../../http/problem.js';
 import type { RunControl } from '@runq/engine';
@@ -80,10 +80,14 @@ export function explorerRouter(deps: { db: Db; control: RunControl }): Router {
 
   router.get('/:run_id', async (ctx) => {
     const run = await loadRun(ctx);
-    const [events, children] = await Promise.all([listRunEvents(deps.db, run.id), listChildRuns(deps.db, run.id)]);
+    const [events, children, holdPlaces] = await Promise.all([
+      listRunEvents(deps.db, run.id),
+      listChildRuns(deps.db, run.id),
+      run.status === 'pending' ? listHoldPlaces(deps.db, run.id) : [],
+    ]);
     const notice = one(ctx.query['notice']);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = runPage(run, events, children, notice).value;
+    ctx.body = runPage(run, events, children, holdPlaces, notice).value;
   });
 
   const act = async (ctx: Context, action: (projectId: string, runId: string) => Promise<unknown>, done: string) => {

@@ -1,5 +1,5 @@
-import type { RunEventRow, RunListRow, RunRow } from '@runq/db';
-import { isTerminalStatus, RUN_KINDS, RUN_STATUSES } from '@runq/runs';
+import type { HoldPlace, RunEventRow, RunListRow, RunRow } from '@runq/db';
+import { isTerminalStatus, RUN_KINDS, RUN_STATUSES, runtimeTargetOf } from '@runq/runs';
 import { html, type SafeHtml } from './html.js';
 import { page, statusBadge } from './layout.js';
 
@@ -58,8 +58,28 @@ function runLink(id: string | null): SafeHtml | string {
   return id ? html`<a href="/admin/runs/${id}">${id}</a>` : '—';
 }
 
+/** Why a pending run has not started: the hold that keeps it, with the use of the buckets it waits on. */
+function pendingReason(run: RunRow, places: readonly HoldPlace[]): SafeHtml {
+  const buckets = places.map(
+    (place) =>
+      html`<div class="bucket">${place.policyName ? html`policy <b>${place.policyName}</b>, ` : ''}bucket <code>${place.bucket}</code>: ${place.running}${place.limit === null ? '' : ` / ${place.limit}`} running</div>`,
+  );
+  switch (run.hold_reason) {
+    case 'concurrency':
+      return html`held: its concurrency bucket is full${buckets}`;
+    case 'rate':
+      return html`held: its rate window is used up; it tries again at ${run.hold_until?.toISOString() ?? 'the next opening'}`;
+    case 'no_worker':
+      return html`held: no live worker serves its runtime target <code>${runtimeTargetOf(run)}</code> (start one with <code>--runtime-target ${runtimeTargetOf(run)}</code>)`;
+    case 'schedule':
+      return html`held: its schedule lets it start when the schedule's previous run ends`;
+    default:
+      return html`queued: waiting for a free worker slot`;
+  }
+}
+
 /** One run: its fields, tree, timeline, logs and the cancel/resume actions. */
-export function runPage(run: RunRow, events: RunEventRow[], children: RunRow[], notice?: string): SafeHtml {
+export function runPage(run: RunRow, events: RunEventRow[], children: RunRow[], holdPlaces: readonly HoldPlace[], notice?: string): SafeHtml {
   const created = run.created_at.getTime();
   const timeline = events.map((event, i) => {
     const previous = events[i - 1];
@@ -80,7 +100,8 @@ ${run.status === 'waiting'
     html`<h1>${run.id} ${statusBadge(run.status, run.waiting_reason)}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${actions}
 <div class="grid"><div class="card"><h2>Run</h2><table>
-<tr><th>Kind</th><td>${run.kind}</td></tr><tr><th>Target</th><td>${nameOf(run)}</td></tr>
+${run.status === 'pending' && run.executor === 'worker' ? html`<tr><th>Not started</th><td id="pending-reason">${pendingReason(run, holdPlaces)}</td></tr>` : ''}
+<tr><th>Kind</th><td>${run.kind}</td></tr><tr><th>Target</th><td>${nameOf(run)}</td></tr><tr><th>Runtime target</th><td>${runtimeTargetOf(run)}</td></tr>
 <tr><th>Owner</th><td>${run.owner_kind} ${run.owner_id}</td></tr><tr><th>Project</th><td>${run.project_id}</td></tr>
 <tr><th>Executor</th><td>${run.executor}</td></tr><tr><th>Attempts</th><td>${run.attempt} (retries allowed: ${run.backoff_limit ?? 0})</td></tr>
 <tr><th>Created</th><td>${run.created_at.toISOString()}</td></tr><tr><th>Started</th><td>${run.started_at?.toISOString() ?? '—'}</td></tr>

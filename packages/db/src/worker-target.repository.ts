@@ -1,0 +1,50 @@
+import { CompiledQuery } from 'kysely';
+import type { Db } from './database.js';
+import { PRESENT_HOLDERS, WORKER_PRESENCE_NAMESPACE } from './worker-presence.repository.js';
+
+/*
+ * Which queues (run kind and runtime target) have a live worker: each worker process registers
+ * what it serves under its presence id, and a registration counts while that id's presence lock
+ * is held (see worker-presence.repository.ts). Fixed text: `pg_locks` is not a store table.
+ */
+
+const DROP_ABSENT_TARGETS = `
+-- Drops the registrations of worker processes that hold no presence lock now.
+-- $1: the presence namespace. Returns: nothing.
+with present as materialized (${PRESENT_HOLDERS})
+delete from worker_targets as t
+where t.presence_id <> all (array(select p.holder::integer from present as p))`;
+
+const LIST_SERVED_TARGETS = `
+-- The queues some live worker process serves.
+-- $1: the presence namespace. Returns: kind, target of each, once.
+with present as materialized (${PRESENT_HOLDERS})
+select distinct t.kind, t.target
+from worker_targets as t
+where t.presence_id = any (array(select p.holder::integer from present as p))`;
+
+/** A queue: a run kind and a runtime target. */
+export interface ServedTarget {
+  kind: string;
+  target: string;
+}
+
+/**
+ * Records that the worker process holding presence id `presenceId` serves `targets`, after
+ * dropping the registrations of processes that are gone.
+ */
+export async function registerWorkerTargets(db: Db, presenceId: number, targets: readonly ServedTarget[]): Promise<void> {
+  await db.executeQuery(CompiledQuery.raw(DROP_ABSENT_TARGETS, [WORKER_PRESENCE_NAMESPACE]));
+  if (targets.length === 0) return;
+  await db
+    .insertInto('worker_targets')
+    .values(targets.map((served) => ({ kind: served.kind, target: served.target, presence_id: presenceId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** The queues at least one live worker process serves now. */
+export async function listServedTargets(db: Db): Promise<ServedTarget[]> {
+  const result = await db.executeQuery<ServedTarget>(CompiledQuery.raw(LIST_SERVED_TARGETS, [WORKER_PRESENCE_NAMESPACE]));
+  return result.rows;
+}

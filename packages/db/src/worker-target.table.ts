@@ -1,0 +1,9 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** `worker_targets`: a queue (run kind and runtime target) a worker process serves, under its presence id. */
+export interface WorkerTargetTable {
+  kind: string;
+  target: string;
+  presence_id: number;
+  registered_at: Generated<ColumnType<Date, never, never>>;
+}
