@@ -173,7 +173,7 @@ table runs
   order_at timestamp with time zone
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
-  constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))
+  constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text, 'fair_share'::text])))
   constraint runs_kind_check CHECK ((kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
   constraint runs_owner_kind_check CHECK ((owner_kind = ANY (ARRAY['project'::text, 'conversation'::text])))
   constraint runs_parent_run_id_fkey FOREIGN KEY (parent_run_id) REFERENCES runs(id)
@@ -182,6 +182,7 @@ table runs
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
+  CREATE INDEX runs_fair_held_idx ON public.runs USING btree (kind, project_id, id) WHERE ((status = 'pending'::text) AND (hold_reason = 'fair_share'::text))
   CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
   CREATE INDEX runs_held_idx ON public.runs USING btree (project_id, hold_reason) WHERE ((status = 'pending'::text) AND (hold_reason IS NOT NULL))
   CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)
@@ -193,6 +194,7 @@ table runs
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)
   CREATE UNIQUE INDEX runs_public_id_key ON public.runs USING btree (owner_kind, owner_id, public_id) WHERE (public_id IS NOT NULL)
   CREATE INDEX runs_rate_held_idx ON public.runs USING btree (hold_until) WHERE ((status = 'pending'::text) AND (hold_reason = 'rate'::text))
+  CREATE INDEX runs_ready_idx ON public.runs USING btree (project_id, kind) WHERE ((status = 'pending'::text) AND (hold_reason IS NULL) AND (executor = 'worker'::text) AND ((runtime_target_kind IS NULL) OR (runtime_target_kind = 'main_branch'::text)))
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
   CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))
@@ -202,6 +204,8 @@ table worker_targets
   target text not null
   presence_id integer not null
   registered_at timestamp with time zone not null default now()
+  concurrency integer not null default 1
+  constraint worker_targets_concurrency_check CHECK ((concurrency >= 1))
   constraint worker_targets_pkey PRIMARY KEY (kind, target, presence_id)
   CREATE UNIQUE INDEX worker_targets_pkey ON public.worker_targets USING btree (kind, target, presence_id)
   CREATE INDEX worker_targets_presence_idx ON public.worker_targets USING btree (presence_id)

@@ -32,3 +32,4 @@ export * from './advisory-lock.repository.js';
 export * from './worker-presence.repository.js';
 export * from './worker-target.table.js';
 export * from './worker-target.repository.js';
+export * from './fair-share.repository.js';

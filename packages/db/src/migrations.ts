@@ -9,6 +9,7 @@ import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_reques
 import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
 import * as workerTargets from '../migrations/2026_12_07_030000_worker_targets.js';
+import * as fairShare from '../migrations/2026_12_07_040000_fair_share.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -26,6 +27,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
   '2026_12_07_030000_worker_targets': workerTargets,
+  '2026_12_07_040000_fair_share': fairShare,
 };
 
 const provider: MigrationProvider = {

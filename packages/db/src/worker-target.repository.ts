@@ -23,10 +23,11 @@ select distinct t.kind, t.target
 from worker_targets as t
 where t.presence_id = any (array(select p.holder::integer from present as p))`;
 
-/** A queue: a run kind and a runtime target. */
+/** A queue: a run kind and a runtime target, and (when registering) the worker's slots on it. */
 export interface ServedTarget {
   kind: string;
   target: string;
+  concurrency?: number;
 }
 
 /**
@@ -38,9 +39,24 @@ export async function registerWorkerTargets(db: Db, presenceId: number, targets:
   if (targets.length === 0) return;
   await db
     .insertInto('worker_targets')
-    .values(targets.map((served) => ({ kind: served.kind, target: served.target, presence_id: presenceId })))
+    .values(targets.map((served) => ({ kind: served.kind, target: served.target, presence_id: presenceId, concurrency: served.concurrency ?? 1 })))
     .onConflict((oc) => oc.doNothing())
     .execute();
+}
+
+const SERVED_SLOTS = `
+-- The slots live worker processes have on each queue they serve.
+-- $1: the presence namespace. Returns: kind, target and the sum of the workers' concurrency.
+with present as materialized (${PRESENT_HOLDERS})
+select t.kind, t.target, sum(t.concurrency)::integer as slots
+from worker_targets as t
+where t.presence_id = any (array(select p.holder::integer from present as p))
+group by t.kind, t.target`;
+
+/** The slots live worker processes have on each queue they serve. */
+export async function listServedSlots(db: Db): Promise<(ServedTarget & { slots: number })[]> {
+  const result = await db.executeQuery<ServedTarget & { slots: number }>(CompiledQuery.raw(SERVED_SLOTS, [WORKER_PRESENCE_NAMESPACE]));
+  return result.rows;
 }
 
 /** The queues at least one live worker process serves now. */

@@ -5,5 +5,7 @@ export interface WorkerTargetTable {
   kind: string;
   target: string;
   presence_id: number;
+  /** Runs the worker executes at once from this queue. */
+  concurrency: ColumnType<number, number | undefined, number>;
   registered_at: Generated<ColumnType<Date, never, never>>;
 }

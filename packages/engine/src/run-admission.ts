@@ -24,6 +24,7 @@ import {
   type RunRow,
 } from '@runq/db';
 import type { Logger } from '@runq/config';
+import { FairShare } from './fair-share.js';
 import { routeOf, type RunQueues } from '@runq/queue';
 import {
   DEFAULT_RUNTIME_TARGET,
@@ -86,13 +87,17 @@ function policyIdOf(bucket: string): string {
 export class RunAdmission {
   private readonly cache = new Map<string, { at: number; policies: FlowPolicy[] }>();
   private served: { at: number; queues: Promise<ReadonlySet<string>> } | undefined;
+  /** Fairness between projects for runs no policy limits. */
+  readonly fairShare: FairShare;
 
   constructor(
     private readonly db: Db,
     private readonly queues: RunQueues,
     private readonly log: Logger,
     private readonly options: RunAdmissionOptions = {},
-  ) {}
+  ) {
+    this.fairShare = new FairShare(db, queues, log);
+  }
 
   /**
    * What to do once a transaction that freed slots has committed: enqueue the runs it admitted
@@ -171,6 +176,11 @@ export class RunAdmission {
    */
   async holdForWorker(trx: Db, run: RunRow, target: string): Promise<void> {
     await holdRun(trx, run.id, { reason: 'no_worker', until: null, waitOn: [targetHoldBucket(run.kind, target)], orderAt: run.order_at ?? run.created_at });
+  }
+
+  /** Holds new run `run` (inserted in `trx`) for fair share: its project's share of its queue is full. */
+  async holdForFairShare(trx: Db, run: RunRow): Promise<void> {
+    await holdRun(trx, run.id, { reason: 'fair_share', until: null, waitOn: [], orderAt: run.created_at });
   }
 
   /**

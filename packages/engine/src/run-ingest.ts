@@ -27,6 +27,7 @@ import {
   IdempotencyConflictError,
   InvalidRunRequestError,
   ParentRunNotFoundError,
+  DEFAULT_RUNTIME_TARGET,
   ProjectNotFoundError,
   runtimeTargetOf,
   type PolicySubject,
@@ -71,6 +72,9 @@ interface ConversationPlan {
   /** The message to add to the conversation, tied to the run. */
   message: { content: unknown } | null;
 }
+
+/** Why a new run is inserted held, outside flow-control policies. */
+type NewRunHold = { reason: 'no_worker'; target: string } | { reason: 'fair_share' };
 
 const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
 
@@ -151,7 +155,14 @@ export class RunIngest {
     const target = runtimeTargetOf(row);
     // A run for a runtime target no live worker serves waits, held, rather than sit unseen in a queue.
     const unserved = row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
-    const stored = await this.store(row, plan, admission, unserved);
+    // Runs no policy limits share their queue fairly between projects.
+    const fairShare = row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
+    const hold: NewRunHold | undefined = unserved
+      ? { reason: 'no_worker', target: unserved }
+      : fairShare && (await this.admission.fairShare.shouldHold(projectId, row.kind))
+        ? { reason: 'fair_share' }
+        : undefined;
+    const stored = await this.store(row, plan, admission, hold);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
@@ -163,7 +174,10 @@ export class RunIngest {
     this.metrics?.runsCreated.inc({ kind: created.kind });
     this.metrics?.observeTransition(created);
     await this.stopCancelled(stored.cancelled);
-    if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) await this.dispatch(created);
+    if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) {
+      if (fairShare) this.admission.fairShare.noteDispatched(projectId, created.kind);
+      await this.dispatch(created);
+    }
     return { run: created, duplicate: false };
   }
 
@@ -180,18 +194,18 @@ export class RunIngest {
   /**
    * Stores the run with its first event, plus the conversation and message when there are any,
    * atomically; with an admission plan, flow control decides in the same transaction whether it
-   * may start (see {@link RunAdmission.admit}). A run whose runtime target has no live worker
-   * (`unservedTarget`) is held for one instead; admission comes when it is released. Undefined
-   * when its `public_id` is taken.
+   * may start (see {@link RunAdmission.admit}). A run given a `hold` (no live worker for its
+   * runtime target, or its project's fair share full) is inserted held instead; admission comes
+   * when it is released. Undefined when its `public_id` is taken.
    */
-  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, unservedTarget: string | undefined): Promise<StoredRun | undefined> {
+  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, hold: NewRunHold | undefined): Promise<StoredRun | undefined> {
     const eventData = {
       trigger_kind: row.trigger_kind,
       ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
       created_by: row.created_by,
       ...(admission ? { policies: admission.policies } : {}),
     };
-    if (!plan.create && !plan.message && !admission && !unservedTarget) {
+    if (!plan.create && !plan.message && !admission && !hold) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
@@ -214,10 +228,15 @@ export class RunIngest {
           content: toJson(plan.message.content),
         });
       }
-      if (unservedTarget) {
-        await this.admission.holdForWorker(trx, run, unservedTarget);
-        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: unservedTarget });
+      if (hold?.reason === 'no_worker') {
+        await this.admission.holdForWorker(trx, run, hold.target);
+        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: hold.target });
         return { run: { ...run, hold_reason: 'no_worker' }, cancelled: [] };
+      }
+      if (hold?.reason === 'fair_share') {
+        await this.admission.holdForFairShare(trx, run);
+        await addEventData(trx, run.id, run.event_seq, { held: 'fair_share' });
+        return { run: { ...run, hold_reason: 'fair_share' }, cancelled: [] };
       }
       if (!admission) return { run, cancelled: [] };
       return this.admitNew(trx, run);

@@ -23,6 +23,7 @@ import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './han
 import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
+import { FairShareFeeder } from './fair-share-feeder.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -84,7 +85,7 @@ export async function startWorkerPool(
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
   const listener = new CancellationListener(config.databaseUrl, attempts, log);
-  const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) => config.runtimeTargets.map((target) => ({ kind, target })));
+  const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) => config.runtimeTargets.map((target) => ({ kind, target, concurrency: config.concurrency[kind] })));
   // Held before any run is claimed: every claim records this process's presence id.
   const presence = new WorkerPresence({
     databaseUrl: config.databaseUrl,
@@ -107,7 +108,20 @@ export async function startWorkerPool(
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
   for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission });
+  const feeder = new FairShareFeeder(admission.fairShare, log);
+  const executor = new RunExecutor({
+    db,
+    queues,
+    handlers: module,
+    attempts,
+    log,
+    leaseMs: config.leaseMs,
+    workerId,
+    presence,
+    metrics,
+    admission,
+    onClaimed: (run) => feeder.claimed(run.kind, run.project_id),
+  });
   const workers: Worker[] = served.map(({ kind, target }) => {
     const worker = queues.createWorker({ kind, target }, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -146,6 +160,7 @@ export async function startWorkerPool(
   detector.start();
   const holdTimer = new HoldTimer(admission, log);
   holdTimer.start();
+  feeder.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, runtimeTargets: config.runtimeTargets, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
@@ -155,6 +170,7 @@ export async function startWorkerPool(
       { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
       { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
+      { name: 'fair share feeder', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => feeder.stop() },
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
       {
         name: 'queue workers',
