@@ -174,6 +174,14 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
         (n) => `${fmt(n, 1)} ms`,
       ),
     );
+    checks.push(
+      check(
+        `fairness (${backend}): beside another project's backlog, a quiet project's run starts ≤ 1 s after creation (p99)`,
+        value(sections, `fairness-${backend}`, 'runq-quiet', 'p99'),
+        (n) => n <= 1_000,
+        (n) => `${fmt(n, 1)} ms`,
+      ),
+    );
   }
   const reads = sections.find((section) => section.id === 'reads');
   const p99 = (row: Row) => row.metrics['p99']?.median ?? 0;

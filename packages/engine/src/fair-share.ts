@@ -1,6 +1,6 @@
 import type { Logger } from '@runq/config';
 import { countReadyRuns, hasFairHeldRuns, listFairHeldQueues, listServedSlots, lockFairShare, releaseFairHeld, type Db, type RunRow } from '@runq/db';
-import { routeOf, type RunQueues } from '@runq/queue';
+import { groupByQueue, type RunQueues } from '@runq/queue';
 import { DEFAULT_RUNTIME_TARGET } from '@runq/runs';
 
 /** How long the live workers' slots are reused before being read again (ms). */
@@ -103,9 +103,9 @@ export class FairShare {
 
   private async dispatch(runs: readonly RunRow[]): Promise<void> {
     await Promise.all(
-      runs.map((run) =>
-        this.queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id }).catch((err: unknown) => {
-          this.log.warn({ err, runId: run.id }, 'enqueue of a run released from its fair share failed; the reconciler will dispatch it');
+      groupByQueue(runs).map(({ route, runs: ofQueue }) =>
+        this.queues.enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id }))).catch((err: unknown) => {
+          this.log.warn({ err, runs: ofQueue.length }, 'enqueue of runs released from their fair share failed; the reconciler will dispatch them');
         }),
       ),
     );

@@ -178,11 +178,6 @@ export class RunAdmission {
     await holdRun(trx, run.id, { reason: 'no_worker', until: null, waitOn: [targetHoldBucket(run.kind, target)], orderAt: run.order_at ?? run.created_at });
   }
 
-  /** Holds new run `run` (inserted in `trx`) for fair share: its project's share of its queue is full. */
-  async holdForFairShare(trx: Db, run: RunRow): Promise<void> {
-    await holdRun(trx, run.id, { reason: 'fair_share', until: null, waitOn: [], orderAt: run.created_at });
-  }
-
   /**
    * Releases the runs held for want of a worker for the queues `served` (a worker serving them
    * is up): each goes through flow-control admission when a policy applies to it, else is

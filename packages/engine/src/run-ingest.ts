@@ -73,9 +73,6 @@ interface ConversationPlan {
   message: { content: unknown } | null;
 }
 
-/** Why a new run is inserted held, outside flow-control policies. */
-type NewRunHold = { reason: 'no_worker'; target: string } | { reason: 'fair_share' };
-
 const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
 
 /** The trigger of a run created by `POST /runs`. */
@@ -157,12 +154,9 @@ export class RunIngest {
     const unserved = row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
     // Runs no policy limits share their queue fairly between projects.
     const fairShare = row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
-    const hold: NewRunHold | undefined = unserved
-      ? { reason: 'no_worker', target: unserved }
-      : fairShare && (await this.admission.fairShare.shouldHold(projectId, row.kind))
-        ? { reason: 'fair_share' }
-        : undefined;
-    const stored = await this.store(row, plan, admission, hold);
+    // A run held for fair share is inserted held, in the shared insert statements like any other.
+    if (!unserved && fairShare && (await this.admission.fairShare.shouldHold(projectId, row.kind))) row.hold_reason = 'fair_share';
+    const stored = await this.store(row, plan, admission, unserved);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
@@ -194,18 +188,19 @@ export class RunIngest {
   /**
    * Stores the run with its first event, plus the conversation and message when there are any,
    * atomically; with an admission plan, flow control decides in the same transaction whether it
-   * may start (see {@link RunAdmission.admit}). A run given a `hold` (no live worker for its
-   * runtime target, or its project's fair share full) is inserted held instead; admission comes
-   * when it is released. Undefined when its `public_id` is taken.
+   * may start (see {@link RunAdmission.admit}). A run whose runtime target has no live worker
+   * (`unservedTarget`) is held for one instead; admission comes when it is released. Undefined
+   * when its `public_id` is taken.
    */
-  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, hold: NewRunHold | undefined): Promise<StoredRun | undefined> {
+  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, unservedTarget: string | undefined): Promise<StoredRun | undefined> {
     const eventData = {
       trigger_kind: row.trigger_kind,
       ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
       created_by: row.created_by,
       ...(admission ? { policies: admission.policies } : {}),
+      ...(row.hold_reason === 'fair_share' ? { held: 'fair_share' } : {}),
     };
-    if (!plan.create && !plan.message && !admission && !hold) {
+    if (!plan.create && !plan.message && !admission && !unservedTarget) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
@@ -228,15 +223,10 @@ export class RunIngest {
           content: toJson(plan.message.content),
         });
       }
-      if (hold?.reason === 'no_worker') {
-        await this.admission.holdForWorker(trx, run, hold.target);
-        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: hold.target });
+      if (unservedTarget) {
+        await this.admission.holdForWorker(trx, run, unservedTarget);
+        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: unservedTarget });
         return { run: { ...run, hold_reason: 'no_worker' }, cancelled: [] };
-      }
-      if (hold?.reason === 'fair_share') {
-        await this.admission.holdForFairShare(trx, run);
-        await addEventData(trx, run.id, run.event_seq, { held: 'fair_share' });
-        return { run: { ...run, hold_reason: 'fair_share' }, cancelled: [] };
       }
       if (!admission) return { run, cancelled: [] };
       return this.admitNew(trx, run);
