@@ -173,7 +173,7 @@ table runs
   order_at timestamp with time zone
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
-  constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text, 'fair_share'::text])))
+  constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))
   constraint runs_kind_check CHECK ((kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
   constraint runs_owner_kind_check CHECK ((owner_kind = ANY (ARRAY['project'::text, 'conversation'::text])))
   constraint runs_parent_run_id_fkey FOREIGN KEY (parent_run_id) REFERENCES runs(id)
@@ -182,7 +182,6 @@ table runs
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
-  CREATE INDEX runs_fair_held_idx ON public.runs USING btree (kind, project_id, id) WHERE ((status = 'pending'::text) AND (hold_reason = 'fair_share'::text))
   CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
   CREATE INDEX runs_held_idx ON public.runs USING btree (project_id, hold_reason) WHERE ((status = 'pending'::text) AND (hold_reason IS NOT NULL))
   CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)

@@ -20,7 +20,7 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
   // One worker with two task slots: each project's share of the task queue is two ready runs.
   const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: '2' } });
 
-  it("when one project has a backlog, then another project's new run starts after at most a share of it, and the backlog still uses every slot", async () => {
+  it("when one project has a backlog, then another project's new run starts after at most a share of it, and the backlog still uses every slot and runs oldest first", async () => {
     const busy: string[] = [];
     for (let i = 0; i < BACKLOG; i += 1) busy.push((await suite.client.task('slow')).run_id);
     const quietProject = randomUUID();
@@ -33,16 +33,18 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
     const quietRun = await waitForRunAt(suite.api.url, quietKey, quiet.body.run.run_id, (run) => run.status === 'completed', 30_000);
     for (const id of busy) await suite.client.waitForStatus(id, 'completed', 30_000);
 
-    const heldFirst = await Promise.all(busy.map(async (id) => (await suite.client.events(id))[0]?.data?.held));
-    expect(heldFirst.filter((reason) => reason === 'fair_share').length).toBeGreaterThan(BACKLOG / 2);
-    expect(heldFirst.filter((reason) => reason !== undefined && reason !== 'fair_share')).toEqual([]);
-    // Between the quiet run's creation and its start, only the busy runs ready in the queue when it
-    // came started (its share, two, plus one released meanwhile at most); without fair share it
-    // would wait behind the whole rest of the backlog.
+    // Between the quiet run's creation and its start, only the busy runs in the queue's main lane
+    // when it came started (a share: two); without fair share it would wait behind the whole rest
+    // of the backlog.
     const window = { from: new Date(quietRun.created_at).getTime(), to: new Date(quietRun.started_at).getTime() };
     const busyStarts = await Promise.all(busy.map(async (id) => new Date((await suite.client.get(id)).started_at).getTime()));
     expect(busyStarts.filter((at) => at > window.to).length).toBeGreaterThan(BACKLOG / 3);
-    expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(4);
+    expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(3);
     expect(await peakRunning(suite.api.db, busy)).toBe(2);
+    // Within the busy project, runs started in the order they were created, but for the few of
+    // its share that were placed in the main lane as its backlog shrank.
+    const order = busy.map((id, index) => ({ index, at: busyStarts[index]! })).sort((a, b) => a.at - b.at || a.index - b.index);
+    const outOfOrder = order.filter((entry, position) => Math.abs(entry.index - position) > 2).length;
+    expect(outOfOrder).toBeLessThanOrEqual(4);
   });
 });

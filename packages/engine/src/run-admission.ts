@@ -96,7 +96,7 @@ export class RunAdmission {
     private readonly log: Logger,
     private readonly options: RunAdmissionOptions = {},
   ) {
-    this.fairShare = new FairShare(db, queues, log);
+    this.fairShare = new FairShare(db);
   }
 
   /**

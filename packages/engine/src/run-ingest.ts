@@ -73,6 +73,12 @@ interface ConversationPlan {
   message: { content: unknown } | null;
 }
 
+/** A run to put on its queue, with its place in the backlog lane when it has one (fair share). */
+interface Dispatch {
+  run: RunRow;
+  priority: number | undefined;
+}
+
 const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
 
 /** The trigger of a run created by `POST /runs`. */
@@ -89,7 +95,7 @@ export class RunIngest {
   /** Plain runs (no conversation to create or message to add) are inserted in shared statements. */
   private readonly inserts: MicroBatcher<RunToInsert, RunRow | undefined>;
   /** Stored runs are queued in shared `addBulk` calls. */
-  private readonly dispatches: MicroBatcher<RunRow, void>;
+  private readonly dispatches: MicroBatcher<Dispatch, void>;
 
   constructor(
     private readonly db: Db,
@@ -103,11 +109,14 @@ export class RunIngest {
       ...RUN_INSERT_BATCHING,
     });
     this.dispatches = new MicroBatcher({
-      runBatch: async (runs) => {
-        await Promise.all(groupByQueue(runs).map(({ route, runs: ofQueue }) => queues.enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })))));
-        return runs.map(() => undefined);
+      runBatch: async (dispatches) => {
+        const runs = dispatches.map(({ run, priority }) => ({ ...run, priority }));
+        await Promise.all(
+          groupByQueue(runs).map(({ route, runs: ofQueue }) => queues.enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id, priority: run.priority })))),
+        );
+        return dispatches.map(() => undefined);
       },
-      runOne: (run) => queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id }),
+      runOne: ({ run, priority }) => queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id, priority }),
       ...DISPATCH_BATCHING,
     });
   }
@@ -154,8 +163,6 @@ export class RunIngest {
     const unserved = row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
     // Runs no policy limits share their queue fairly between projects.
     const fairShare = row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
-    // A run held for fair share is inserted held, in the shared insert statements like any other.
-    if (!unserved && fairShare && (await this.admission.fairShare.shouldHold(projectId, row.kind))) row.hold_reason = 'fair_share';
     const stored = await this.store(row, plan, admission, unserved);
     const created = stored?.run;
     if (!stored || !created) {
@@ -169,8 +176,7 @@ export class RunIngest {
     this.metrics?.observeTransition(created);
     await this.stopCancelled(stored.cancelled);
     if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) {
-      if (fairShare) this.admission.fairShare.noteDispatched(projectId, created.kind);
-      await this.dispatch(created);
+      await this.dispatch(created, fairShare ? await this.admission.fairShare.placeOf(projectId, created.kind) : undefined);
     }
     return { run: created, duplicate: false };
   }
@@ -198,7 +204,6 @@ export class RunIngest {
       ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
       created_by: row.created_by,
       ...(admission ? { policies: admission.policies } : {}),
-      ...(row.hold_reason === 'fair_share' ? { held: 'fair_share' } : {}),
     };
     if (!plan.create && !plan.message && !admission && !unservedTarget) {
       const run = await this.inserts.submit({ run: row, eventData });
@@ -257,9 +262,9 @@ export class RunIngest {
    * Adds the run to its queue. A failure here loses nothing: the run is committed as
    * `pending`, and the reconciler enqueues pending runs that are missing from the queue.
    */
-  async dispatch(run: RunRow): Promise<void> {
+  async dispatch(run: RunRow, priority?: number): Promise<void> {
     try {
-      await withTimeout(this.dispatches.submit(run), ENQUEUE_TIMEOUT_MS, () => new Error(`timed out after ${ENQUEUE_TIMEOUT_MS} ms`));
+      await withTimeout(this.dispatches.submit({ run, priority }), ENQUEUE_TIMEOUT_MS, () => new Error(`timed out after ${ENQUEUE_TIMEOUT_MS} ms`));
     } catch (error) {
       this.log.warn({ runId: run.id, err: error }, 'enqueue failed; the reconciler will dispatch the run');
     }

@@ -49,13 +49,22 @@ export const FINISHED_JOB_RETENTION = {
 } as const satisfies Record<QueueBackendKind, Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>>;
 
 /**
- * Options of a `run` job on a `backend` queue. The job id is the dispatch id (the run id for
- * the first dispatch), so adding the same dispatch while it is queued creates nothing.
+ * The lowest place in a queue's backlog lane: BullMQ's largest priority. Jobs without a priority
+ * (the main lane) are taken before every prioritised one; prioritised ones go lowest number first,
+ * first in first out within a number.
  */
-export function runJobOptions(backend: QueueBackendKind, jobId: string, delayMs = 0): JobsOptions {
+export const PRIORITY_LANE_LIMIT = 2 ** 21 - 1;
+
+/**
+ * Options of a `run` job on a `backend` queue. The job id is the dispatch id (the run id for
+ * the first dispatch), so adding the same dispatch while it is queued creates nothing. A
+ * `priority` puts the job in the backlog lane at that place (see {@link PRIORITY_LANE_LIMIT}).
+ */
+export function runJobOptions(backend: QueueBackendKind, jobId: string, delayMs = 0, priority?: number): JobsOptions {
   return {
     jobId,
     delay: delayMs > 0 ? delayMs : undefined,
+    ...(priority !== undefined && priority > 0 ? { priority: Math.min(priority, PRIORITY_LANE_LIMIT) } : {}),
     ...FINISHED_JOB_RETENTION[backend],
   };
 }

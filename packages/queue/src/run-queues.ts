@@ -105,8 +105,8 @@ export class RunQueues {
    * Puts a run on its queue. `jobId` defaults to the run id; adding a job id that is already
    * queued creates nothing, so a retried dispatch is harmless.
    */
-  async enqueueRun(ref: QueueRef, runId: string, options: { jobId?: string; delayMs?: number } = {}): Promise<void> {
-    await bounded(this.queue(ref).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs)), 'adding a job');
+  async enqueueRun(ref: QueueRef, runId: string, options: { jobId?: string; delayMs?: number; priority?: number | undefined } = {}): Promise<void> {
+    await bounded(this.queue(ref).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs, options.priority)), 'adding a job');
   }
 
   /**
@@ -114,9 +114,9 @@ export class RunQueues {
    * Redis, one statement on PostgreSQL). Job ids already queued create nothing, as with
    * {@link enqueueRun}.
    */
-  async enqueueRuns(ref: QueueRef, runs: readonly { runId: string; jobId?: string; delayMs?: number }[]): Promise<void> {
+  async enqueueRuns(ref: QueueRef, runs: readonly { runId: string; jobId?: string; delayMs?: number; priority?: number | undefined }[]): Promise<void> {
     if (runs.length === 0) return;
-    const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs) }));
+    const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs, run.priority) }));
     await bounded(this.queue(ref).addBulk(jobs), 'adding jobs');
   }
 

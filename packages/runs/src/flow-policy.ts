@@ -12,11 +12,8 @@ export const CONCURRENCY_STRATEGIES = ['queue', 'cancel_in_progress', 'cancel_ne
 /** A concurrency strategy: wait for a slot, cancel the bucket's running runs, or cancel the new run. */
 export type ConcurrencyStrategy = (typeof CONCURRENCY_STRATEGIES)[number];
 
-/**
- * Why a pending run has not been given to a worker yet. `fair_share`: its project already has a
- * full share of ready runs in its queue (docs/decisions/0017-fair-share.md).
- */
-export const HOLD_REASONS = ['concurrency', 'rate', 'schedule', 'no_worker', 'fair_share'] as const;
+/** Why a pending run has not been given to a worker yet. */
+export const HOLD_REASONS = ['concurrency', 'rate', 'schedule', 'no_worker'] as const;
 
 /** A hold reason. */
 export type HoldReason = (typeof HOLD_REASONS)[number];

@@ -42,8 +42,6 @@ export interface RunExecutorOptions {
   metrics?: RunqMetrics | undefined;
   /** Flow control: releases the slots of settled runs and admits the runs held for them. */
   admission: RunAdmission;
-  /** Told of each run this process claims (fair share tops up its project). */
-  onClaimed?: (run: RunRow) => void;
 }
 
 /** A settlement, and whether its run holds flow-control slots (which it then gives up). */
@@ -96,7 +94,6 @@ export class RunExecutor {
     let run: RunRow;
     if (claimed) {
       run = claimed.run;
-      this.options.onClaimed?.(run);
       // Queue wait: from the moment the run became pending (its last update) to this claim.
       this.options.metrics?.queueWait.observe({ kind }, Math.max(0, run.updated_at.getTime() - claimed.pendingSince.getTime()) / 1000);
     } else {

@@ -23,7 +23,6 @@ import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './han
 import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
-import { FairShareFeeder } from './fair-share-feeder.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -108,7 +107,6 @@ export async function startWorkerPool(
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
   for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
-  const feeder = new FairShareFeeder(admission.fairShare, log);
   const executor = new RunExecutor({
     db,
     queues,
@@ -120,7 +118,6 @@ export async function startWorkerPool(
     presence,
     metrics,
     admission,
-    onClaimed: (run) => feeder.claimed(run.kind, run.project_id),
   });
   const workers: Worker[] = served.map(({ kind, target }) => {
     const worker = queues.createWorker({ kind, target }, (job, token) => executor.process(kind, job, token), {
@@ -160,7 +157,6 @@ export async function startWorkerPool(
   detector.start();
   const holdTimer = new HoldTimer(admission, log);
   holdTimer.start();
-  feeder.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, runtimeTargets: config.runtimeTargets, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
@@ -170,7 +166,6 @@ export async function startWorkerPool(
       { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
       { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
-      { name: 'fair share feeder', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => feeder.stop() },
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
       {
         name: 'queue workers',

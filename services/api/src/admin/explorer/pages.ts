@@ -71,8 +71,6 @@ function pendingReason(run: RunRow, places: readonly HoldPlace[]): SafeHtml {
       return html`held: its rate window is used up; it tries again at ${run.hold_until?.toISOString() ?? 'the next opening'}`;
     case 'no_worker':
       return html`held: no live worker serves its runtime target <code>${runtimeTargetOf(run)}</code> (start one with <code>--runtime-target ${runtimeTargetOf(run)}</code>)`;
-    case 'fair_share':
-      return html`held: its project already has its fair share of runs ready in the queue; it is released as they start`;
     case 'schedule':
       return html`held: its schedule lets it start when the schedule's previous run ends`;
     default:
