@@ -20,6 +20,7 @@ import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
+import { whoamiRouter } from './whoami/whoami.routes.js';
 import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
@@ -107,6 +108,7 @@ export function createApp(deps: ApiDependencies): Koa {
   const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
   const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
+  const whoami = whoamiRouter();
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
@@ -128,6 +130,8 @@ export function createApp(deps: ApiDependencies): Koa {
   if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(limits.perCaller);
+  app.use(whoami.routes());
+  app.use(whoami.allowedMethods());
   app.use(runs.routes());
   app.use(runs.allowedMethods());
   app.use(policies.routes());

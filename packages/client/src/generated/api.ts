@@ -638,6 +638,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The authenticated caller and the projects its credentials reach */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -758,6 +775,19 @@ export interface components {
             /** @enum {string} */
             reason: "tool" | "approval" | "event" | "input";
             timeout_seconds?: number;
+        };
+        Whoami: {
+            /** @description The public prefix of the API key (API keys only) */
+            key_prefix?: string;
+            /**
+             * @description The kind of credentials presented
+             * @enum {string}
+             */
+            kind: "api_key" | "jwt";
+            /** @description api_key:<prefix> or jwt:<subject>, recorded as created_by on what the caller creates */
+            name: string;
+            /** @description The projects every read and write of the caller is limited to */
+            projects: string[];
         };
     };
     responses: {
@@ -1120,6 +1150,27 @@ export interface operations {
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+        };
+    };
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Whoami"];
+                };
+            };
+            401: components["responses"]["Problem"];
         };
     };
 }
