@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type Router from '@koa/router';
 import { HOLD_REASONS, RUN_KINDS } from '@runq/runs';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
@@ -84,6 +85,27 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     collect: async () =>
       (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
   });
+}
+
+/** A route an app answers: its method and path template, in OpenAPI form (`/runs/{run_id}`). */
+export interface ServedRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * The routes of the routers mounted on `app`, but the admin pages (HTML for operators) and HEAD
+ * (answered with every GET): what the served description must cover.
+ */
+export function servedRoutes(app: Koa): ServedRoute[] {
+  const routes = app.middleware.flatMap((middleware) => (middleware as { router?: Router }).router?.stack ?? []);
+  return routes
+    .filter((layer) => typeof layer.path === 'string' && !layer.path.startsWith('/admin'))
+    .flatMap((layer) =>
+      layer.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => ({ method, path: String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}') })),
+    );
 }
 
 /**
