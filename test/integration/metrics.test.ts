@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findFreePort } from '@runq/local';
 import { requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
-import { sample } from '../support/prometheus.js';
+import { hasSample, sample } from '../support/prometheus.js';
 
 describe('metrics', () => {
   let api: TestApi;
@@ -32,6 +32,24 @@ describe('metrics', () => {
   const create = async (target: string) =>
     (await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target } } })).body.run
       .run_id as string;
+
+  it('when nothing has run yet, then the API and worker expose every kind at 0', async () => {
+    const fresh = [await scrape(api.url), await scrape(worker.pool.metricsUrl ?? '')];
+    for (const text of fresh) {
+      for (const kind of ['agent', 'workflow', 'task', 'eval']) {
+        const zero = (name: string, labels: Record<string, string>) => {
+          expect(hasSample(text, name, { kind, ...labels })).toBe(true);
+          expect(sample(text, name, { kind, ...labels })).toBe(0);
+        };
+        zero('runq_runs_created_total', {});
+        zero('runq_run_attempts_total', {});
+        zero('runq_run_retries_total', {});
+        zero('runq_run_queue_wait_seconds_count', {});
+        zero('runq_run_duration_seconds_count', { status: 'failed' });
+        zero('runq_run_transitions_total', { from: 'running', to: 'completed' });
+      }
+    }
+  });
 
   it('when runs are created and finish, then the API and worker counters move', async () => {
     const apiBefore = await scrape(api.url);

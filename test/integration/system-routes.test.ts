@@ -6,7 +6,7 @@ import { loadApiConfig, startApi, type RunningApi } from '@runq/api';
 import { createApiKey } from '@runq/auth';
 import { createLogger } from '@runq/config';
 import { openDatabase } from '@runq/db';
-import { loadContractDocument } from '@runq/contract';
+import { loadContractDocument, toOpenApi31 } from '@runq/contract';
 import { createTestDatabase, QUEUE_BACKENDS, requestJson, startTestApi, type TestApi, type TestDatabase } from '../support/harness.js';
 import { expectNoSecretsInLogs } from '../support/log-secrets.js';
 import { expectProblem, postRunAt } from '../support/run-api.js';
@@ -74,13 +74,20 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
     expect(response.body).toEqual({ status: 'ready', checks: { postgres: 'ok', queue: 'ok', migrations: 'ok', queue_backend: backend } });
   });
 
-  it('when /openapi.json is asked without credentials, then the seed\'s POST /runs operation is served unchanged beside runq\'s routes', async () => {
+  it('when /openapi.json is asked without credentials, then the seed\'s POST /runs operation is served in OpenAPI 3.1 form beside runq\'s routes', async () => {
     const response = await requestJson(api.url, 'GET', '/openapi.json');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const served = response.body;
     const contract = loadContractDocument() as any;
-    expect(served.paths['/runs'].post).toEqual(contract.paths['/runs'].post);
+    const contractPost = contract.paths['/runs'].post;
+    const converted = toOpenApi31({ paths: { '/runs': { post: contractPost } } }) as any;
+    const servedPost = served.paths['/runs'].post;
+    for (const key of ['tags', 'summary', 'description', 'requestBody']) expect(servedPost[key]).toEqual(converted.paths['/runs'].post[key]);
+    expect(servedPost.operationId).toBe('createRun');
+    const accepted = converted.paths['/runs'].post.responses['202'];
+    expect(servedPost.responses['202'].content['application/json'].schema.properties.run).toEqual({ $ref: '#/components/schemas/Run' });
+    expect(served.components.schemas.Run).toEqual(accepted.content['application/json'].schema.properties.run);
     for (const [name, scheme] of Object.entries(contract.components.securitySchemes)) expect(served.components.securitySchemes[name]).toEqual(scheme);
     const operations = Object.entries(served.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
       Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`),
@@ -96,6 +103,8 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
         'POST /runs/{run_id}/fail',
         'POST /runs/{run_id}/wait',
         'GET /runs/{run_id}/events',
+        'GET /whoami',
+        'GET /policies',
         'GET /healthz',
         'GET /readyz',
         'GET /openapi.json',

@@ -64,7 +64,7 @@ export class ApiKeyVerifier {
     const row = await this.lookup(parts.prefix);
     if (!row || row.revoked_at !== null || !secretMatches(parts.secret, row.secret_hash)) return undefined;
     this.touch(row);
-    return { kind: 'api_key', name: `api_key:${row.prefix}`, projectIds: row.project_ids };
+    return { kind: 'api_key', name: `api_key:${row.prefix}`, projectIds: row.project_ids, keyPrefix: row.prefix };
   }
 
   private async lookup(prefix: string): Promise<ApiKeyRow | undefined> {

@@ -8,4 +8,6 @@ export interface Caller {
   name: string;
   /** Non-empty; every read and write is limited to these projects. */
   projectIds: readonly string[];
+  /** The public prefix of the API key presented (API keys only). */
+  keyPrefix?: string;
 }

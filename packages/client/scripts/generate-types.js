@@ -14,9 +14,5 @@ const HEADER = `/**
 /** The text of packages/client/src/generated/api.ts. */
 export async function generateClientTypes() {
   const ast = await openapiTS(JSON.parse(servedOpenApiJson()), { alphabetize: true });
-  // openapi-typescript renders a $ref into an operation's media type as
-  // `…["content"]["application/json"]["schema"]…`, but the media type's generated type is the
-  // schema itself (no `schema` key). runq's `Run` schema is such a $ref (it points at the
-  // envelope inside the POST /runs contract, defined only there), so drop the extra step.
-  return HEADER + astToString(ast).replaceAll('["content"]["application/json"]["schema"]', '["content"]["application/json"]');
+  return HEADER + astToString(ast);
 }

@@ -12,6 +12,7 @@ import {
   type RunEvent,
   type RunPage,
   type WaitRunBody,
+  type Whoami,
 } from './types.js';
 
 /** Options of {@link RunqClient.runs.create}. */
@@ -140,7 +141,17 @@ export function createRunqClient(options: TransportOptions) {
       }
     },
   };
-  return { runs };
+  /**
+   * The caller the token stands for and the projects it reaches (`GET /whoami`).
+   *
+   * @example
+   * const { projects } = await runq.whoami();
+   * const projectId = projects.length === 1 ? projects[0] : chooseProject(projects);
+   */
+  function whoami(opts: RequestOptions = {}): Promise<Whoami> {
+    return transport.json<Whoami>('GET', 'whoami', signalOf(opts));
+  }
+  return { runs, whoami };
 }
 
 function signalOf(opts: RequestOptions): RequestOptions {

@@ -25,5 +25,8 @@ export type FailRunBody = components['schemas']['FailRunRequest'];
 /** Body of a caller-executed run's wait. */
 export type WaitRunBody = components['schemas']['WaitRunRequest'];
 
+/** The authenticated caller and its projects (`GET /whoami`). */
+export type Whoami = components['schemas']['Whoami'];
+
 /** Statuses nothing moves a run out of. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);

@@ -25,7 +25,8 @@ export type {
   TaskRequest, TaskRunRequest, WorkflowRequest, WorkflowRunRequest,
 } from './create-run-request.js';
 export type { CreateRunResponse, RunEnvelope, RunError } from './create-run-response.js';
-export { loadRunqDocument, runqDocumentPath, servedOpenApiJson } from './served-document.js';
+export { loadRunqDocument, mergedDocument, runqDocumentPath, servedOpenApiJson } from './served-document.js';
+export { toOpenApi31 } from './openapi-3-1.js';
 export {
   validateRouteBody,
   type CompleteRunBody,

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RUN_KINDS, TERMINAL_STATUSES, TRANSITIONS } from '@runq/runs';
 
 /** The run-duration buckets: a no-op run takes milliseconds, real work minutes. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
@@ -12,6 +13,15 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
  * expired, and runs taken over from worker processes that vanished. A worker exposes each from 0.
  */
 export const RECONCILER_REPAIR_ACTIONS = ['redispatch_pending', 'redispatch_stalled', 'expire_wait', 'recover_dead_worker'] as const;
+
+/** Every (from, to) pair of the transition table, as `runq_run_transitions_total` labels them. */
+function knownMoves(): Array<{ from: string; to: string }> {
+  const moves = new Map<string, { from: string; to: string }>();
+  for (const rule of Object.values(TRANSITIONS)) {
+    for (const from of rule.from) moves.set(`${from ?? 'new'}>${rule.to}`, { from: from ?? 'new', to: rule.to });
+  }
+  return [...moves.values()];
+}
 
 /** A run as far as metrics care: its kind and the move it just made. */
 export interface TransitionSample {
@@ -41,6 +51,24 @@ export class RunqMetrics {
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: this.registry });
+    this.initialiseKnownLabels();
+  }
+
+  /**
+   * Exposes every known label set of the run metrics at 0 from the start, so that a rate or an
+   * alert on a kind or an outcome has a series before its first run (Prometheus
+   * instrumentation guidelines: avoid missing metrics). Known values: every run kind, every
+   * move of the transition table (`new` for a run that had no status), every terminal status.
+   */
+  private initialiseKnownLabels(): void {
+    for (const kind of RUN_KINDS) {
+      this.runsCreated.labels(kind).inc(0);
+      this.attempts.labels(kind).inc(0);
+      this.retries.labels(kind).inc(0);
+      this.queueWait.zero({ kind });
+      for (const status of TERMINAL_STATUSES) this.runDuration.zero({ kind, status });
+      for (const move of knownMoves()) this.transitions.labels(kind, move.from, move.to).inc(0);
+    }
   }
 
   /** Counts a transition (and, for terminal ones, nothing else: durations are observed where known). */

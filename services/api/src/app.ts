@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type Router from '@koa/router';
 import { HOLD_REASONS, RUN_KINDS } from '@runq/runs';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
@@ -20,6 +21,7 @@ import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
+import { whoamiRouter } from './whoami/whoami.routes.js';
 import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
@@ -85,6 +87,27 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
   });
 }
 
+/** A route an app answers: its method and path template, in OpenAPI form (`/runs/{run_id}`). */
+export interface ServedRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * The routes of the routers mounted on `app`, but the admin pages (HTML for operators) and HEAD
+ * (answered with every GET): what the served description must cover.
+ */
+export function servedRoutes(app: Koa): ServedRoute[] {
+  const routes = app.middleware.flatMap((middleware) => (middleware as { router?: Router }).router?.stack ?? []);
+  return routes
+    .filter((layer) => typeof layer.path === 'string' && !layer.path.startsWith('/admin'))
+    .flatMap((layer) =>
+      layer.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => ({ method, path: String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}') })),
+    );
+}
+
 /**
  * The Koa application: request context, problem documents, public probes, the admin
  * dashboard, then authenticated routes. Built without listening, so tests can serve it on
@@ -107,6 +130,7 @@ export function createApp(deps: ApiDependencies): Koa {
   const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
   const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
+  const whoami = whoamiRouter();
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
@@ -128,6 +152,8 @@ export function createApp(deps: ApiDependencies): Koa {
   if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(limits.perCaller);
+  app.use(whoami.routes());
+  app.use(whoami.allowedMethods());
   app.use(runs.routes());
   app.use(runs.allowedMethods());
   app.use(policies.routes());

@@ -13,7 +13,7 @@ import {
   type CloseReport,
   type CloseStage,
 } from '@runq/async';
-import { createApp } from './app.js';
+import { createApp, servedRoutes, type ServedRoute } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { RateLimitStore } from './http/rate-limit-store.js';
 import type { ApiConfig } from './config.js';
@@ -44,6 +44,8 @@ export interface RunningApi {
    * streams ended, requests in flight given a drain period), then the queues and the database pool.
    */
   readonly shutdownStages: readonly CloseStage[];
+  /** The routes the API answers (the admin pages excepted), as its routers declare them. */
+  readonly routes: readonly ServedRoute[];
   /** Closes {@link shutdownStages} (once) and reports the steps that did not finish. */
   close(): Promise<CloseReport>;
 }
@@ -98,6 +100,7 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
     url,
     server,
     shutdownStages,
+    routes: servedRoutes(app),
     close() {
       closing ??= closeSteps(shutdownStages);
       return closing;

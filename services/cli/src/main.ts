@@ -15,7 +15,7 @@ commands:
   keys create --project UUID [--project UUID ...] [--name NAME]
                                 print a new API key
   keys revoke PREFIX            revoke an API key
-  runs create --kind KIND --target NAME [--project UUID] [--input JSON] [--config JSON]
+  runs create --kind KIND --target NAME [--project UUID (default: the key's only project)] [--input JSON] [--config JSON]
               [--idempotency-key KEY] [--wait [--timeout SECONDS]] | --body JSON
   runs get ID | runs list [--status S] [--kind K] [--limit N] [--all]
   runs watch ID | runs cancel ID | runs resume ID --data JSON

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness (the process is up) */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics of this process */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** This API description, in OpenAPI 3.1 */
         get: operations["openApiDocument"];
         put?: never;
         post?: never;
@@ -96,6 +99,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness (Postgres, the queue backend and migrations) */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -119,386 +123,7 @@ export interface paths {
          * Create a canonical durable run
          * @description Creates a canonical durable run for an owner scope and returns the accepted run envelope.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        conversation_id?: string;
-                        /** @enum {string} */
-                        conversation_mode?: "create_new" | "existing" | "none";
-                        /** @enum {string} */
-                        kind: "agent";
-                        owner: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "conversation";
-                        } | {
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "project";
-                        };
-                        parent_run_id?: string;
-                        public_id?: string;
-                        request: {
-                            agent_id: string;
-                            /** @description The implementation kind associated with this tool result. */
-                            implementation_kind: string;
-                            /** @enum {string} */
-                            initial_status?: "pending" | "running";
-                            /** @enum {string} */
-                            mode: "agent";
-                            /** Format: uuid */
-                            runtime_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            runtime_target_environment_id?: string | null;
-                            /**
-                             * @description Provide the runtime target kind.
-                             * @enum {string|null}
-                             */
-                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
-                            /** Format: uuid */
-                            source_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            source_target_environment_id?: string | null;
-                            /** @enum {string|null} */
-                            source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
-                            source_target_release_version?: string | null;
-                            /** @description The worker key associated with this tool result. */
-                            worker_key?: string;
-                        } | {
-                            agent_id: string;
-                            /** @enum {string} */
-                            initial_status?: "pending" | "running";
-                            input?: {
-                                active_chat_id?: string;
-                                allow_delegation?: boolean;
-                                context: {
-                                    /** Format: uuid */
-                                    branch_id: string | null;
-                                    /** Format: uuid */
-                                    conversation_id?: string;
-                                    environment_context?: string;
-                                    /** Format: uuid */
-                                    project_id: string | null;
-                                    project_reference?: string | null;
-                                };
-                                durable_root_run?: {
-                                    /** Format: uuid */
-                                    message_id: string;
-                                    run_id: string;
-                                };
-                                forwarded_props?: {
-                                    [key: string]: unknown;
-                                };
-                                messages: Record<string, never>[];
-                                model?: string;
-                                runtime_overrides?: {
-                                    allowed_tools?: string[];
-                                    max_steps?: number;
-                                    thinking?: false | number;
-                                };
-                                tools?: {
-                                    description?: string;
-                                    inputSchema?: {
-                                        [key: string]: unknown;
-                                    };
-                                    name: string;
-                                    outputSchema?: {
-                                        [key: string]: unknown;
-                                    };
-                                    parameters?: {
-                                        [key: string]: unknown;
-                                    };
-                                }[];
-                            };
-                            /** @enum {string} */
-                            mode: "agent";
-                            /** Format: uuid */
-                            runtime_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            runtime_target_environment_id?: string | null;
-                            /**
-                             * @description Provide the runtime target kind.
-                             * @enum {string|null}
-                             */
-                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
-                            /** Format: uuid */
-                            source_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            source_target_environment_id?: string | null;
-                            /** @enum {string|null} */
-                            source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
-                            source_target_release_version?: string | null;
-                        } | {
-                            input: {
-                                agent_id: string;
-                                /** @default true */
-                                allow_delegation?: boolean;
-                                /** @default [] */
-                                context?: ({
-                                    text: string;
-                                    title?: string;
-                                    /** @enum {string} */
-                                    type: "text";
-                                } | {
-                                    data: {
-                                        [key: string]: unknown;
-                                    };
-                                    title?: string;
-                                    /** @enum {string} */
-                                    type: "json";
-                                } | {
-                                    mimeType?: string;
-                                    text?: string;
-                                    title?: string;
-                                    /** @enum {string} */
-                                    type: "resource";
-                                    uri: string;
-                                })[];
-                                forwarded_props?: {
-                                    [key: string]: unknown;
-                                };
-                                /** @default [] */
-                                messages?: unknown[];
-                                /**
-                                 * @description Provide the runtime target kind.
-                                 * @enum {string|null}
-                                 */
-                                runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
-                                /**
-                                 * @description Provide the source target kind.
-                                 * @enum {string}
-                                 */
-                                source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch";
-                                /** Format: uuid */
-                                target_branch_id?: string | null;
-                                /** Format: uuid */
-                                target_environment_id?: string | null;
-                                /** @default [] */
-                                tools?: {
-                                    description?: string;
-                                    inputSchema?: {
-                                        [key: string]: unknown;
-                                    };
-                                    name: string;
-                                    outputSchema?: {
-                                        [key: string]: unknown;
-                                    };
-                                    parameters?: {
-                                        [key: string]: unknown;
-                                    };
-                                }[];
-                            };
-                            /** @enum {string} */
-                            mode: "agent";
-                        };
-                        trigger?: {
-                            /** Format: uuid */
-                            conversation_id?: string;
-                            /** Format: uuid */
-                            message_id?: string;
-                            tool_call_id?: string;
-                        };
-                    } | {
-                        /** @enum {string} */
-                        kind: "workflow";
-                        owner: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "project";
-                        };
-                        parent_run_id?: string;
-                        public_id?: string;
-                        request: {
-                            input?: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: uuid */
-                            runtime_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            runtime_target_environment_id?: string | null;
-                            /**
-                             * @description Provide the runtime target kind.
-                             * @enum {string}
-                             */
-                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
-                            start_mode?: string;
-                            target: string;
-                            workflow_id: string;
-                        };
-                        trigger?: {
-                            /** Format: uuid */
-                            conversation_id?: string;
-                            /** Format: uuid */
-                            message_id?: string;
-                            tool_call_id?: string;
-                        };
-                    } | {
-                        /** @enum {string} */
-                        kind: "task";
-                        owner: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "project";
-                        };
-                        parent_run_id?: string;
-                        public_id?: string;
-                        request: {
-                            backoff_limit?: number;
-                            /**
-                             * Format: uuid
-                             * @description Batch UUID to group related task runs.
-                             */
-                            batch_id?: string;
-                            config?: {
-                                [key: string]: unknown;
-                            };
-                            /** @description Human-readable task run name. */
-                            name?: string;
-                            /** Format: uuid */
-                            runtime_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            runtime_target_environment_id?: string | null;
-                            /**
-                             * @description Provide the runtime target kind.
-                             * @enum {string}
-                             */
-                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
-                            target: string;
-                            timeout_seconds?: number;
-                        };
-                        trigger?: {
-                            /** Format: uuid */
-                            conversation_id?: string;
-                            /** Format: uuid */
-                            message_id?: string;
-                            tool_call_id?: string;
-                        };
-                    } | {
-                        /** @enum {string} */
-                        kind: "eval";
-                        owner: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "project";
-                        };
-                        parent_run_id?: string;
-                        public_id?: string;
-                        request: {
-                            config?: {
-                                [key: string]: unknown;
-                            };
-                            input?: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: uuid */
-                            runtime_target_branch_id?: string | null;
-                            /** Format: uuid */
-                            runtime_target_environment_id?: string | null;
-                            /**
-                             * @description Provide the runtime target kind.
-                             * @enum {string}
-                             */
-                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
-                            start_mode?: string;
-                            target: string;
-                        };
-                        trigger?: {
-                            /** Format: uuid */
-                            conversation_id?: string;
-                            /** Format: uuid */
-                            message_id?: string;
-                            tool_call_id?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Run accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            accepted: boolean;
-                            /** Format: uuid */
-                            conversation_id?: string | null;
-                            duplicate?: boolean;
-                            /** Format: uuid */
-                            message_id?: string | null;
-                            run: {
-                                artifacts: unknown[];
-                                backoff_limit: number | null;
-                                /** Format: uuid */
-                                batch_id: string | null;
-                                completed_at: string | null;
-                                config?: unknown;
-                                created_at: string;
-                                created_by: string | null;
-                                duration_ms: number | null;
-                                error: {
-                                    code?: string;
-                                    message: string;
-                                } | null;
-                                exit_code: number | null;
-                                input?: unknown;
-                                /** @enum {string} */
-                                kind: "agent" | "workflow" | "task" | "eval";
-                                logs: string | null;
-                                metadata?: unknown;
-                                output?: unknown;
-                                owner: {
-                                    /** Format: uuid */
-                                    id: string;
-                                    /** @enum {string} */
-                                    kind: "conversation" | "project";
-                                };
-                                parent_run_id: string | null;
-                                root_run_id: string;
-                                run_id: string;
-                                /** Format: uuid */
-                                runtime_target_branch_id: string | null;
-                                /** Format: uuid */
-                                runtime_target_environment_id: string | null;
-                                /**
-                                 * @description Provide the runtime target kind.
-                                 * @enum {string|null}
-                                 */
-                                runtime_target_kind: "main_branch" | "environment" | "preview_branch" | null;
-                                /** Format: uuid */
-                                schedule_id: string | null;
-                                start_mode: string | null;
-                                started_at: string | null;
-                                /** @enum {string} */
-                                status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
-                                target: string | null;
-                                timeout_seconds: number | null;
-                                trigger_id: string | null;
-                                /** @enum {string|null} */
-                                trigger_kind: "manual" | "schedule" | "webhook" | "api" | null;
-                                updated_at: string;
-                                /** @enum {string|null} */
-                                waiting_reason: "tool" | "approval" | "event" | "input" | null;
-                                workflow_id: string | null;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -638,6 +263,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The authenticated caller and the projects its credentials reach */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -741,7 +383,61 @@ export interface components {
             /** @description Any JSON value; the handler reads it as ctx.resume.data */
             data: unknown;
         };
-        Run: paths["/runs"]["post"]["responses"]["202"]["content"]["application/json"]["run"];
+        Run: {
+            artifacts: unknown[];
+            backoff_limit: number | null;
+            /** Format: uuid */
+            batch_id: string | null;
+            completed_at: string | null;
+            config?: unknown;
+            created_at: string;
+            created_by: string | null;
+            duration_ms: number | null;
+            error: {
+                code?: string;
+                message: string;
+            } | null;
+            exit_code: number | null;
+            input?: unknown;
+            /** @enum {string} */
+            kind: "agent" | "workflow" | "task" | "eval";
+            logs: string | null;
+            metadata?: unknown;
+            output?: unknown;
+            owner: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "conversation" | "project";
+            };
+            parent_run_id: string | null;
+            root_run_id: string;
+            run_id: string;
+            /** Format: uuid */
+            runtime_target_branch_id: string | null;
+            /** Format: uuid */
+            runtime_target_environment_id: string | null;
+            /**
+             * @description Provide the runtime target kind.
+             * @enum {string|null}
+             */
+            runtime_target_kind: "main_branch" | "environment" | "preview_branch" | null;
+            /** Format: uuid */
+            schedule_id: string | null;
+            start_mode: string | null;
+            started_at: string | null;
+            /** @enum {string} */
+            status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+            target: string | null;
+            timeout_seconds: number | null;
+            trigger_id: string | null;
+            /** @enum {string|null} */
+            trigger_kind: "manual" | "schedule" | "webhook" | "api" | null;
+            updated_at: string;
+            /** @enum {string|null} */
+            waiting_reason: "tool" | "approval" | "event" | "input" | null;
+            workflow_id: string | null;
+        };
         RunEvent: {
             /** Format: date-time */
             at: string;
@@ -759,6 +455,19 @@ export interface components {
             reason: "tool" | "approval" | "event" | "input";
             timeout_seconds?: number;
         };
+        Whoami: {
+            /** @description The public prefix of the API key (API keys only) */
+            key_prefix?: string;
+            /**
+             * @description The kind of credentials presented
+             * @enum {string}
+             */
+            kind: "api_key" | "jwt";
+            /** @description api_key:<prefix> or jwt:<subject>, recorded as created_by on what the caller creates */
+            name: string;
+            /** @description The projects every read and write of the caller is limited to */
+            projects: string[];
+        };
     };
     responses: {
         /** @description The policy */
@@ -772,6 +481,15 @@ export interface components {
         };
         /** @description An RFC 9457 problem */
         Problem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A request the HTTP server refuses before any route sees it (malformed 400, too slow 408, headers too large 431), as an RFC 9457 problem */
+        RefusedRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -808,6 +526,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            "4XX": components["responses"]["RefusedRequest"];
             /** @description The process is up */
             200: {
                 headers: {
@@ -826,6 +545,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            "4XX": components["responses"]["RefusedRequest"];
             /** @description Prometheus text exposition of this process's metrics */
             200: {
                 headers: {
@@ -846,12 +566,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            "4XX": components["responses"]["RefusedRequest"];
             /** @description This document */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
         };
     };
@@ -876,6 +599,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     putPolicy: {
@@ -898,6 +622,9 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     deletePolicy: {
@@ -920,6 +647,7 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     ready: {
@@ -931,6 +659,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            "4XX": components["responses"]["RefusedRequest"];
             /** @description Postgres and the queue backend are reachable and migrations are applied */
             200: {
                 headers: {
@@ -977,6 +706,340 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    createRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    conversation_id?: string;
+                    /** @enum {string} */
+                    conversation_mode?: "create_new" | "existing" | "none";
+                    /** @enum {string} */
+                    kind: "agent";
+                    owner: {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "conversation";
+                    } | {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "project";
+                    };
+                    parent_run_id?: string;
+                    public_id?: string;
+                    request: {
+                        agent_id: string;
+                        /** @description The implementation kind associated with this tool result. */
+                        implementation_kind: string;
+                        /** @enum {string} */
+                        initial_status?: "pending" | "running";
+                        /** @enum {string} */
+                        mode: "agent";
+                        /** Format: uuid */
+                        runtime_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        runtime_target_environment_id?: string | null;
+                        /**
+                         * @description Provide the runtime target kind.
+                         * @enum {string|null}
+                         */
+                        runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                        /** Format: uuid */
+                        source_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        source_target_environment_id?: string | null;
+                        /** @enum {string|null} */
+                        source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
+                        source_target_release_version?: string | null;
+                        /** @description The worker key associated with this tool result. */
+                        worker_key?: string;
+                    } | {
+                        agent_id: string;
+                        /** @enum {string} */
+                        initial_status?: "pending" | "running";
+                        input?: {
+                            active_chat_id?: string;
+                            allow_delegation?: boolean;
+                            context: {
+                                /** Format: uuid */
+                                branch_id: string | null;
+                                /** Format: uuid */
+                                conversation_id?: string;
+                                environment_context?: string;
+                                /** Format: uuid */
+                                project_id: string | null;
+                                project_reference?: string | null;
+                            };
+                            durable_root_run?: {
+                                /** Format: uuid */
+                                message_id: string;
+                                run_id: string;
+                            };
+                            forwarded_props?: {
+                                [key: string]: unknown;
+                            };
+                            messages: Record<string, never>[];
+                            model?: string;
+                            runtime_overrides?: {
+                                allowed_tools?: string[];
+                                max_steps?: number;
+                                thinking?: false | number;
+                            };
+                            tools?: {
+                                description?: string;
+                                inputSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                name: string;
+                                outputSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                        /** @enum {string} */
+                        mode: "agent";
+                        /** Format: uuid */
+                        runtime_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        runtime_target_environment_id?: string | null;
+                        /**
+                         * @description Provide the runtime target kind.
+                         * @enum {string|null}
+                         */
+                        runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                        /** Format: uuid */
+                        source_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        source_target_environment_id?: string | null;
+                        /** @enum {string|null} */
+                        source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch" | "release" | null;
+                        source_target_release_version?: string | null;
+                    } | {
+                        input: {
+                            agent_id: string;
+                            /** @default true */
+                            allow_delegation?: boolean;
+                            /** @default [] */
+                            context?: ({
+                                text: string;
+                                title?: string;
+                                /** @enum {string} */
+                                type: "text";
+                            } | {
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                title?: string;
+                                /** @enum {string} */
+                                type: "json";
+                            } | {
+                                mimeType?: string;
+                                text?: string;
+                                title?: string;
+                                /** @enum {string} */
+                                type: "resource";
+                                uri: string;
+                            })[];
+                            forwarded_props?: {
+                                [key: string]: unknown;
+                            };
+                            /** @default [] */
+                            messages?: unknown[];
+                            /**
+                             * @description Provide the runtime target kind.
+                             * @enum {string|null}
+                             */
+                            runtime_target_kind?: "main_branch" | "environment" | "preview_branch" | null;
+                            /**
+                             * @description Provide the source target kind.
+                             * @enum {string}
+                             */
+                            source_target_kind?: "project" | "main_branch" | "environment" | "preview_branch";
+                            /** Format: uuid */
+                            target_branch_id?: string | null;
+                            /** Format: uuid */
+                            target_environment_id?: string | null;
+                            /** @default [] */
+                            tools?: {
+                                description?: string;
+                                inputSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                name: string;
+                                outputSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                parameters?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                        /** @enum {string} */
+                        mode: "agent";
+                    };
+                    trigger?: {
+                        /** Format: uuid */
+                        conversation_id?: string;
+                        /** Format: uuid */
+                        message_id?: string;
+                        tool_call_id?: string;
+                    };
+                } | {
+                    /** @enum {string} */
+                    kind: "workflow";
+                    owner: {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "project";
+                    };
+                    parent_run_id?: string;
+                    public_id?: string;
+                    request: {
+                        input?: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: uuid */
+                        runtime_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        runtime_target_environment_id?: string | null;
+                        /**
+                         * @description Provide the runtime target kind.
+                         * @enum {string}
+                         */
+                        runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                        start_mode?: string;
+                        target: string;
+                        workflow_id: string;
+                    };
+                    trigger?: {
+                        /** Format: uuid */
+                        conversation_id?: string;
+                        /** Format: uuid */
+                        message_id?: string;
+                        tool_call_id?: string;
+                    };
+                } | {
+                    /** @enum {string} */
+                    kind: "task";
+                    owner: {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "project";
+                    };
+                    parent_run_id?: string;
+                    public_id?: string;
+                    request: {
+                        backoff_limit?: number;
+                        /**
+                         * Format: uuid
+                         * @description Batch UUID to group related task runs.
+                         */
+                        batch_id?: string;
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Human-readable task run name. */
+                        name?: string;
+                        /** Format: uuid */
+                        runtime_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        runtime_target_environment_id?: string | null;
+                        /**
+                         * @description Provide the runtime target kind.
+                         * @enum {string}
+                         */
+                        runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                        target: string;
+                        timeout_seconds?: number;
+                    };
+                    trigger?: {
+                        /** Format: uuid */
+                        conversation_id?: string;
+                        /** Format: uuid */
+                        message_id?: string;
+                        tool_call_id?: string;
+                    };
+                } | {
+                    /** @enum {string} */
+                    kind: "eval";
+                    owner: {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "project";
+                    };
+                    parent_run_id?: string;
+                    public_id?: string;
+                    request: {
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        input?: {
+                            [key: string]: unknown;
+                        };
+                        /** Format: uuid */
+                        runtime_target_branch_id?: string | null;
+                        /** Format: uuid */
+                        runtime_target_environment_id?: string | null;
+                        /**
+                         * @description Provide the runtime target kind.
+                         * @enum {string}
+                         */
+                        runtime_target_kind?: "main_branch" | "environment" | "preview_branch";
+                        start_mode?: string;
+                        target: string;
+                    };
+                    trigger?: {
+                        /** Format: uuid */
+                        conversation_id?: string;
+                        /** Format: uuid */
+                        message_id?: string;
+                        tool_call_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Run accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accepted: boolean;
+                        /** Format: uuid */
+                        conversation_id?: string | null;
+                        duplicate?: boolean;
+                        /** Format: uuid */
+                        message_id?: string | null;
+                        run: components["schemas"]["Run"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     getRun: {
@@ -993,6 +1056,7 @@ export interface operations {
             200: components["responses"]["Run"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     cancelRun: {
@@ -1010,6 +1074,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     completeRun: {
@@ -1029,8 +1094,12 @@ export interface operations {
         responses: {
             200: components["responses"]["Run"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     listRunEvents: {
@@ -1056,7 +1125,9 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     failRun: {
@@ -1076,8 +1147,12 @@ export interface operations {
         responses: {
             200: components["responses"]["Run"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     resumeRun: {
@@ -1097,8 +1172,12 @@ export interface operations {
         responses: {
             200: components["responses"]["Run"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     waitRun: {
@@ -1118,8 +1197,34 @@ export interface operations {
         responses: {
             200: components["responses"]["Run"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Whoami"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
 }

@@ -7,6 +7,8 @@ import { eventLine, runDetails, runLine } from './runs-output.js';
 
 type Print = (line: string) => void;
 
+const RUN_KINDS: readonly string[] = ['agent', 'workflow', 'task', 'eval'];
+
 function clientFrom(env: Env): RunqClient {
   const baseUrl = requireUrl(env, 'RUNQ_URL', ['http:', 'https:']);
   const token = optionalString(env, 'RUNQ_API_KEY');
@@ -29,18 +31,32 @@ function oneId(positionals: string[], command: string): string {
   return id;
 }
 
-/** The body of `runs create` from its flags. */
-export function createBody(values: Record<string, string | boolean | undefined>, env: Env): CreateRunBody {
+/**
+ * The project of `runs create`: `--project`, else `RUNQ_PROJECT_ID`, else the only project the
+ * credentials reach (`GET /whoami`). Credentials reaching several projects must name one.
+ */
+async function projectFor(client: RunqClient, values: Record<string, string | boolean | undefined>, env: Env): Promise<string> {
+  const named = (values['project'] as string | undefined) ?? optionalString(env, 'RUNQ_PROJECT_ID');
+  if (named) return named;
+  const { projects } = await client.whoami();
+  const [only, ...others] = projects;
+  if (only === undefined || others.length > 0) {
+    throw new UsageError(`runs create needs --project UUID (or RUNQ_PROJECT_ID): the credentials reach ${projects.length} projects (${projects.join(', ')})`);
+  }
+  return only;
+}
+
+/** The body of `runs create` from its flags; `--project` is resolved through `project` only when the body needs it. */
+export async function createBody(values: Record<string, string | boolean | undefined>, project: () => Promise<string>): Promise<CreateRunBody> {
   if (typeof values['body'] === 'string') return parseJson('--body', values['body']) as CreateRunBody;
   const kind = values['kind'];
   const target = values['target'];
-  const project = (values['project'] as string | undefined) ?? optionalString(env, 'RUNQ_PROJECT_ID');
   if (typeof kind !== 'string') throw new UsageError('runs create needs --kind (agent, workflow, task or eval) or --body JSON');
   if (typeof target !== 'string') throw new UsageError('runs create needs --target NAME');
-  if (!project) throw new UsageError('runs create needs --project UUID (or RUNQ_PROJECT_ID)');
+  if (!RUN_KINDS.includes(kind)) throw new UsageError(`--kind must be agent, workflow, task or eval (got ${JSON.stringify(kind)})`);
   const input = parseJson('--input', values['input'] as string | undefined);
   const config = parseJson('--config', values['config'] as string | undefined);
-  const owner = { kind: 'project' as const, id: project };
+  const owner = { kind: 'project' as const, id: await project() };
   switch (kind) {
     case 'task':
       // A task has no `input` in the contract: --input is its `config`.
@@ -117,7 +133,7 @@ export async function runsCommand(args: string[], env: Env, print: Print): Promi
   try {
     switch (action) {
       case 'create': {
-        const body = createBody(values, env);
+        const body = await createBody(values, () => projectFor(client, values, env));
         const key = values['idempotency-key'];
         const created = await client.runs.create(body, key ? { idempotencyKey: key } : {});
         if (!values.wait) {
