@@ -171,6 +171,7 @@ table runs
   slot_buckets text[]
   rate_buckets text[]
   order_at timestamp with time zone
+  traceparent text
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
   constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))

@@ -5,6 +5,7 @@ import { openDatabase, type Db } from '@runq/db';
 import { RunAdmission } from '@runq/engine';
 import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
+import { openTracing, type RunTracing } from '@runq/tracing';
 import {
   CONNECTION_CLOSE_TIMEOUT_MS,
   SHUTDOWN_DEADLINE_MARGIN_MS,
@@ -97,7 +98,8 @@ export async function startWorkerPool(
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
   for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
-  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission });
+  const tracing = await openTracing(config.tracing, 'runq-worker');
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission, tracing });
   const workers: Worker[] = config.kinds.map((kind) => {
     const worker = queues.createWorker(kind, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -135,7 +137,7 @@ export async function startWorkerPool(
   holdTimer.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
+  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind, tracing: tracing.enabled }, 'worker started');
 
   const shutdownStages: CloseStage[] = [
     [
@@ -149,7 +151,11 @@ export async function startWorkerPool(
         close: () => drainWorkers(workers, attempts, config.shutdownGraceMs, log),
       },
     ],
-    [{ name: 'leader election', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => election.stop() }, ...releaseSteps(listener, presence, queues, db)],
+    [
+      { name: 'leader election', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => election.stop() },
+      ...releaseSteps(listener, presence, queues, db),
+      tracingStep(tracing),
+    ],
   ];
   let closing: Promise<CloseReport> | undefined;
   return {
@@ -177,6 +183,11 @@ async function drainWorkers(workers: readonly Worker[], attempts: ActiveAttempts
     attempts.abortAll('shutdown');
   }
   await closed;
+}
+
+/** Sends the spans still buffered (the attempts just settled) and stops tracing. */
+function tracingStep(tracing: RunTracing): CloseStep {
+  return { name: 'worker tracing', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => tracing.close() };
 }
 
 /** The steps that release a pool's connections: the cancellation listener, the queues and the database pool. */
