@@ -30,3 +30,4 @@ export * from './admission.repository.js';
 export * from './session-connection.js';
 export * from './advisory-lock.repository.js';
 export * from './worker-presence.repository.js';
+export * from './run-overview.repository.js';

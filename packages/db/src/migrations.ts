@@ -9,6 +9,7 @@ import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_reques
 import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
 import * as runTraceparent from '../migrations/2026_12_07_030000_run_traceparent.js';
+import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_index.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -26,6 +27,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
   '2026_12_07_030000_run_traceparent': runTraceparent,
+  '2026_12_07_040000_runs_backlog_index': runsBacklogIndex,
 };
 
 const provider: MigrationProvider = {
