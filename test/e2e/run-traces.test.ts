@@ -114,6 +114,35 @@ describe.each(QUEUE_BACKENDS)('run traces (%s queues)', (backend) => {
   });
 });
 
+describe('run traces when only the API traces', () => {
+  const processes = new ProcessGroup();
+  let receiver: OtlpReceiver;
+  let api: TestApi;
+
+  afterAll(async () => {
+    await processes.killAll();
+    await api?.close();
+    await receiver?.close();
+  });
+
+  it('when the worker has no OTLP endpoint, then the handler is handed the run\'s stored trace context, and the worker sends nothing', async () => {
+    receiver = await startOtlpReceiver();
+    api = await startTestApi({ backend: QUEUE_BACKENDS[0], env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' } });
+    const projectId = randomUUID();
+    const key = await api.createKey([projectId]);
+    await processes.startWorker(api, fixturePath('handlers.mjs'));
+    const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'traced' } } });
+    expect(created.status).toBe(202);
+    const runId = created.body.run.run_id as string;
+    const done = await waitForRun(api, key, runId, (run) => run.status === 'completed', 20_000);
+    const row = await api.db.selectFrom('runs').select('traceparent').where('id', '=', runId).executeTakeFirstOrThrow();
+    expect(row.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(done.output.trace).toEqual({ traceparent: row.traceparent });
+    const spans = await receiver.waitFor((all) => all.some((span) => span.name === 'send task' && span.attributes['runq.run_id'] === runId));
+    expect(spans.filter((span) => span.service === 'runq-worker')).toEqual([]);
+  });
+});
+
 describe('run traces when tracing is off', () => {
   let api: TestApi;
 
