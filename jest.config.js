@@ -17,6 +17,7 @@ const workspaces = {
   runs: 'packages/runs',
   config: 'packages/config',
   metrics: 'packages/metrics',
+  tracing: 'packages/tracing',
   contract: 'packages/contract',
   db: 'packages/db',
   auth: 'packages/auth',

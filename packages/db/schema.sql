@@ -171,6 +171,7 @@ table runs
   slot_buckets text[]
   rate_buckets text[]
   order_at timestamp with time zone
+  traceparent text
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
   constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))
@@ -181,6 +182,7 @@ table runs
   constraint runs_public_id_hashed CHECK (((public_id IS NULL) OR (request_hash IS NOT NULL)))
   constraint runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
+  CREATE INDEX runs_backlog_idx ON public.runs USING btree (kind, hold_reason) WHERE ((status = 'pending'::text) AND (executor = 'worker'::text))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
   CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
   CREATE INDEX runs_held_idx ON public.runs USING btree (project_id, hold_reason) WHERE ((status = 'pending'::text) AND (hold_reason IS NOT NULL))

@@ -228,8 +228,8 @@ describe('Compose file (infra/compose.yaml)', () => {
     expect(validate.errors[0]).toMatchObject({ instancePath: '/services/worker/deploy', params: { additionalProperty: 'replica' } });
   });
 
-  it('when the services are read, then Postgres, Redis with AOF, a one-shot migration, two APIs behind nginx, scaled workers, Prometheus and Grafana are there', () => {
-    expect(Object.keys(services).sort()).toEqual(['api-a', 'api-b', 'grafana', 'migrate', 'postgres', 'prometheus', 'proxy', 'redis', 'worker']);
+  it('when the services are read, then Postgres, Redis with AOF, a one-shot migration, two APIs behind nginx, scaled workers, Prometheus, Grafana and Jaeger are there', () => {
+    expect(Object.keys(services).sort()).toEqual(['api-a', 'api-b', 'grafana', 'jaeger', 'migrate', 'postgres', 'prometheus', 'proxy', 'redis', 'worker']);
     expect(services['redis'].command.join(' ')).toMatch(/--appendonly yes/);
     expect(services['redis'].command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
     expect(services['migrate']).toMatchObject({ command: ['migrate'], restart: 'no', depends_on: { postgres: { condition: 'service_healthy' } } });
@@ -262,6 +262,12 @@ describe('Compose file (infra/compose.yaml)', () => {
     expect(graceMs('worker')).toBeGreaterThan(workerShutdownDeadlineMs(worker));
     for (const name of ['api-a', 'api-b']) expect(graceMs(name)).toBeGreaterThan(API_SHUTDOWN_DEADLINE_MS);
     expect(services['worker'].healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.metricsPort}/metrics`);
+    // Both send their traces to Jaeger's OTLP/HTTP receiver, which listens where they look for it.
+    expect(api.tracing?.tracesUrl).toBe('http://jaeger:4318/v1/traces');
+    expect(worker.tracing?.tracesUrl).toBe('http://jaeger:4318/v1/traces');
+    expect(services['jaeger'].expose).toContain('4318');
+    expect(services['jaeger'].command).toContain('--set=receivers.otlp.protocols.http.endpoint=0.0.0.0:4318');
+    expect(services['jaeger'].ports).toEqual(['127.0.0.1:16686:16686']);
     const handlerMount = (services['worker'].volumes as string[]).map((volume) => volume.split(':')).find(([, target]) => flags['handlers']!.startsWith(`${target}/`));
     expect(existsSync(join(INFRA, handlerMount![0]!, flags['handlers']!.slice(handlerMount![1]!.length)))).toBe(true);
   });

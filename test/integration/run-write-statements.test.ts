@@ -140,7 +140,8 @@ describe('run write statements (prepared, fixed text)', () => {
         picked.map((run) => ({ runId: run.id, transition: 'claim', jobId: run.job_id, claim: { leaseToken: randomUUID(), leaseMs: 30_000 } })),
         { executor: 'worker' },
       );
-      const statusIndexes = ['runs_unfinished_idx', 'runs_status_idx', 'runs_project_status_idx'];
+      // Every index whose key or predicate is the status (the backlog index is one of pending runs).
+      const statusIndexes = ['runs_unfinished_idx', 'runs_status_idx', 'runs_project_status_idx', 'runs_backlog_idx'];
       const { text } = claim.statement;
       // The trap is real here: the same statement with a plain status guard scans the backlog.
       const plain = text.replace("(r.status = any('{pending}'::text[])) is true", "r.status = any('{pending}'::text[])");

@@ -1,5 +1,6 @@
 import { ConfigError, LOG_LEVELS, POSTGRES_PROTOCOLS, choiceSetting, optionalIntegerSetting, optionalString, requireUrl, type Env, type LogLevel } from './env.js';
 import { optionalRedisUrl } from './redis-url.js';
+import { tracingSettings, type TracingSettings } from './tracing-settings.js';
 
 /** The queue prefix when `RUNQ_QUEUE_PREFIX` is unset. */
 export const DEFAULT_QUEUE_PREFIX = 'runq';
@@ -29,6 +30,8 @@ export interface SharedSettings {
   logLevel: LogLevel;
   /** `RUNQ_PROJECT_CONCURRENCY`: the most running runs of one project and kind; unset, no bound. */
   projectConcurrency: number | undefined;
+  /** The standard `OTEL_*` variables: where traces go; undefined, tracing is off. */
+  tracing: Readonly<TracingSettings> | undefined;
 }
 
 /**
@@ -61,5 +64,6 @@ export function readSharedSettings(env: Env): Readonly<SharedSettings> {
     queuePrefix: queuePrefixSetting(env),
     logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     projectConcurrency: optionalIntegerSetting(env, 'RUNQ_PROJECT_CONCURRENCY', 1, 1_000_000),
+    tracing: tracingSettings(env),
   });
 }

@@ -33,3 +33,4 @@ export * from './worker-presence.repository.js';
 export * from './worker-target.table.js';
 export * from './worker-target.repository.js';
 export * from './fair-share.repository.js';
+export * from './run-overview.repository.js';

@@ -8,8 +8,10 @@ import * as createdAtFromRunId from '../migrations/2026_11_29_050000_created_at_
 import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_request_hash_for_public_ids.js';
 import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
-import * as workerTargets from '../migrations/2026_12_07_030000_worker_targets.js';
-import * as fairShare from '../migrations/2026_12_07_040000_fair_share.js';
+import * as runTraceparent from '../migrations/2026_12_07_030000_run_traceparent.js';
+import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_index.js';
+import * as workerTargets from '../migrations/2026_12_07_050000_worker_targets.js';
+import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -26,8 +28,10 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_03_000000_request_hash_for_public_ids': requestHashForPublicIds,
   '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
-  '2026_12_07_030000_worker_targets': workerTargets,
-  '2026_12_07_040000_fair_share': fairShare,
+  '2026_12_07_030000_run_traceparent': runTraceparent,
+  '2026_12_07_040000_runs_backlog_index': runsBacklogIndex,
+  '2026_12_07_050000_worker_targets': workerTargets,
+  '2026_12_07_060000_fair_share': fairShare,
 };
 
 const provider: MigrationProvider = {

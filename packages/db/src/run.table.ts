@@ -80,6 +80,8 @@ export interface RunTable {
   rate_buckets: string[] | null;
   /** The run's place in admission order: its creation moved by its priority; null without policies. */
   order_at: NullableTimestamp;
+  /** W3C `traceparent` of the span that created the run (its attempts' spans are its children); null with tracing off. */
+  traceparent: string | null;
 }
 
 /** A row of `runs` as selected. */
@@ -150,6 +152,7 @@ export const RUN_COLUMN_TYPES = {
   slot_buckets: 'text[]',
   rate_buckets: 'text[]',
   order_at: 'timestamptz',
+  traceparent: 'text',
 } as const satisfies Record<keyof RunTable, string>;
 
 /** The columns of `runs`, in table order. */

@@ -22,6 +22,7 @@ import {
   type RunToInsert,
 } from '@runq/db';
 import { DISPATCH_BATCHING, groupByQueue, routeOf, type RunQueues } from '@runq/queue';
+import { NO_TRACING, type RunTracing } from '@runq/tracing';
 import {
   ConversationNotFoundError,
   IdempotencyConflictError,
@@ -103,6 +104,7 @@ export class RunIngest {
     private readonly log: Logger,
     private readonly admission: RunAdmission,
     private readonly metrics?: RunqMetrics,
+    private readonly tracing: RunTracing = NO_TRACING,
   ) {
     this.inserts = new MicroBatcher({
       runBatch: (entries) => insertRuns(db, entries),
@@ -123,9 +125,23 @@ export class RunIngest {
 
   /**
    * Creates a run, or returns the existing one when `public_id` is replayed with the same
-   * body (a different body is an {@link IdempotencyConflictError}).
+   * body (a different body is an {@link IdempotencyConflictError}). With tracing on, creating
+   * and dispatching the run is one producer span, whose context is stored with the run.
    */
   async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER): Promise<CreatedRun> {
+    const span = this.tracing.startDispatch(body.kind);
+    if (!span) return this.create(caller, body, trigger, null);
+    try {
+      const created = await this.create(caller, body, trigger, span.traceparent);
+      span.end({ id: created.run.id, duplicate: created.duplicate });
+      return created;
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    }
+  }
+
+  private async create(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger, traceparent: string | null): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -152,6 +168,7 @@ export class RunIngest {
       trigger,
       createdBy: caller.name,
     });
+    row.traceparent = traceparent;
     const admission = row.executor === 'worker' ? await this.admission.plan(projectId, admissionSubject(row, columns.metadata)) : undefined;
     if (admission) {
       row.slot_buckets = admission.slots.length > 0 ? admission.slots.map((slot) => slot.bucket) : null;

@@ -23,6 +23,12 @@ export interface HandlerContext {
   log(line: string): void;
   /** A value to return to move the run to `waiting` with this reason. */
   wait(reason: WaitingReason, options?: { timeoutSeconds?: number }): WaitRequest;
+  /**
+   * The W3C trace context of this attempt (its `handler` span when the worker traces, else the
+   * run's stored context), or null when the run has none. Send it with the handler's own
+   * requests so they join the run's trace: `fetch(url, { headers: { ...ctx.trace } })`.
+   */
+  trace: { traceparent: string } | null;
 }
 
 /** What a handler returns to complete its run. */

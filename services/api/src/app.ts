@@ -6,6 +6,7 @@ import type { Logger } from '@runq/config';
 import { countUnfinishedRuns, type Db } from '@runq/db';
 import { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
+import { NO_TRACING, type RunTracing } from '@runq/tracing';
 import { adminPages } from './admin/dashboard.js';
 import type { ApiConfig } from './config.js';
 import { authenticate } from './http/authenticate.js';
@@ -15,6 +16,7 @@ import { RateLimits } from './http/rate-limit.js';
 import type { RateLimitStore } from './http/rate-limit-store.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
+import { traceRequests } from './http/trace-requests.js';
 
 import { PolicyControl, RunAdmission, RunControl, RunIngest } from '@runq/engine';
 import { policiesRouter } from './policies/policies.routes.js';
@@ -36,6 +38,8 @@ export interface ApiDependencies {
   metrics?: RunqMetrics | undefined;
   /** Where open event streams are registered, so that the server's shutdown can end them. */
   eventStreams?: OpenEventStreams | undefined;
+  /** Where spans go (docs/decisions/0016-tracing.md); off unless given. */
+  tracing?: RunTracing | undefined;
 }
 
 /**
@@ -125,7 +129,8 @@ export function createApp(deps: ApiDependencies): Koa {
   const metrics = deps.metrics ?? new RunqMetrics({ service: 'api' });
   registerGauges(metrics, deps.db, deps.queues);
   const admission = new RunAdmission(deps.db, deps.queues, deps.log, { projectConcurrency: deps.config.projectConcurrency });
-  const ingest = new RunIngest(deps.db, deps.queues, deps.log, admission, metrics);
+  const tracing = deps.tracing ?? NO_TRACING;
+  const ingest = new RunIngest(deps.db, deps.queues, deps.log, admission, metrics, tracing);
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
   const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
@@ -136,6 +141,8 @@ export function createApp(deps: ApiDependencies): Koa {
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error. Every later use of the
   // client's address or scheme reads what clientAddress resolved.
+  // The server span encloses everything else, so a run created by the request is its child.
+  if (tracing.enabled) app.use(traceRequests(tracing));
   app.use(requestContext(deps.log, metrics));
   app.use(clientAddress(deps.config.trustProxy));
   app.use(securityHeaders());

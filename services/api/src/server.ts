@@ -5,6 +5,7 @@ import type { Logger } from '@runq/config';
 import { openDatabase } from '@runq/db';
 import type { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
+import { openTracing } from '@runq/tracing';
 import {
   CONNECTION_CLOSE_TIMEOUT_MS,
   SHUTDOWN_DEADLINE_MARGIN_MS,
@@ -65,7 +66,8 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
   // delays the start (requests are served unlimited, with a warning, until it answers).
   await rateLimitStore.ready(RATE_LIMIT_STORE_WAIT_MS);
   const eventStreams = new OpenEventStreams();
-  const app = createApp({ config, db, queues, log, metrics, rateLimitStore, eventStreams });
+  const tracing = await openTracing(config.tracing, 'runq-api');
+  const app = createApp({ config, db, queues, log, metrics, rateLimitStore, eventStreams, tracing });
   // Slow clients must not hold sockets forever; headers and body have to arrive in time. Node
   // looks for late requests every `connectionsCheckingInterval` (30 s by default, which would
   // let a 15 s limit stretch to 45 s): once a second keeps the limits what they say.
@@ -84,7 +86,7 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log.info({ url, queueBackend: queues.backendKind, dashboard: Boolean(config.adminToken) }, 'api listening');
+  log.info({ url, queueBackend: queues.backendKind, dashboard: Boolean(config.adminToken), tracing: tracing.enabled }, 'api listening');
   if (!config.adminToken) log.warn('RUNQ_ADMIN_TOKEN is not set: the queue dashboard at /admin/queues is not mounted');
 
   const shutdownStages: CloseStage[] = [
@@ -93,6 +95,8 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
       { name: 'api queues', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => queues.close() },
       { name: 'api rate-limit store', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: async () => rateLimitStore.close() },
       { name: 'api database', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => db.destroy() },
+      // Last spans out: the buffered ones are sent (bounded like every close) before the process ends.
+      { name: 'api tracing', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => tracing.close() },
     ],
   ];
   let closing: Promise<CloseReport> | undefined;

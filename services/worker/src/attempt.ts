@@ -99,7 +99,16 @@ function abortedOutcome(reason: unknown, timeoutSeconds: number | null, logs: st
 export async function runAttempt(
   handler: RunHandler,
   run: RunEnvelope,
-  options: { controller: AbortController; attempt: number; resume: { data: unknown } | null; timeoutSeconds: number | null },
+  options: {
+    controller: AbortController;
+    attempt: number;
+    resume: { data: unknown } | null;
+    timeoutSeconds: number | null;
+    /** The trace context handed to the handler as `ctx.trace`. */
+    traceparent?: string | null | undefined;
+    /** Calls the handler (in the attempt's trace context, when tracing). */
+    callHandler?: (<T>(call: () => Promise<T>) => Promise<T>) | undefined;
+  },
 ): Promise<AttemptOutcome> {
   const { controller } = options;
   const logs: string[] = [];
@@ -125,8 +134,10 @@ export async function runAttempt(
       logs.push(text);
     },
     wait: waitRequest,
+    trace: options.traceparent ? { traceparent: options.traceparent } : null,
   };
-  const handled = (async () => handler(run, ctx))().then(
+  const call = async () => handler(run, ctx);
+  const handled = (options.callHandler ? options.callHandler(call) : call()).then(
     (value) => settleResult(value, logs),
     (error: unknown): AttemptOutcome =>
       controller.signal.aborted ? abortedOutcome(controller.signal.reason, options.timeoutSeconds, logs) : { type: 'failed', error: errorOf(error), retryable: true, logs },

@@ -22,6 +22,7 @@ import {
 } from '@runq/db';
 import type { RunAdmission } from '@runq/engine';
 import { routeOf, type RunJobData, type RunQueues } from '@runq/queue';
+import type { AttemptSpan, HandlerEnd, RunTracing } from '@runq/tracing';
 import { decideAfterFailure, isTerminalStatus, newDispatchId, toRunEnvelope, type RunError, type RunKind } from '@runq/runs';
 import { AttemptAborted, type ActiveAttempts } from './active-attempts.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
@@ -42,6 +43,8 @@ export interface RunExecutorOptions {
   metrics?: RunqMetrics | undefined;
   /** Flow control: releases the slots of settled runs and admits the runs held for them. */
   admission: RunAdmission;
+  /** Spans of each attempt, under the run's stored trace context (docs/decisions/0016-tracing.md). */
+  tracing: RunTracing;
 }
 
 /** A settlement, and whether its run holds flow-control slots (which it then gives up). */
@@ -83,7 +86,9 @@ export class RunExecutor {
 
   /** The BullMQ processor of one job. */
   async process(kind: RunKind, job: Job<RunJobData>, token: string | undefined): Promise<JobResult> {
-    const { log } = this.options;
+    const { log, tracing } = this.options;
+    // Read only when tracing: the attempt's span starts where its claim did.
+    const claimStartedAt = tracing.enabled ? Date.now() : 0;
     const leaseToken = randomUUID();
     const data = { worker: this.options.workerId, job_id: job.id };
     // The common case first, without reading the run: a pending run of this dispatch is
@@ -106,8 +111,20 @@ export class RunExecutor {
     const jobLog = log.child({ runId: run.id, attempt: run.attempt, kind });
     // Debug, not info: two lines per run at thousands of runs per second cost a core's share.
     jobLog.debug('attempt started');
-    const outcome = await this.execute(run, leaseToken, jobLog);
-    return this.settle(run, leaseToken, outcome, jobLog);
+    const span = tracing.startAttempt({ runId: run.id, kind, attempt: run.attempt, jobId: job.id, traceparent: run.traceparent, claimStartedAt });
+    if (!span) return this.settle(run, leaseToken, await this.execute(run, leaseToken, jobLog, undefined), jobLog);
+    const outcome = await this.execute(run, leaseToken, jobLog, span);
+    span.handlerEnded(handlerEndOf(outcome));
+    try {
+      const result = await this.settle(run, leaseToken, outcome, jobLog);
+      span.end(result.status);
+      return result;
+    } catch (error) {
+      if (error instanceof RetryScheduled) span.end('retry');
+      else if (error instanceof UnrecoverableError) span.end('fail');
+      else span.end('error', error);
+      throw error;
+    }
   }
 
   /**
@@ -157,7 +174,7 @@ export class RunExecutor {
     return { run: claimed.run };
   }
 
-  private async execute(run: RunRow, leaseToken: string, log: Logger): Promise<AttemptOutcome> {
+  private async execute(run: RunRow, leaseToken: string, log: Logger, span: AttemptSpan | undefined): Promise<AttemptOutcome> {
     const handler = resolveHandler(this.options.handlers, run);
     if (!handler) {
       const name = run.kind === 'workflow' ? run.workflow_id : run.target;
@@ -181,6 +198,8 @@ export class RunExecutor {
         attempt: run.attempt,
         resume: resumeOf(run.resume_data),
         timeoutSeconds: run.timeout_seconds,
+        traceparent: span?.handlerTraceparent ?? run.traceparent,
+        callHandler: span?.runHandler,
       });
     } finally {
       clearInterval(renewal);
@@ -258,7 +277,7 @@ export class RunExecutor {
         log.warn({ err }, 'scheduling the retry failed; the reconciler will dispatch it');
       }
       // Fails this job (the attempt) on the dashboard; the retry is a new job.
-      throw new Error(error.message);
+      throw new RetryScheduled(error.message);
     }
     const settled = await this.writeSettlement(run, { runId: run.id, leaseToken, transition: 'fail', set: { error: toJson(error), logs }, data: { error } });
     if (!settled) return this.report(settled, 'fail', log);
@@ -292,6 +311,23 @@ export class RunExecutor {
     }
     log.info({ status }, 'claim superseded; result discarded');
     return { status: 'discarded', reason: 'claim superseded' };
+  }
+}
+
+/** Thrown to fail an attempt's queue job after its retry was scheduled (the retry is a new job). */
+class RetryScheduled extends Error {
+  override readonly name = 'RetryScheduled';
+}
+
+/** How a handler call ended, for its span. */
+function handlerEndOf(outcome: AttemptOutcome): HandlerEnd {
+  switch (outcome.type) {
+    case 'failed':
+      return { outcome: 'failed', error: outcome.error };
+    case 'aborted':
+      return { outcome: 'aborted', error: { message: `attempt aborted (${outcome.cause})`, code: outcome.cause } };
+    default:
+      return { outcome: outcome.type };
   }
 }
 

@@ -6,6 +6,7 @@ import { RunAdmission } from '@runq/engine';
 import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import type { RunKind } from '@runq/runs';
+import { openTracing, type RunTracing } from '@runq/tracing';
 import {
   CONNECTION_CLOSE_TIMEOUT_MS,
   SHUTDOWN_DEADLINE_MARGIN_MS,
@@ -107,18 +108,8 @@ export async function startWorkerPool(
   const metrics = sharedMetrics ?? new RunqMetrics({ service: 'worker' });
   for (const action of RECONCILER_REPAIR_ACTIONS) metrics.reconcilerRepairs.inc({ action }, 0);
   const admission = new RunAdmission(db, queues, log, { projectConcurrency: config.projectConcurrency });
-  const executor = new RunExecutor({
-    db,
-    queues,
-    handlers: module,
-    attempts,
-    log,
-    leaseMs: config.leaseMs,
-    workerId,
-    presence,
-    metrics,
-    admission,
-  });
+  const tracing = await openTracing(config.tracing, 'runq-worker');
+  const executor = new RunExecutor({ db, queues, handlers: module, attempts, log, leaseMs: config.leaseMs, workerId, presence, metrics, admission, tracing });
   const workers: Worker[] = served.map(({ kind, target }) => {
     const worker = queues.createWorker({ kind, target }, (job, token) => executor.process(kind, job, token), {
       concurrency: config.concurrency[kind],
@@ -159,7 +150,18 @@ export async function startWorkerPool(
   holdTimer.start();
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
-  log.info({ workerId, presenceId: presence.holderId, kinds: config.kinds, runtimeTargets: config.runtimeTargets, concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])), queueBackend: queues.backendKind }, 'worker started');
+  log.info(
+    {
+      workerId,
+      presenceId: presence.holderId,
+      kinds: config.kinds,
+      runtimeTargets: config.runtimeTargets,
+      concurrency: Object.fromEntries(config.kinds.map((kind) => [kind, config.concurrency[kind]])),
+      queueBackend: queues.backendKind,
+      tracing: tracing.enabled,
+    },
+    'worker started',
+  );
 
   const shutdownStages: CloseStage[] = [
     [
@@ -173,7 +175,11 @@ export async function startWorkerPool(
         close: () => drainWorkers(workers, attempts, config.shutdownGraceMs, log),
       },
     ],
-    [{ name: 'leader election', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => election.stop() }, ...releaseSteps(listener, presence, queues, db)],
+    [
+      { name: 'leader election', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => election.stop() },
+      ...releaseSteps(listener, presence, queues, db),
+      tracingStep(tracing),
+    ],
   ];
   let closing: Promise<CloseReport> | undefined;
   return {
@@ -201,6 +207,11 @@ async function drainWorkers(workers: readonly Worker[], attempts: ActiveAttempts
     attempts.abortAll('shutdown');
   }
   await closed;
+}
+
+/** Sends the spans still buffered (the attempts just settled) and stops tracing. */
+function tracingStep(tracing: RunTracing): CloseStep {
+  return { name: 'worker tracing', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => tracing.close() };
 }
 
 /** The steps that release a pool's connections: the cancellation listener, the queues and the database pool. */

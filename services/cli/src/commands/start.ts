@@ -47,6 +47,8 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
     const credentials = await ensureDevCredentials(db, stateDir).finally(() => db.destroy());
     const settings: Env = {
       LOG_LEVEL: 'warn',
+      // One process, one tracing SDK: its spans, the API's and the worker's, come from service `runq`.
+      OTEL_SERVICE_NAME: 'runq',
       ...env,
       DATABASE_URL: databaseUrl,
       RUNQ_ADMIN_TOKEN: env['RUNQ_ADMIN_TOKEN'] ?? credentials.adminToken,

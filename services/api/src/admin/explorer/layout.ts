@@ -22,6 +22,10 @@ pre{background:#fff;border:1px solid #d0d7de;padding:10px;overflow:auto;max-heig
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}.card{margin-bottom:16px}
 .card h2{font-size:15px;margin:0 0 8px}.notice{background:#dafbe1;padding:8px 12px;border-radius:6px;margin-bottom:12px}
 .actions{display:flex;gap:12px;align-items:start;margin-bottom:16px}.muted{color:#57606a}
+figure.chart{margin:0;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:10px 12px}
+figure.chart figcaption{font-weight:600;margin-bottom:6px}figure.chart svg{width:100%;height:auto;display:block}
+ul.legend{list-style:none;display:flex;gap:14px;flex-wrap:wrap;padding:0;margin:6px 0 0;font-size:12px}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
 `;
 
 /** The page frame of the admin pages. */
@@ -29,7 +33,7 @@ export function page(title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · runq</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><header><span class="brand">runq</span><a href="/admin/runs">Runs</a><a href="/admin/queues">Queues</a></header>
+<body><header><span class="brand">runq</span><a href="/admin">Overview</a><a href="/admin/runs">Runs</a><a href="/admin/queues">Queues</a></header>
 <main>${body}</main></body></html>`;
 }
 
