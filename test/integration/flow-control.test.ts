@@ -108,6 +108,12 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     release.get(runs[0].run_id).resolve();
     await suite.client.waitForStatus(runs[2].run_id, 'running');
     expect((await suite.client.get(runs[3].run_id)).status).toBe('pending');
+    // One slot at a time, so that each start follows one release: the oldest held run gets it.
+    // (Slots freed together are given in order too, but the workers' claims may then land in
+    // either order.)
+    release.get(runs[1].run_id).resolve();
+    await suite.client.waitForStatus(runs[3].run_id, 'running');
+    expect((await suite.client.get(runs[4].run_id)).status).toBe('pending');
     for (const run of runs) release.get(run.run_id).resolve();
     for (const run of runs) await suite.client.waitForStatus(run.run_id, 'completed');
     expect(await peakRunning(suite.api.db, runs.map((run) => run.run_id))).toBe(2);
