@@ -72,7 +72,7 @@ describe('worker presence statements', () => {
 
     const newJobIds = seen.map((orphan: OrphanedRun) => `${orphan.id}.new`);
     const recovered = await recoverOrphanedRuns(database.db, seen, newJobIds);
-    expect(recovered).toEqual([{ id: taken.id, kind: 'task', job_id: `${taken.id}.new` }]);
+    expect(recovered).toEqual([{ id: taken.id, kind: 'task', job_id: `${taken.id}.new`, runtime_target_kind: null, runtime_target_environment_id: null, runtime_target_branch_id: null }]);
     const row = await findRun(database.db, taken.id);
     expect(row).toMatchObject({ status: 'running', lease_token: taken.leaseToken, lease_holder: null, job_id: `${taken.id}.new`, attempt: 1 });
     expect(row!.lease_expires_at!.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
