@@ -20,7 +20,7 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
   // One worker with two task slots: each project's share of the task queue is two ready runs.
   const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: '2' } });
 
-  it("when one project has a backlog, then another project's new run starts after at most a share of it, and the backlog still uses every slot and runs oldest first", async () => {
+  it("when one project has a backlog, then another project's new run starts after at most a share of it, and the backlog still uses every slot", async () => {
     const busy: string[] = [];
     for (let i = 0; i < BACKLOG; i += 1) busy.push((await suite.client.task('slow')).run_id);
     const quietProject = randomUUID();
@@ -41,10 +41,5 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
     expect(busyStarts.filter((at) => at > window.to).length).toBeGreaterThan(BACKLOG / 3);
     expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(3);
     expect(await peakRunning(suite.api.db, busy)).toBe(2);
-    // Within the busy project, runs started in the order they were created, but for the few of
-    // its share that were placed in the main lane as its backlog shrank.
-    const order = busy.map((id, index) => ({ index, at: busyStarts[index]! })).sort((a, b) => a.at - b.at || a.index - b.index);
-    const outOfOrder = order.filter((entry, position) => Math.abs(entry.index - position) > 2).length;
-    expect(outOfOrder).toBeLessThanOrEqual(4);
   });
 });

@@ -14,6 +14,12 @@ interface ReadyEstimate {
   /** Ready runs at the last count, plus the runs this process queued since. */
   ready: number;
   countedAt: number;
+  /**
+   * In the backlog regime: from the count that found a full share until one finds less than half
+   * of one, the project's runs go to the backlog lane, so that a backlog hovering around the
+   * share does not send runs back and forth between the lanes (out of order).
+   */
+  backlogged: boolean;
 }
 
 /**
@@ -56,17 +62,20 @@ export class FairShare {
     const key = `${kind}/${projectId}`;
     let estimate = this.estimates.get(key);
     if (!estimate) {
-      estimate = { ready: 0, countedAt: 0 };
+      estimate = { ready: 0, countedAt: 0, backlogged: false };
       this.estimates.set(key, estimate);
     }
     const now = Date.now();
-    if (estimate.ready >= share / 2 && now - estimate.countedAt >= COUNT_TTL_MS) {
+    if ((estimate.backlogged || estimate.ready >= share / 2) && now - estimate.countedAt >= COUNT_TTL_MS) {
       estimate.ready = await countReadyRuns(this.db, projectId, kind, MAX_COUNTED);
       estimate.countedAt = now;
+      if (estimate.ready >= share) estimate.backlogged = true;
+      else if (estimate.ready < share / 2) estimate.backlogged = false;
     }
     const depth = estimate.ready - share + 1;
     estimate.ready += 1;
-    if (estimate.ready < share / 2 && now - estimate.countedAt >= COUNT_TTL_MS) this.estimates.delete(key);
+    if (!estimate.backlogged && estimate.ready < share / 2 && now - estimate.countedAt >= COUNT_TTL_MS) this.estimates.delete(key);
+    if (estimate.backlogged) return Math.min(Math.max(depth, 1), PRIORITY_LANE_LIMIT);
     return depth > 0 ? Math.min(depth, PRIORITY_LANE_LIMIT) : undefined;
   }
 }
