@@ -6,6 +6,7 @@ import type { ConversationTable, MessageTable } from './conversation.table.js';
 import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
+import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -21,6 +22,8 @@ export interface Database {
   run_holds: RunHoldTable;
   rate_buckets: RateBucketTable;
   rate_starts: RateStartTable;
+  schedules: ScheduleTable;
+  schedule_occurrences: ScheduleOccurrenceTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

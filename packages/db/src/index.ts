@@ -30,3 +30,6 @@ export * from './admission.repository.js';
 export * from './session-connection.js';
 export * from './advisory-lock.repository.js';
 export * from './worker-presence.repository.js';
+export * from './schedule.table.js';
+export * from './schedule.repository.js';
+export * from './schedule-firing.repository.js';

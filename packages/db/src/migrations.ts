@@ -8,6 +8,7 @@ import * as createdAtFromRunId from '../migrations/2026_11_29_050000_created_at_
 import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_request_hash_for_public_ids.js';
 import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
+import * as schedules from '../migrations/2026_12_07_030000_schedules.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -24,6 +25,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_03_000000_request_hash_for_public_ids': requestHashForPublicIds,
   '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
+  '2026_12_07_030000_schedules': schedules,
 };
 
 const provider: MigrationProvider = {

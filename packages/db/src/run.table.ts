@@ -80,6 +80,8 @@ export interface RunTable {
   rate_buckets: string[] | null;
   /** The run's place in admission order: its creation moved by its priority; null without policies. */
   order_at: NullableTimestamp;
+  /** For a run of a schedule with a `run_ttl`: when it is cancelled (error code `expired`) unless it has started. */
+  expires_at: NullableTimestamp;
 }
 
 /** A row of `runs` as selected. */
@@ -150,6 +152,7 @@ export const RUN_COLUMN_TYPES = {
   slot_buckets: 'text[]',
   rate_buckets: 'text[]',
   order_at: 'timestamptz',
+  expires_at: 'timestamptz',
 } as const satisfies Record<keyof RunTable, string>;
 
 /** The columns of `runs`, in table order. */

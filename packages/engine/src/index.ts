@@ -4,3 +4,6 @@ export * from './request-hash.js';
 export * from './run-control.js';
 export * from './run-admission.js';
 export * from './policy-control.js';
+export * from './schedule-fields.js';
+export * from './schedule-firer.js';
+export * from './schedule-control.js';

@@ -55,6 +55,14 @@ export interface RunTrigger {
   scheduleId?: string | null;
 }
 
+/** How a run of a schedule is created (see {@link RunIngest.createRun}). */
+export interface RunCreationOptions {
+  /** Created held (`schedule`): not admitted nor queued until its schedule releases it. */
+  holdReason?: 'schedule';
+  /** Cancelled with error code `expired` when not started by then. */
+  expiresAt?: Date | null;
+}
+
 /** The outcome of {@link RunIngest.createRun}. */
 export interface CreatedRun {
   run: RunRow;
@@ -120,7 +128,7 @@ export class RunIngest {
    * Creates a run, or returns the existing one when `public_id` is replayed with the same
    * body (a different body is an {@link IdempotencyConflictError}).
    */
-  async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER): Promise<CreatedRun> {
+  async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER, options: RunCreationOptions = {}): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -146,6 +154,8 @@ export class RunIngest {
       conversation: { conversationId: plan.conversationId, messageId: plan.messageId },
       trigger,
       createdBy: caller.name,
+      expiresAt: options.expiresAt ?? null,
+      holdReason: options.holdReason ?? null,
     });
     const admission = row.executor === 'worker' ? await this.admission.plan(projectId, admissionSubject(row, columns.metadata)) : undefined;
     if (admission) {
@@ -153,7 +163,8 @@ export class RunIngest {
       row.rate_buckets = admission.rates.length > 0 ? admission.rates.map((rate) => rate.bucket) : null;
       row.order_at = admission.orderAt;
     }
-    const stored = await this.store(row, plan, admission);
+    // A run held by its schedule is admitted when the schedule releases it, not now.
+    const stored = await this.store(row, plan, options.holdReason ? undefined : admission);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert

@@ -6,3 +6,5 @@ export * from './run-envelope.js';
 export * from './errors.js';
 export * from './retry-policy.js';
 export * from './flow-policy.js';
+export * from './schedule-spec.js';
+export * from './schedule-policy.js';

@@ -1,0 +1,284 @@
+import type { Logger } from '@runq/config';
+import { validateCreateRunRequest } from '@runq/contract';
+import {
+  databaseNow,
+  findSchedule,
+  insertOccurrences,
+  listReleasableSchedules,
+  listUnresolvedOccurrences,
+  lockDueSchedules,
+  nextScheduleFire,
+  readOverlapState,
+  releaseScheduleHold,
+  resolveOccurrence,
+  updateSchedule,
+  type Db,
+  type NewScheduleOccurrenceRow,
+  type RunRow,
+  type ScheduleOccurrenceRow,
+  type ScheduleRow,
+} from '@runq/db';
+import {
+  IdempotencyConflictError,
+  InvalidTransitionError,
+  LATE_AFTER_MS,
+  RunqError,
+  ScheduleNotFoundError,
+  ScheduleOverlapError,
+  afterOverlap,
+  decideOverlap,
+  jitterOf,
+  nextSlot,
+  firstSlot,
+  planDueSlots,
+  type DueSlot,
+} from '@runq/runs';
+import { randomUUID } from 'node:crypto';
+import type { RunAdmission } from './run-admission.js';
+import type { RunActor, RunControl } from './run-control.js';
+import type { RunIngest } from './run-ingest.js';
+import { boundsOf, specOf } from './schedule-fields.js';
+
+/** Schedules fired per transaction. */
+const FIRE_BATCH = 100;
+/** The most due slots one schedule enumerates in a pass; past that, the late ones are skipped over (docs/decisions/0013-schedules.md). */
+const MAX_DUE_SLOTS = 1_000;
+/** An occurrence whose run is not recorded this long after it fired is finished by the next pass. */
+const UNRESOLVED_AFTER_MS = 5_000;
+/** Runs expired and holds released per pass. */
+const MAINTENANCE_BATCH = 100;
+
+/** What a schedule does with an occurrence, carried out after the firing transaction commits. */
+interface FiredOccurrence {
+  schedule: ScheduleRow;
+  occurrence: ScheduleOccurrenceRow;
+  /** Runs to cancel first (`cancel_other`). */
+  cancel: string[];
+}
+
+/** The outcome of one firing pass. */
+export interface FiringPass {
+  /** Occurrences that created (or buffered) a run. */
+  created: number;
+  /** Occurrences recorded in all. */
+  occurrences: number;
+  /** The earliest fire time left, and the database's clock when it was read. */
+  next: { at: Date | undefined; now: Date };
+}
+
+/** The identity a schedule acts as: its project, and `schedule:<id>` in run events. */
+export function scheduleActor(schedule: Pick<ScheduleRow, 'id' | 'project_id'>): RunActor {
+  return { name: `schedule:${schedule.id}`, projectIds: [schedule.project_id] };
+}
+
+/** The `public_id` of an occurrence's run: a retried creation is a duplicate, never a second run. */
+export function occurrencePublicId(scheduleId: string, scheduledFor: Date): string {
+  return `schedule:${scheduleId}:${scheduledFor.toISOString()}`;
+}
+
+/**
+ * Fires schedules exactly once per occurrence, however many processes fire at once. One
+ * transaction per batch locks due schedules (`FOR UPDATE SKIP LOCKED`, database clock), records
+ * each occurrence (unique per schedule and slot), decides it under the overlap and missed
+ * policies, and advances `next_fire_at`. The runs are created after commit with a `public_id`
+ * derived from the occurrence; an occurrence whose run was not recorded (its firer died) is
+ * finished by a later pass, as an idempotent duplicate.
+ */
+export class ScheduleFirer {
+  constructor(
+    private readonly db: Db,
+    private readonly ingest: RunIngest,
+    private readonly control: RunControl,
+    private readonly admission: RunAdmission,
+    private readonly log: Logger,
+    private readonly observe?: (outcome: string, latenessMs: number | undefined) => void,
+  ) {}
+
+  /** One pass: fire what is due, finish unresolved occurrences, release buffered runs, expire runs past their TTL. */
+  async tick(): Promise<FiringPass> {
+    let created = 0;
+    let occurrences = 0;
+    for (;;) {
+      const batch = await this.fireBatch();
+      created += batch.created;
+      occurrences += batch.occurrences;
+      if (batch.schedules < FIRE_BATCH) break;
+    }
+    await this.resolveUnresolved();
+    await this.releaseBuffered();
+    await this.control.expireRuns(MAINTENANCE_BATCH);
+    return { created, occurrences, next: await nextScheduleFire(this.db) };
+  }
+
+  /** Fires one batch of due schedules. */
+  private async fireBatch(): Promise<{ schedules: number; created: number; occurrences: number }> {
+    const { fired, schedules, recorded } = await this.db.transaction().execute(async (trx) => {
+      const now = await databaseNow(trx);
+      const due = await lockDueSchedules(trx, FIRE_BATCH);
+      const all: FiredOccurrence[] = [];
+      let count = 0;
+      for (const schedule of due) {
+        const result = await this.fireSchedule(trx, schedule, now);
+        all.push(...result.fired);
+        count += result.recorded;
+      }
+      return { fired: all, schedules: due.length, recorded: count };
+    });
+    for (const item of fired) await this.carryOut(item);
+    return { schedules, created: fired.length, occurrences: recorded };
+  }
+
+  /** Decides a locked due schedule's occurrences and advances it. */
+  private async fireSchedule(trx: Db, schedule: ScheduleRow, now: Date): Promise<{ fired: FiredOccurrence[]; recorded: number }> {
+    const spec = specOf(schedule.spec);
+    const bounds = boundsOf(schedule);
+    const jitterMs = Number(schedule.jitter_ms);
+    const fireAt = (slot: Date) => new Date(slot.getTime() + jitterOf(schedule.id, slot, jitterMs));
+    const lateBefore = new Date(Math.max(now.getTime() - LATE_AFTER_MS, schedule.late_before?.getTime() ?? 0));
+    const due: DueSlot[] = [];
+    let slot = schedule.next_slot;
+    while (slot !== null && fireAt(slot).getTime() <= now.getTime() && due.length < MAX_DUE_SLOTS) {
+      due.push({ slot, fireAt: fireAt(slot) });
+      slot = nextSlot(spec, slot, bounds);
+    }
+    const truncated = slot !== null && fireAt(slot).getTime() <= now.getTime();
+    const catchupWindowMs = Number(schedule.catchup_window_ms);
+    const plan = truncated ? due.map(() => 'missed' as const) : planDueSlots(due, { now, lateBefore, missed: schedule.missed, catchupWindowMs });
+    if (truncated) slot = firstSlot(spec, schedule.missed === 'all' ? new Date(now.getTime() - catchupWindowMs) : now, bounds);
+
+    let state = await readOverlapState(trx, schedule.id);
+    let runsCreated = schedule.runs_created;
+    const rows: NewScheduleOccurrenceRow[] = [];
+    const cancels = new Map<string, string[]>();
+    let finished = false;
+    for (const [index, dueSlot] of due.entries()) {
+      if (plan[index] === 'missed') {
+        rows.push({ id: randomUUID(), schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'missed' });
+        continue;
+      }
+      if (schedule.max_runs !== null && runsCreated >= schedule.max_runs) {
+        finished = true;
+        break;
+      }
+      const decision = decideOverlap(schedule.overlap, state);
+      const id = randomUUID();
+      if (decision === 'skip') {
+        rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'skipped_overlap' });
+        continue;
+      }
+      if (decision === 'cancel_others') cancels.set(id, state.runIds);
+      state = { ...afterOverlap(state, decision), runIds: [] };
+      runsCreated += 1;
+      rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'created', buffered: decision === 'buffer' });
+    }
+    const inserted = await insertOccurrences(trx, rows);
+    const counts = { created: 0, skipped: 0, missed: 0 };
+    for (const row of inserted) {
+      if (row.outcome === 'created') counts.created += 1;
+      else if (row.outcome === 'skipped_overlap') counts.skipped += 1;
+      else counts.missed += 1;
+      this.observe?.(row.outcome, row.fired_at.getTime() - row.scheduled_for.getTime());
+    }
+    if (finished || (schedule.max_runs !== null && runsCreated >= schedule.max_runs)) slot = null;
+    await updateSchedule(trx, schedule.id, {
+      next_slot: slot,
+      next_fire_at: slot && fireAt(slot),
+      runs_created: schedule.runs_created + counts.created,
+      skipped: schedule.skipped + counts.skipped,
+      missed_count: schedule.missed_count + counts.missed,
+      ...(inserted.length > 0 ? { last_fired_at: now } : {}),
+    });
+    const fired = inserted.filter((row) => row.outcome === 'created').map((occurrence) => ({ schedule, occurrence, cancel: cancels.get(occurrence.id) ?? [] }));
+    return { fired, recorded: inserted.length };
+  }
+
+  /**
+   * Fires an occurrence of schedule `scheduleId` now, outside its spec; the overlap policy still
+   * applies (a skipped occurrence is {@link ScheduleOverlapError}). The run it created.
+   */
+  async trigger(actor: RunActor, scheduleId: string): Promise<{ run: RunRow; occurrence: ScheduleOccurrenceRow }> {
+    const fired = await this.db.transaction().execute(async (trx) => {
+      const schedule = await findSchedule(trx, scheduleId, actor.projectIds, { forUpdate: true });
+      if (!schedule) throw new ScheduleNotFoundError(scheduleId);
+      const now = await databaseNow(trx);
+      const state = await readOverlapState(trx, schedule.id);
+      const decision = decideOverlap(schedule.overlap, state);
+      const outcome = decision === 'skip' ? 'skipped_overlap' : 'created';
+      const [occurrence] = await insertOccurrences(trx, [{ id: randomUUID(), schedule_id: schedule.id, scheduled_for: now, outcome, buffered: decision === 'buffer' }]);
+      if (!occurrence) throw new Error('a triggered occurrence collided with an existing one');
+      await updateSchedule(trx, schedule.id, {
+        last_fired_at: now,
+        ...(outcome === 'created' ? { runs_created: schedule.runs_created + 1 } : { skipped: schedule.skipped + 1 }),
+      });
+      return { schedule, occurrence, cancel: decision === 'cancel_others' ? state.runIds : [] };
+    });
+    this.observe?.(fired.occurrence.outcome, undefined);
+    if (fired.occurrence.outcome !== 'created') throw new ScheduleOverlapError(scheduleId, fired.occurrence.id);
+    const run = await this.carryOut(fired);
+    if (!run) throw new Error(`the triggered occurrence ${fired.occurrence.id} created no run`);
+    return { run, occurrence: { ...fired.occurrence, run_id: run.id } };
+  }
+
+  /**
+   * After commit: cancels the runs `cancel_other` named, creates the occurrence's run and records
+   * it. A failure that a retry may fix (Postgres away) leaves the occurrence for a later pass.
+   */
+  private async carryOut(item: FiredOccurrence): Promise<RunRow | undefined> {
+    const actor = scheduleActor(item.schedule);
+    for (const runId of item.cancel) {
+      await this.control.cancel(actor, runId).catch((error: unknown) => {
+        if (!(error instanceof InvalidTransitionError)) throw error;
+      });
+    }
+    const { schedule, occurrence } = item;
+    const validation = validateCreateRunRequest({ ...(schedule.run as object), public_id: occurrencePublicId(schedule.id, occurrence.scheduled_for) });
+    if (!validation.ok) {
+      await resolveOccurrence(this.db, occurrence.id, { error: `the run body is invalid: ${JSON.stringify(validation.errors)}` });
+      return undefined;
+    }
+    const ttlMs = schedule.run_ttl_ms === null ? null : Number(schedule.run_ttl_ms);
+    try {
+      const { run } = await this.ingest.createRun(
+        actor,
+        validation.value,
+        { kind: 'schedule', id: occurrence.id, scheduleId: schedule.id },
+        { ...(occurrence.buffered ? { holdReason: 'schedule' as const } : {}), expiresAt: ttlMs === null ? null : new Date(occurrence.fired_at.getTime() + ttlMs) },
+      );
+      await resolveOccurrence(this.db, occurrence.id, { runId: run.id });
+      return run;
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError) {
+        // The schedule's run body changed after this occurrence first created its run: that run stands.
+        await resolveOccurrence(this.db, occurrence.id, { runId: error.existingRunId });
+        return undefined;
+      }
+      if (error instanceof RunqError) {
+        await resolveOccurrence(this.db, occurrence.id, { error: error.message });
+        return undefined;
+      }
+      this.log.warn({ err: error, scheduleId: schedule.id, occurrenceId: occurrence.id }, 'creating a scheduled run failed; a later pass will');
+      return undefined;
+    }
+  }
+
+  /** Creates the runs of occurrences whose firer stopped between its commit and the run. */
+  private async resolveUnresolved(): Promise<void> {
+    for (const { occurrence, schedule } of await listUnresolvedOccurrences(this.db, UNRESOLVED_AFTER_MS, MAINTENANCE_BATCH)) {
+      await this.carryOut({ schedule, occurrence, cancel: [] });
+    }
+  }
+
+  /** Releases the oldest buffered run of each schedule whose previous run finished. */
+  private async releaseBuffered(): Promise<void> {
+    for (const scheduleId of await listReleasableSchedules(this.db, MAINTENANCE_BATCH)) {
+      const released = await this.db.transaction().execute(async (trx) => {
+        const run = await releaseScheduleHold(trx, scheduleId);
+        if (!run) return undefined;
+        if (run.slot_buckets === null && run.rate_buckets === null) return run;
+        const { decision } = await this.admission.admit(trx, run, { wait: true, isNew: false });
+        return decision.type === 'admitted' || decision.type === 'skipped' ? run : undefined;
+      });
+      if (released && released.executor === 'worker') await this.admission.dispatch([released]);
+    }
+  }
+}
