@@ -134,6 +134,7 @@ const UNITS = [
 
 /** A duration in the largest unit that divides it (`60000` → `1m`). */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
   for (const [unit, size] of UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
