@@ -5,7 +5,7 @@ import { Gates } from '../support/deferred.js';
 import { QUEUE_BACKENDS, requestJson } from '../support/harness.js';
 import { useLifecycleContext } from '../support/lifecycle-context.js';
 import { pollUntil } from '../support/poll.js';
-import { sample } from '../support/prometheus.js';
+import { hasSample, sample } from '../support/prometheus.js';
 
 describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
   const release = new Gates();
@@ -171,6 +171,8 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
     expect(new Date(state.last_fired_at).getTime()).toBeGreaterThan(0);
     const metrics = await suite.worker.pool.metrics.registry.metrics();
     expect(sample(metrics, 'runq_schedule_occurrences_total', { outcome: 'created', service: 'worker' })).toBeGreaterThanOrEqual(3);
+    expect(sample(metrics, 'runq_schedule_firing_lateness_seconds_count', { service: 'worker' })).toBeGreaterThanOrEqual(3);
+    expect(hasSample(metrics, 'runq_schedule_occurrences_total', { outcome: 'expired', service: 'worker' })).toBe(true);
   });
 
   it('when a schedule lists instants, then each fires once, not before its time, and then nothing is left to fire', async () => {

@@ -1,6 +1,7 @@
 import { RunqTimeoutError } from './errors.js';
 import { streamRunEvents } from './event-stream.js';
 import { Transport, type RequestOptions, type TransportOptions } from './http.js';
+import { scheduleMethods } from './schedules.js';
 import {
   TERMINAL_STATUSES,
   type CompleteRunBody,
@@ -140,7 +141,7 @@ export function createRunqClient(options: TransportOptions) {
       }
     },
   };
-  return { runs };
+  return { runs, schedules: scheduleMethods(transport) };
 }
 
 function signalOf(opts: RequestOptions): RequestOptions {

@@ -27,3 +27,20 @@ export type WaitRunBody = components['schemas']['WaitRunRequest'];
 
 /** Statuses nothing moves a run out of. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/** A schedule, with its state and next fire times. */
+export type Schedule = components['schemas']['Schedule'];
+/** The body of `POST /schedules` and `PUT /schedules/by-key/{key}`. */
+export type ScheduleBody = components['schemas']['ScheduleRequest'];
+/** The body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
+export type SchedulePatch = components['schemas']['SchedulePatchRequest'];
+/** An occurrence of a schedule and what became of it. */
+export type ScheduleOccurrence = components['schemas']['ScheduleOccurrence'];
+/** Filters of `GET /schedules` (without `cursor`). */
+export type ListSchedulesFilter = Omit<NonNullable<operations['listSchedules']['parameters']['query']>, 'cursor'>;
+/** A page of `GET /schedules`. */
+export type SchedulePage = operations['listSchedules']['responses']['200']['content']['application/json'];
+/** A page of `GET /schedules/{id}/occurrences`. */
+export type OccurrencePage = operations['listScheduleOccurrences']['responses']['200']['content']['application/json'];
+/** The 202 answer of `POST /schedules/{id}/trigger`. */
+export type TriggerResult = operations['triggerSchedule']['responses']['202']['content']['application/json'];
