@@ -8,6 +8,7 @@ import type { RunQueues } from '@runq/queue';
 import type { RunControl } from '@runq/engine';
 import { adminAuth } from './basic-auth.js';
 import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
+import { SCHEDULES_EXPLORER_PATH, schedulesExplorerRouter } from './explorer/schedules.routes.js';
 
 /** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -18,8 +19,8 @@ function under(path: string, base: string): boolean {
 
 /**
  * The operator pages, behind the admin basic auth (and its same-origin check for actions):
- * Bull Board over the four run queues at `/admin/queues`, and the run explorer at
- * `/admin/runs`. Requests elsewhere pass through untouched.
+ * Bull Board over the four run queues at `/admin/queues`, the run explorer at `/admin/runs` and
+ * the schedules explorer at `/admin/schedules`. Requests elsewhere pass through untouched.
  */
 export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; adminToken: string }): Middleware {
   const serverAdapter = new KoaAdapter();
@@ -33,6 +34,8 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const board = compose([guard, serverAdapter.registerPlugin() as Middleware]);
   const explorer = explorerRouter({ db: deps.db, control: deps.control });
   const runs = compose([guard, explorer.routes() as Middleware, explorer.allowedMethods() as Middleware]);
+  const schedulesExplorer = schedulesExplorerRouter({ db: deps.db });
+  const schedules = compose([guard, schedulesExplorer.routes() as Middleware, schedulesExplorer.allowedMethods() as Middleware]);
   // A request under an admin path that no admin route takes ends here (404, or 405 for a known
   // path), and never goes on to the API's own authentication and routes: Bull Board's plugin
   // turns any error thrown downstream of it into its own 500 (an admin `DELETE /admin/queues`
@@ -42,6 +45,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   return async (ctx, next) => {
     if (under(ctx.path, DASHBOARD_PATH)) return board(ctx, endHere);
     if (under(ctx.path, EXPLORER_PATH)) return runs(ctx, endHere);
+    if (under(ctx.path, SCHEDULES_EXPLORER_PATH)) return schedules(ctx, endHere);
     return next();
   };
 }
