@@ -14,6 +14,7 @@ import { checkTargets } from './report/targets.js';
 import { measureCalibration } from './scenarios/calibration.js';
 import { endToEndSection, measurePeerDrain, measureRunqEndToEnd, memoryRow } from './scenarios/e2e.js';
 import { measureReleaseLatency } from './scenarios/flow.js';
+import { measureScheduleFiring } from './scenarios/schedules.js';
 import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
 import { measureReads } from './scenarios/reads.js';
@@ -170,6 +171,12 @@ async function benchBackend(
     sections.push(await measureReleaseLatency(lab, deployment, `flow-${backend}`, `Flow control: a held run starts after its slot frees — ${label}`));
   }
 
+  if (settings.scenarios.includes('schedules')) {
+    lab.log(`## schedules (${label})`);
+    await deployment.startWorker(settings.workerConcurrency);
+    sections.push(await measureScheduleFiring(lab, deployment, `schedules-${backend}`, `Schedules: firing lateness and idle cost with 10,000 schedules — ${label}`));
+  }
+
   running.delete(deployment);
   await deployment.stop();
   lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
@@ -210,7 +217,7 @@ async function main(settings: Settings): Promise<void> {
   const machine = await describeMachine();
   const versions = await describeVersions(servers);
   if (Number(machine['cpus']) !== 2) lab.warn(`this machine has ${machine['cpus']} cores; the issue's targets are stated for 2`);
-  const needsDeployments = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow');
+  const needsDeployments = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'schedules');
   const needsPeers = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency');
   const common = needsPeers ? { graphile: await setUpGraphile(servers, settings.peers), pgboss: await setUpPgBoss(servers, settings.peers) } : undefined;
   const earlier = new Map<string, Row[]>();
