@@ -197,6 +197,7 @@ table runs
   CREATE INDEX runs_rate_held_idx ON public.runs USING btree (hold_until) WHERE ((status = 'pending'::text) AND (hold_reason = 'rate'::text))
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
   CREATE INDEX runs_schedule_idx ON public.runs USING btree (schedule_id, id DESC) WHERE (schedule_id IS NOT NULL)
+  CREATE INDEX runs_schedule_unfinished_idx ON public.runs USING btree (schedule_id) WHERE ((schedule_id IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])))
   CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))
 
@@ -216,7 +217,7 @@ table schedule_occurrences
   CREATE UNIQUE INDEX schedule_occurrences_pkey ON public.schedule_occurrences USING btree (id)
   CREATE INDEX schedule_occurrences_run_idx ON public.schedule_occurrences USING btree (run_id) WHERE (run_id IS NOT NULL)
   CREATE UNIQUE INDEX schedule_occurrences_slot_key ON public.schedule_occurrences USING btree (schedule_id, scheduled_for)
-  CREATE INDEX schedule_occurrences_unresolved_idx ON public.schedule_occurrences USING btree (fired_at) WHERE ((outcome = 'created'::text) AND (run_id IS NULL) AND (error IS NULL))
+  CREATE INDEX schedule_occurrences_unresolved_idx ON public.schedule_occurrences USING btree (schedule_id, fired_at) WHERE ((outcome = 'created'::text) AND (run_id IS NULL) AND (error IS NULL))
 
 table schedules
   id uuid not null

@@ -52,12 +52,17 @@ export async function measureScheduleFiring(lab: Lab, deployment: RunqDeployment
       const result = await client.query<{ fired: number; pending: number | null }>(
         `select extract(epoch from (o.fired_at - o.scheduled_for)) * 1000 as fired,
                 extract(epoch from (r.created_at - o.scheduled_for)) * 1000 as pending
-           from schedule_occurrences as o left join runs as r on r.id = o.run_id`,
+           from schedule_occurrences as o left join runs as r on r.id = o.run_id
+          where o.outcome <> 'missed'`,
       );
       return result.rows;
     });
     const fired = summarize(measured.map((row) => Number(row.fired)));
     const pending = summarize(measured.filter((row) => row.pending !== null).map((row) => Number(row.pending)));
+    const missed = await lab.servers.withClient(deployment.target.databaseUrl, async (client) =>
+      Number((await client.query<{ count: string }>(`select count(*) as count from schedule_occurrences where outcome = 'missed'`)).rows[0]?.count ?? 0),
+    );
+    if (missed > 0) firing.note(`${missed} occurrences were missed (more than 15 s late)`);
     firing
       .add('occurrences', 'count', 'higher', measured.length)
       .add('fired_p50', 'ms', 'lower', fired.p50)

@@ -55,12 +55,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('error', 'text')
     .addUniqueConstraint('schedule_occurrences_slot_key', ['schedule_id', 'scheduled_for'])
     .execute();
-  // Occurrences whose run is still to be created (the firer creates it after its transaction commits).
-  await sql`create index schedule_occurrences_unresolved_idx on schedule_occurrences (fired_at) where outcome = 'created' and run_id is null and error is null`.execute(db);
+  // Occurrences whose run is still to be created (the firer creates it after its transaction
+  // commits): few at any time, read per schedule (overlap) and all together (recovery).
+  await sql`create index schedule_occurrences_unresolved_idx on schedule_occurrences (schedule_id, fired_at) where outcome = 'created' and run_id is null and error is null`.execute(db);
   await sql`create index schedule_occurrences_run_idx on schedule_occurrences (run_id) where run_id is not null`.execute(db);
 
   await db.schema.alterTable('runs').addColumn('expires_at', 'timestamptz').execute();
   await sql`create index runs_expiring_idx on runs (expires_at) where status = 'pending' and expires_at is not null`.execute(db);
-  // A schedule's runs, newest first (GET /runs?schedule_id=, overlap checks).
+  // A schedule's runs, newest first (GET /runs?schedule_id=).
   await sql`create index runs_schedule_idx on runs (schedule_id, id desc) where schedule_id is not null`.execute(db);
+  // A schedule's unfinished runs (its overlap policy reads them at every occurrence).
+  await sql`create index runs_schedule_unfinished_idx on runs (schedule_id) where schedule_id is not null and status in ('pending', 'running', 'waiting')`.execute(db);
 }

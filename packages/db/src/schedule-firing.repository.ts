@@ -33,28 +33,79 @@ export async function nextScheduleFire(db: Db): Promise<{ at: Date | undefined; 
   return { at: row.at ?? undefined, now: row.now };
 }
 
+/** A schedule's unfinished runs (see {@link readOverlapStates}). */
+export type ScheduleOverlap = OverlapState & { runIds: string[] };
+
 /**
- * How many of a schedule's runs are unfinished, split into those held by the schedule (buffered)
- * and the others, counting occurrences whose run is still being created. Also the ids of the
- * unfinished runs (for `cancel_other`).
+ * How many of each schedule's runs are unfinished, split into those held by the schedule
+ * (buffered) and the others, counting occurrences whose run is still being created; and the ids
+ * of the unfinished runs (for `cancel_other`). Two statements for any number of schedules.
  */
-export async function readOverlapState(trx: Db, scheduleId: string): Promise<OverlapState & { runIds: string[] }> {
+export async function readOverlapStates(trx: Db, scheduleIds: readonly string[]): Promise<Map<string, ScheduleOverlap>> {
+  const states = new Map<string, ScheduleOverlap>(scheduleIds.map((id) => [id, { active: 0, buffered: 0, runIds: [] }]));
+  if (scheduleIds.length === 0) return states;
   const runs = await trx
     .selectFrom('runs')
-    .select(['id', 'hold_reason'])
-    .where('schedule_id', '=', scheduleId)
+    .select(['id', 'schedule_id', 'hold_reason'])
+    .where('schedule_id', 'in', [...scheduleIds])
     .where('status', 'in', ['pending', 'running', 'waiting'])
     .execute();
   const unresolved = await trx
     .selectFrom('schedule_occurrences')
-    .select(['buffered'])
-    .where('schedule_id', '=', scheduleId)
+    .select(['schedule_id', 'buffered'])
+    .where('schedule_id', 'in', [...scheduleIds])
     .where('outcome', '=', 'created')
     .where('run_id', 'is', null)
     .where('error', 'is', null)
     .execute();
-  const buffered = runs.filter((run) => run.hold_reason === 'schedule').length + unresolved.filter((row) => row.buffered).length;
-  return { active: runs.length + unresolved.length - buffered, buffered, runIds: runs.map((run) => run.id) };
+  for (const run of runs) {
+    const state = states.get(run.schedule_id ?? '');
+    if (!state) continue;
+    if (run.hold_reason === 'schedule') state.buffered += 1;
+    else state.active += 1;
+    state.runIds.push(run.id);
+  }
+  for (const row of unresolved) {
+    const state = states.get(row.schedule_id);
+    if (!state) continue;
+    if (row.buffered) state.buffered += 1;
+    else state.active += 1;
+  }
+  return states;
+}
+
+/** {@link readOverlapStates} of one schedule. */
+export async function readOverlapState(trx: Db, scheduleId: string): Promise<ScheduleOverlap> {
+  return (await readOverlapStates(trx, [scheduleId])).get(scheduleId) ?? { active: 0, buffered: 0, runIds: [] };
+}
+
+/** How one firing pass moves a locked schedule on. */
+export interface ScheduleAdvance {
+  id: string;
+  nextSlot: Date | null;
+  nextFireAt: Date | null;
+  created: number;
+  skipped: number;
+  missed: number;
+}
+
+/**
+ * Moves locked schedules to their next slot and adds up what their occurrences did, in one
+ * statement; `firedAt` becomes the `last_fired_at` of those that recorded an occurrence.
+ */
+export async function advanceSchedules(trx: Db, advances: readonly ScheduleAdvance[], firedAt: Date): Promise<void> {
+  if (advances.length === 0) return;
+  await sql`
+    -- runq_advance_schedules: next slot, fire time and counters of each schedule a pass fired.
+    -- Input: parallel arrays (id, next_slot, next_fire_at, created, skipped, missed) and the pass's time.
+    update schedules as s
+       set next_slot = v.next_slot, next_fire_at = v.next_fire_at,
+           runs_created = s.runs_created + v.created, skipped = s.skipped + v.skipped, missed_count = s.missed_count + v.missed,
+           last_fired_at = case when v.created + v.skipped + v.missed > 0 then ${firedAt}::timestamptz else s.last_fired_at end
+      from unnest(${advances.map((a) => a.id)}::uuid[], ${advances.map((a) => a.nextSlot)}::timestamptz[], ${advances.map((a) => a.nextFireAt)}::timestamptz[],
+                  ${advances.map((a) => a.created)}::int[], ${advances.map((a) => a.skipped)}::int[], ${advances.map((a) => a.missed)}::int[])
+           as v(id, next_slot, next_fire_at, created, skipped, missed)
+     where s.id = v.id`.execute(trx);
 }
 
 /** Inserts occurrences; those whose (schedule, scheduled_for) exists already are left out of the result. */
@@ -96,6 +147,16 @@ export async function listUnresolvedOccurrences(db: Db, olderThanMs: number, lim
     const schedule = byId.get(occurrence.schedule_id);
     return schedule ? [{ occurrence, schedule }] : [];
   });
+}
+
+/** Records the runs occurrences created, in one statement. */
+export async function recordOccurrenceRuns(db: Db, resolved: readonly { occurrenceId: string; runId: string }[]): Promise<void> {
+  if (resolved.length === 0) return;
+  await sql`
+    -- runq_record_occurrence_runs: the run each occurrence created. Input: parallel arrays of occurrence ids and run ids.
+    update schedule_occurrences as o set run_id = v.run_id
+      from unnest(${resolved.map((r) => r.occurrenceId)}::uuid[], ${resolved.map((r) => r.runId)}::text[]) as v(id, run_id)
+     where o.id = v.id`.execute(db);
 }
 
 /** Records the run an occurrence created, or why none could be. */

@@ -8,10 +8,15 @@ import {
   listUnresolvedOccurrences,
   lockDueSchedules,
   nextScheduleFire,
+  advanceSchedules,
   readOverlapState,
+  readOverlapStates,
+  recordOccurrenceRuns,
   releaseScheduleHold,
   resolveOccurrence,
   updateSchedule,
+  type ScheduleAdvance,
+  type ScheduleOverlap,
   type Db,
   type NewScheduleOccurrenceRow,
   type RunRow,
@@ -32,6 +37,7 @@ import {
   firstSlot,
   planDueSlots,
   type DueSlot,
+  type OverlapState,
 } from '@runq/runs';
 import { randomUUID } from 'node:crypto';
 import type { RunAdmission } from './run-admission.js';
@@ -47,6 +53,11 @@ const MAX_DUE_SLOTS = 1_000;
 const UNRESOLVED_AFTER_MS = 5_000;
 /** Runs expired and holds released per pass. */
 const MAINTENANCE_BATCH = 100;
+/** How often a firer finishes unresolved occurrences, releases buffered runs and expires runs (at most). */
+const MAINTENANCE_INTERVAL_MS = 1_000;
+
+/** The overlap state of a schedule that does not read it (`allow`). */
+const NOTHING_UNFINISHED: ScheduleOverlap = { active: 0, buffered: 0, runIds: [] };
 
 /** What a schedule does with an occurrence, carried out after the firing transaction commits. */
 interface FiredOccurrence {
@@ -94,7 +105,12 @@ export class ScheduleFirer {
     private readonly observe?: (outcome: string, latenessMs: number | undefined) => void,
   ) {}
 
-  /** One pass: fire what is due, finish unresolved occurrences, release buffered runs, expire runs past their TTL. */
+  private lastMaintenance = 0;
+
+  /**
+   * One pass: fire what is due; at most once a second, also finish unresolved occurrences,
+   * release buffered runs and expire runs past their TTL.
+   */
   async tick(): Promise<FiringPass> {
     let created = 0;
     let occurrences = 0;
@@ -104,92 +120,58 @@ export class ScheduleFirer {
       occurrences += batch.occurrences;
       if (batch.schedules < FIRE_BATCH) break;
     }
-    await this.resolveUnresolved();
-    await this.releaseBuffered();
-    await this.control.expireRuns(MAINTENANCE_BATCH);
+    if (Date.now() - this.lastMaintenance >= MAINTENANCE_INTERVAL_MS) {
+      this.lastMaintenance = Date.now();
+      await this.resolveUnresolved();
+      await this.releaseBuffered();
+      await this.control.expireRuns(MAINTENANCE_BATCH);
+    }
     return { created, occurrences, next: await nextScheduleFire(this.db) };
   }
 
-  /** Fires one batch of due schedules. */
+  /**
+   * Fires one batch of due schedules: one transaction reads their overlap state, records every
+   * occurrence and advances every schedule (a statement each for the whole batch); the runs are
+   * then created concurrently, so run inserts and enqueues share statements.
+   */
   private async fireBatch(): Promise<{ schedules: number; created: number; occurrences: number }> {
     const { fired, schedules, recorded } = await this.db.transaction().execute(async (trx) => {
       const now = await databaseNow(trx);
       const due = await lockDueSchedules(trx, FIRE_BATCH);
-      const all: FiredOccurrence[] = [];
-      let count = 0;
-      for (const schedule of due) {
-        const result = await this.fireSchedule(trx, schedule, now);
-        all.push(...result.fired);
-        count += result.recorded;
-      }
-      return { fired: all, schedules: due.length, recorded: count };
+      const states = await readOverlapStates(trx, due.filter((schedule) => schedule.overlap !== 'allow').map((schedule) => schedule.id));
+      const plans = due.map((schedule) => planFiring(schedule, now, states.get(schedule.id) ?? NOTHING_UNFINISHED));
+      const inserted = await insertOccurrences(trx, plans.flatMap((plan) => plan.rows));
+      const byId = new Map(inserted.map((row) => [row.id, row]));
+      const advances: ScheduleAdvance[] = plans.map((plan) => {
+        const counts = { created: 0, skipped: 0, missed: 0 };
+        for (const row of plan.rows) {
+          const stored = byId.get(row.id);
+          if (!stored) continue;
+          if (stored.outcome === 'created') counts.created += 1;
+          else if (stored.outcome === 'skipped_overlap') counts.skipped += 1;
+          else counts.missed += 1;
+        }
+        return { id: plan.schedule.id, nextSlot: plan.nextSlot, nextFireAt: plan.nextFireAt, ...counts };
+      });
+      await advanceSchedules(trx, advances, now);
+      const firedOccurrences = plans.flatMap((plan) =>
+        plan.rows.flatMap((row) => {
+          const occurrence = byId.get(row.id);
+          return occurrence && occurrence.outcome === 'created' ? [{ schedule: plan.schedule, occurrence, cancel: plan.cancels.get(row.id) ?? [] }] : [];
+        }),
+      );
+      return { fired: firedOccurrences, schedules: due.length, recorded: inserted };
     });
-    for (const item of fired) await this.carryOut(item);
-    return { schedules, created: fired.length, occurrences: recorded };
-  }
-
-  /** Decides a locked due schedule's occurrences and advances it. */
-  private async fireSchedule(trx: Db, schedule: ScheduleRow, now: Date): Promise<{ fired: FiredOccurrence[]; recorded: number }> {
-    const spec = specOf(schedule.spec);
-    const bounds = boundsOf(schedule);
-    const jitterMs = Number(schedule.jitter_ms);
-    const fireAt = (slot: Date) => new Date(slot.getTime() + jitterOf(schedule.id, slot, jitterMs));
-    const lateBefore = new Date(Math.max(now.getTime() - LATE_AFTER_MS, schedule.late_before?.getTime() ?? 0));
-    const due: DueSlot[] = [];
-    let slot = schedule.next_slot;
-    while (slot !== null && fireAt(slot).getTime() <= now.getTime() && due.length < MAX_DUE_SLOTS) {
-      due.push({ slot, fireAt: fireAt(slot) });
-      slot = nextSlot(spec, slot, bounds);
-    }
-    const truncated = slot !== null && fireAt(slot).getTime() <= now.getTime();
-    const catchupWindowMs = Number(schedule.catchup_window_ms);
-    const plan = truncated ? due.map(() => 'missed' as const) : planDueSlots(due, { now, lateBefore, missed: schedule.missed, catchupWindowMs });
-    if (truncated) slot = firstSlot(spec, schedule.missed === 'all' ? new Date(now.getTime() - catchupWindowMs) : now, bounds);
-
-    let state = await readOverlapState(trx, schedule.id);
-    let runsCreated = schedule.runs_created;
-    const rows: NewScheduleOccurrenceRow[] = [];
-    const cancels = new Map<string, string[]>();
-    let finished = false;
-    for (const [index, dueSlot] of due.entries()) {
-      if (plan[index] === 'missed') {
-        rows.push({ id: randomUUID(), schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'missed' });
-        continue;
-      }
-      if (schedule.max_runs !== null && runsCreated >= schedule.max_runs) {
-        finished = true;
-        break;
-      }
-      const decision = decideOverlap(schedule.overlap, state);
-      const id = randomUUID();
-      if (decision === 'skip') {
-        rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'skipped_overlap' });
-        continue;
-      }
-      if (decision === 'cancel_others') cancels.set(id, state.runIds);
-      state = { ...afterOverlap(state, decision), runIds: [] };
-      runsCreated += 1;
-      rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'created', buffered: decision === 'buffer' });
-    }
-    const inserted = await insertOccurrences(trx, rows);
-    const counts = { created: 0, skipped: 0, missed: 0 };
-    for (const row of inserted) {
-      if (row.outcome === 'created') counts.created += 1;
-      else if (row.outcome === 'skipped_overlap') counts.skipped += 1;
-      else counts.missed += 1;
-      this.observe?.(row.outcome, row.fired_at.getTime() - row.scheduled_for.getTime());
-    }
-    if (finished || (schedule.max_runs !== null && runsCreated >= schedule.max_runs)) slot = null;
-    await updateSchedule(trx, schedule.id, {
-      next_slot: slot,
-      next_fire_at: slot && fireAt(slot),
-      runs_created: schedule.runs_created + counts.created,
-      skipped: schedule.skipped + counts.skipped,
-      missed_count: schedule.missed_count + counts.missed,
-      ...(inserted.length > 0 ? { last_fired_at: now } : {}),
-    });
-    const fired = inserted.filter((row) => row.outcome === 'created').map((occurrence) => ({ schedule, occurrence, cancel: cancels.get(occurrence.id) ?? [] }));
-    return { fired, recorded: inserted.length };
+    for (const row of recorded) this.observe?.(row.outcome, row.fired_at.getTime() - row.scheduled_for.getTime());
+    const runs = await Promise.all(fired.map((item) => this.carryOut(item, { record: false })));
+    await recordOccurrenceRuns(
+      this.db,
+      fired.flatMap((item, index) => {
+        const run = runs[index];
+        return run ? [{ occurrenceId: item.occurrence.id, runId: run.id }] : [];
+      }),
+    );
+    return { schedules, created: fired.length, occurrences: recorded.length };
   }
 
   /**
@@ -223,7 +205,7 @@ export class ScheduleFirer {
    * After commit: cancels the runs `cancel_other` named, creates the occurrence's run and records
    * it. A failure that a retry may fix (Postgres away) leaves the occurrence for a later pass.
    */
-  private async carryOut(item: FiredOccurrence): Promise<RunRow | undefined> {
+  private async carryOut(item: FiredOccurrence, options: { record: boolean } = { record: true }): Promise<RunRow | undefined> {
     const actor = scheduleActor(item.schedule);
     for (const runId of item.cancel) {
       await this.control.cancel(actor, runId).catch((error: unknown) => {
@@ -244,7 +226,7 @@ export class ScheduleFirer {
         { kind: 'schedule', id: occurrence.id, scheduleId: schedule.id },
         { ...(occurrence.buffered ? { holdReason: 'schedule' as const } : {}), expiresAt: ttlMs === null ? null : new Date(occurrence.fired_at.getTime() + ttlMs) },
       );
-      await resolveOccurrence(this.db, occurrence.id, { runId: run.id });
+      if (options.record) await resolveOccurrence(this.db, occurrence.id, { runId: run.id });
       return run;
     } catch (error) {
       if (error instanceof IdempotencyConflictError) {
@@ -281,4 +263,64 @@ export class ScheduleFirer {
       if (released && released.executor === 'worker') await this.admission.dispatch([released]);
     }
   }
+}
+
+/** What one pass does with a locked due schedule: its occurrences, the runs to cancel first, and its next slot. */
+interface FiringPlan {
+  schedule: ScheduleRow;
+  rows: (NewScheduleOccurrenceRow & { id: string })[];
+  /** Per occurrence id: the runs `cancel_other` cancels before its run is created. */
+  cancels: Map<string, string[]>;
+  nextSlot: Date | null;
+  nextFireAt: Date | null;
+}
+
+/**
+ * Decides a due schedule's occurrences at `now` (database clock): the due slots in order (at
+ * most {@link MAX_DUE_SLOTS}; past that the late ones are skipped over), which the missed policy
+ * fires, what the overlap policy does with each fired one given `overlap`, where `max_runs`
+ * stops, and the next slot.
+ */
+function planFiring(schedule: ScheduleRow, now: Date, overlap: ScheduleOverlap): FiringPlan {
+  const spec = specOf(schedule.spec);
+  const bounds = boundsOf(schedule);
+  const jitterMs = Number(schedule.jitter_ms);
+  const fireAt = (slot: Date) => new Date(slot.getTime() + jitterOf(schedule.id, slot, jitterMs));
+  const lateBefore = new Date(Math.max(now.getTime() - LATE_AFTER_MS, schedule.late_before?.getTime() ?? 0));
+  const due: DueSlot[] = [];
+  let slot = schedule.next_slot;
+  while (slot !== null && fireAt(slot).getTime() <= now.getTime() && due.length < MAX_DUE_SLOTS) {
+    due.push({ slot, fireAt: fireAt(slot) });
+    slot = nextSlot(spec, slot, bounds);
+  }
+  const truncated = slot !== null && fireAt(slot).getTime() <= now.getTime();
+  const catchupWindowMs = Number(schedule.catchup_window_ms);
+  const plan = truncated ? due.map(() => 'missed' as const) : planDueSlots(due, { now, lateBefore, missed: schedule.missed, catchupWindowMs });
+  if (truncated) slot = firstSlot(spec, schedule.missed === 'all' ? new Date(now.getTime() - catchupWindowMs) : now, bounds);
+
+  let state: OverlapState = overlap;
+  let runIds = overlap.runIds;
+  let runsCreated = schedule.runs_created;
+  const rows: FiringPlan['rows'] = [];
+  const cancels = new Map<string, string[]>();
+  for (const [index, dueSlot] of due.entries()) {
+    const id = randomUUID();
+    if (plan[index] === 'missed') {
+      rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'missed' });
+      continue;
+    }
+    if (schedule.max_runs !== null && runsCreated >= schedule.max_runs) break;
+    const decision = decideOverlap(schedule.overlap, state);
+    if (decision === 'skip') {
+      rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'skipped_overlap' });
+      continue;
+    }
+    if (decision === 'cancel_others') cancels.set(id, runIds);
+    state = afterOverlap(state, decision);
+    runIds = [];
+    runsCreated += 1;
+    rows.push({ id, schedule_id: schedule.id, scheduled_for: dueSlot.slot, outcome: 'created', buffered: decision === 'buffer' });
+  }
+  if (schedule.max_runs !== null && runsCreated >= schedule.max_runs) slot = null;
+  return { schedule, rows, cancels, nextSlot: slot, nextFireAt: slot && fireAt(slot) };
 }

@@ -3,8 +3,11 @@ import type { ScheduleFirer } from '@runq/engine';
 
 /** The longest a firer sleeps: another process may have created or changed a schedule meanwhile without its notice arriving. */
 const MAX_SLEEP_MS = 1_000;
-/** The shortest wait between passes, so a stream of due schedules does not spin. */
-const MIN_SLEEP_MS = 10;
+/**
+ * The shortest wait between passes: a steady stream of due schedules is fired in passes of
+ * several, at the cost of this much lateness (docs/decisions/0013-schedules.md).
+ */
+const MIN_SLEEP_MS = 50;
 
 /**
  * Runs the schedule firer: sleeps until the earliest `next_fire_at` (read on the database's
@@ -24,7 +27,7 @@ export class ScheduleTimer {
   ) {}
 
   start(): void {
-    this.schedule(MIN_SLEEP_MS);
+    this.schedule(0);
   }
 
   /** A schedule changed: run a pass now (or right after the one in progress). */
