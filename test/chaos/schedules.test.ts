@@ -101,9 +101,11 @@ describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
       kills += 1;
     }
     const pausedAt = await pauseAll(db);
-    log('schedules paused; waiting for every occurrence to have its run');
-    const deadline = Date.now() + 60_000;
+    const unresolvedAtPause = await unresolved(db);
+    log(`schedules paused; waiting for every occurrence to have its run (${unresolvedAtPause} to go)`);
+    const deadline = Date.now() + 180_000;
     while ((await unresolved(db)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    log('every occurrence has its run, or the deadline passed');
 
     const occurrences = await db
       .selectFrom('schedule_occurrences')
@@ -127,7 +129,8 @@ describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
         if (count !== 1) problems.push(`${scheduleId}: occurrence ${row.id} has ${count} runs`);
       }
     }
-    const orphans = runs.filter((run) => !occurrences.some((row) => row.id === run.trigger_id));
+    const occurrenceIds = new Set(occurrences.map((row) => row.id));
+    const orphans = runs.filter((run) => !occurrenceIds.has(run.trigger_id ?? ''));
     const lateness = occurrences.map((row) => row.fired_at.getTime() - row.scheduled_for.getTime()).sort((a, b) => a - b);
     const report = {
       backend,
@@ -138,6 +141,7 @@ describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
       orphan_runs: orphans.length,
       worker_kills: kills,
       postgres_restarted: postgresRestarted,
+      unresolved_at_pause: unresolvedAtPause,
       lateness_ms: { p50: quantile(lateness, 0.5), p99: quantile(lateness, 0.99), max: lateness.at(-1) ?? 0 },
       crashes: processes.crashes.length,
       problems: problems.length,

@@ -27,6 +27,7 @@ import {
   IdempotencyConflictError,
   InvalidTransitionError,
   LATE_AFTER_MS,
+  RunNotFoundError,
   RunqError,
   ScheduleNotFoundError,
   ScheduleOverlapError,
@@ -51,6 +52,8 @@ const FIRE_BATCH = 100;
 const MAX_DUE_SLOTS = 1_000;
 /** An occurrence whose run is not recorded this long after it fired is finished by the next pass. */
 const UNRESOLVED_AFTER_MS = 5_000;
+/** Unresolved occurrences finished per pass. */
+const RECOVERY_BATCH = 500;
 /** Runs expired and holds released per pass. */
 const MAINTENANCE_BATCH = 100;
 /** How often a firer finishes unresolved occurrences, releases buffered runs and expires runs (at most). */
@@ -163,15 +166,22 @@ export class ScheduleFirer {
       return { fired: firedOccurrences, schedules: due.length, recorded: inserted };
     });
     for (const row of recorded) this.observe?.(row.outcome, row.fired_at.getTime() - row.scheduled_for.getTime());
-    const runs = await Promise.all(fired.map((item) => this.carryOut(item, { record: false })));
-    await recordOccurrenceRuns(
-      this.db,
-      fired.flatMap((item, index) => {
-        const run = runs[index];
-        return run ? [{ occurrenceId: item.occurrence.id, runId: run.id }] : [];
-      }),
-    );
+    await this.createRuns(fired);
     return { schedules, created: fired.length, occurrences: recorded.length };
+  }
+
+  /**
+   * Creates the runs of fired occurrences concurrently (their inserts and enqueues share
+   * statements) and records them in one statement. One that fails is left for a later pass.
+   */
+  private async createRuns(items: readonly FiredOccurrence[]): Promise<void> {
+    const outcomes = await Promise.allSettled(items.map((item) => this.carryOut(item, { record: false })));
+    const resolved = items.flatMap((item, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.status === 'rejected') this.log.warn({ err: outcome.reason, occurrenceId: item.occurrence.id }, 'creating a scheduled run failed; a later pass will');
+      return outcome?.status === 'fulfilled' && outcome.value ? [{ occurrenceId: item.occurrence.id, runId: outcome.value.id }] : [];
+    });
+    await recordOccurrenceRuns(this.db, resolved);
   }
 
   /**
@@ -208,8 +218,9 @@ export class ScheduleFirer {
   private async carryOut(item: FiredOccurrence, options: { record: boolean } = { record: true }): Promise<RunRow | undefined> {
     const actor = scheduleActor(item.schedule);
     for (const runId of item.cancel) {
+      // A run that finished or went meanwhile needs no cancelling.
       await this.control.cancel(actor, runId).catch((error: unknown) => {
-        if (!(error instanceof InvalidTransitionError)) throw error;
+        if (!(error instanceof InvalidTransitionError || error instanceof RunNotFoundError)) throw error;
       });
     }
     const { schedule, occurrence } = item;
@@ -243,11 +254,13 @@ export class ScheduleFirer {
     }
   }
 
-  /** Creates the runs of occurrences whose firer stopped between its commit and the run. */
+  /**
+   * Creates the runs of occurrences whose firer stopped (or lost Postgres) between its commit and
+   * the run; two firers doing it at once create each run once (its `public_id`).
+   */
   private async resolveUnresolved(): Promise<void> {
-    for (const { occurrence, schedule } of await listUnresolvedOccurrences(this.db, UNRESOLVED_AFTER_MS, MAINTENANCE_BATCH)) {
-      await this.carryOut({ schedule, occurrence, cancel: [] });
-    }
+    const unresolved = await listUnresolvedOccurrences(this.db, UNRESOLVED_AFTER_MS, RECOVERY_BATCH);
+    await this.createRuns(unresolved.map(({ occurrence, schedule }) => ({ schedule, occurrence, cancel: [] })));
   }
 
   /** Releases the oldest buffered run of each schedule whose previous run finished. */
