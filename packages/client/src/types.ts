@@ -30,10 +30,10 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'fai
 
 /** A schedule, with its state and next fire times. */
 export type Schedule = components['schemas']['Schedule'];
-/** The body of `POST /schedules` and `PUT /schedules/by-key/{key}`. */
-export type ScheduleBody = components['schemas']['ScheduleRequest'];
+/** The body of `POST /schedules` and `PUT /schedules/by-key/{key}`: its `run` is a `POST /runs` body without `public_id`. */
+export type ScheduleBody = Omit<components['schemas']['ScheduleRequest'], 'run'> & { run: Omit<CreateRunBody, 'public_id'> };
 /** The body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
-export type SchedulePatch = components['schemas']['SchedulePatchRequest'];
+export type SchedulePatch = Omit<components['schemas']['SchedulePatchRequest'], 'run'> & { run?: Omit<CreateRunBody, 'public_id'> };
 /** An occurrence of a schedule and what became of it. */
 export type ScheduleOccurrence = components['schemas']['ScheduleOccurrence'];
 /** Filters of `GET /schedules` (without `cursor`). */

@@ -906,7 +906,10 @@ export interface components {
             paused: boolean;
             /** Format: uuid */
             project_id: string;
-            run: Record<string, never>;
+            /** @description The POST /runs body each occurrence creates a run from */
+            run: {
+                [key: string]: unknown;
+            };
             run_ttl: string | null;
             spec: Record<string, never>;
             /** Format: date-time */
@@ -944,20 +947,15 @@ export interface components {
             jitter?: string;
             key?: string | null;
             max_runs?: number | null;
-            /**
-             * @default once
-             * @enum {string}
-             */
-            missed: "skip" | "once" | "all";
-            /**
-             * @default skip
-             * @enum {string}
-             */
-            overlap: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
-            /** @default false */
-            paused: boolean;
+            /** @enum {string} */
+            missed?: "skip" | "once" | "all";
+            /** @enum {string} */
+            overlap?: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
+            paused?: boolean;
             /** @description A POST /runs body (validated against that contract), without public_id */
-            run?: Record<string, never>;
+            run?: {
+                [key: string]: unknown;
+            };
             run_ttl?: string | null;
             /** @description When the schedule fires: a 5-field cron expression in an IANA time zone (default UTC), a fixed interval from an anchor (default the schedule's creation), or a list of instants. */
             spec?: {
@@ -985,19 +983,21 @@ export interface components {
             key?: string | null;
             max_runs?: number | null;
             /**
-             * @default once
+             * @description Default once
              * @enum {string}
              */
-            missed: "skip" | "once" | "all";
+            missed?: "skip" | "once" | "all";
             /**
-             * @default skip
+             * @description Default skip
              * @enum {string}
              */
-            overlap: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
-            /** @default false */
-            paused: boolean;
+            overlap?: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
+            /** @description Default false */
+            paused?: boolean;
             /** @description A POST /runs body (validated against that contract), without public_id */
-            run: Record<string, never>;
+            run: {
+                [key: string]: unknown;
+            };
             run_ttl?: string | null;
             /** @description When the schedule fires: a 5-field cron expression in an IANA time zone (default UTC), a fixed interval from an anchor (default the schedule's creation), or a list of instants. */
             spec: {
