@@ -15,6 +15,7 @@ import { measureCalibration } from './scenarios/calibration.js';
 import { endToEndSection, measurePeerDrain, measureRunqEndToEnd, memoryRow } from './scenarios/e2e.js';
 import { measureReleaseLatency } from './scenarios/flow.js';
 import { measureFairness } from './scenarios/fairness.js';
+import { measureScheduleFiring } from './scenarios/schedules.js';
 import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
 import { measureReads } from './scenarios/reads.js';
@@ -177,6 +178,12 @@ async function benchBackend(
     sections.push(await measureFairness(lab, deployment, `fairness-${backend}`, `Fairness: a quiet project beside a backlog — ${label}`));
   }
 
+  if (settings.scenarios.includes('schedules')) {
+    lab.log(`## schedules (${label})`);
+    await deployment.startWorker(settings.workerConcurrency);
+    sections.push(await measureScheduleFiring(lab, deployment, `schedules-${backend}`, `Schedules: firing lateness and idle cost with 10,000 schedules — ${label}`));
+  }
+
   running.delete(deployment);
   await deployment.stop();
   lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
@@ -217,7 +224,7 @@ async function main(settings: Settings): Promise<void> {
   const machine = await describeMachine();
   const versions = await describeVersions(servers);
   if (Number(machine['cpus']) !== 2) lab.warn(`this machine has ${machine['cpus']} cores; the issue's targets are stated for 2`);
-  const needsDeployments = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'fairness');
+  const needsDeployments = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'fairness' || scenario === 'schedules');
   const needsPeers = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency');
   const common = needsPeers ? { graphile: await setUpGraphile(servers, settings.peers), pgboss: await setUpPgBoss(servers, settings.peers) } : undefined;
   const earlier = new Map<string, Row[]>();

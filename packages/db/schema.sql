@@ -172,6 +172,7 @@ table runs
   rate_buckets text[]
   order_at timestamp with time zone
   traceparent text
+  expires_at timestamp with time zone
   constraint runs_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id)
   constraint runs_executor_check CHECK ((executor = ANY (ARRAY['worker'::text, 'caller'::text])))
   constraint runs_hold_reason_check CHECK ((hold_reason = ANY (ARRAY['concurrency'::text, 'rate'::text, 'schedule'::text, 'no_worker'::text])))
@@ -184,6 +185,7 @@ table runs
   constraint runs_waiting_reason_check CHECK ((waiting_reason = ANY (ARRAY['tool'::text, 'approval'::text, 'event'::text, 'input'::text])))
   CREATE INDEX runs_backlog_idx ON public.runs USING btree (kind, hold_reason) WHERE ((status = 'pending'::text) AND (executor = 'worker'::text))
   CREATE INDEX runs_batch_idx ON public.runs USING btree (batch_id, id DESC) WHERE (batch_id IS NOT NULL)
+  CREATE INDEX runs_expiring_idx ON public.runs USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL))
   CREATE INDEX runs_finished_idx ON public.runs USING btree (completed_at) WHERE (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text]))
   CREATE INDEX runs_held_idx ON public.runs USING btree (project_id, hold_reason) WHERE ((status = 'pending'::text) AND (hold_reason IS NOT NULL))
   CREATE INDEX runs_kind_idx ON public.runs USING btree (kind, id DESC)
@@ -197,8 +199,67 @@ table runs
   CREATE INDEX runs_rate_held_idx ON public.runs USING btree (hold_until) WHERE ((status = 'pending'::text) AND (hold_reason = 'rate'::text))
   CREATE INDEX runs_ready_idx ON public.runs USING btree (project_id, kind) WHERE ((status = 'pending'::text) AND (hold_reason IS NULL) AND (executor = 'worker'::text) AND ((runtime_target_kind IS NULL) OR (runtime_target_kind = 'main_branch'::text)))
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
+  CREATE INDEX runs_schedule_idx ON public.runs USING btree (schedule_id, id DESC) WHERE (schedule_id IS NOT NULL)
+  CREATE INDEX runs_schedule_unfinished_idx ON public.runs USING btree (schedule_id) WHERE ((schedule_id IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])))
   CREATE INDEX runs_status_idx ON public.runs USING btree (status, id DESC)
   CREATE INDEX runs_unfinished_idx ON public.runs USING btree (status, updated_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])) AND (executor = 'worker'::text))
+
+table schedule_occurrences
+  id uuid not null
+  schedule_id uuid not null
+  scheduled_for timestamp with time zone not null
+  fired_at timestamp with time zone not null default now()
+  outcome text not null
+  buffered boolean not null default false
+  run_id text
+  error text
+  constraint schedule_occurrences_outcome_check CHECK ((outcome = ANY (ARRAY['created'::text, 'skipped_overlap'::text, 'missed'::text, 'expired'::text])))
+  constraint schedule_occurrences_pkey PRIMARY KEY (id)
+  constraint schedule_occurrences_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES schedules(id) ON DELETE CASCADE
+  constraint schedule_occurrences_slot_key UNIQUE (schedule_id, scheduled_for)
+  CREATE UNIQUE INDEX schedule_occurrences_pkey ON public.schedule_occurrences USING btree (id)
+  CREATE INDEX schedule_occurrences_run_idx ON public.schedule_occurrences USING btree (run_id) WHERE (run_id IS NOT NULL)
+  CREATE UNIQUE INDEX schedule_occurrences_slot_key ON public.schedule_occurrences USING btree (schedule_id, scheduled_for)
+  CREATE INDEX schedule_occurrences_unresolved_idx ON public.schedule_occurrences USING btree (schedule_id, fired_at) WHERE ((outcome = 'created'::text) AND (run_id IS NULL) AND (error IS NULL))
+
+table schedules
+  id uuid not null
+  project_id uuid not null
+  key text
+  kind text not null
+  spec jsonb not null
+  start_at timestamp with time zone
+  end_at timestamp with time zone
+  max_runs integer
+  jitter_ms bigint not null default 0
+  overlap text not null
+  missed text not null
+  catchup_window_ms bigint not null
+  run_ttl_ms bigint
+  paused boolean not null default false
+  run jsonb not null
+  next_slot timestamp with time zone
+  next_fire_at timestamp with time zone
+  late_before timestamp with time zone
+  last_fired_at timestamp with time zone
+  runs_created integer not null default 0
+  skipped integer not null default 0
+  missed_count integer not null default 0
+  created_by text
+  created_at timestamp with time zone not null default now()
+  updated_at timestamp with time zone not null default now()
+  constraint schedules_catchup_window_ms_check CHECK ((catchup_window_ms >= 0))
+  constraint schedules_jitter_ms_check CHECK ((jitter_ms >= 0))
+  constraint schedules_kind_check CHECK ((kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
+  constraint schedules_max_runs_check CHECK ((max_runs >= 1))
+  constraint schedules_missed_check CHECK ((missed = ANY (ARRAY['skip'::text, 'once'::text, 'all'::text])))
+  constraint schedules_overlap_check CHECK ((overlap = ANY (ARRAY['skip'::text, 'buffer_one'::text, 'buffer_all'::text, 'cancel_other'::text, 'allow'::text])))
+  constraint schedules_pkey PRIMARY KEY (id)
+  constraint schedules_run_ttl_ms_check CHECK ((run_ttl_ms > 0))
+  CREATE INDEX schedules_due_idx ON public.schedules USING btree (next_fire_at) WHERE ((NOT paused) AND (next_fire_at IS NOT NULL))
+  CREATE UNIQUE INDEX schedules_pkey ON public.schedules USING btree (id)
+  CREATE INDEX schedules_project_idx ON public.schedules USING btree (project_id, created_at DESC, id DESC)
+  CREATE UNIQUE INDEX schedules_project_key_idx ON public.schedules USING btree (project_id, key) WHERE (key IS NOT NULL)
 
 table worker_targets
   kind text not null

@@ -58,7 +58,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      for (const path of ['/admin/queues', '/admin/runs']) {
+      for (const path of ['/admin/queues', '/admin/runs', '/admin/schedules']) {
         // The browser has no credentials to answer the challenge with: navigation fails.
         await expect(page.goto(`${api.url}${path}`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
         const answer = await context.request.get(`${api.url}${path}`);
@@ -166,6 +166,45 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       await context.close();
       for (const id of [unserved.body.run.run_id, second, first]) await requestJson(api.url, 'POST', `/runs/${id}/cancel`, { key, body: {} });
       await requestJson(api.url, 'DELETE', '/policies/one-block', { key });
+    }
+  });
+
+  it('when schedules exist, then the explorer lists them (next fire, last outcome, paused) and a schedule page links its occurrences to their runs', async () => {
+    const run = { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'ok' } };
+    const active = (await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-active', spec: { every: '1s' }, overlap: 'allow', max_runs: 2, run } })).body;
+    const paused = (await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-paused', spec: { cron: '0 3 * * *' }, paused: true, run } })).body;
+    const deadline = Date.now() + 15_000;
+    let occurrences: any[] = [];
+    while (Date.now() < deadline) {
+      occurrences = (await requestJson(api.url, 'GET', `/schedules/${active.id}/occurrences`, { key })).body.data;
+      if (occurrences.filter((row: any) => row.run_id).length === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(occurrences.filter((row: any) => row.run_id)).toHaveLength(2);
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${api.url}/admin/runs`);
+      await Promise.all([page.waitForURL(/\/admin\/schedules$/), page.getByRole('link', { name: 'Schedules', exact: true }).click()]);
+      const activeRow = page.locator(`#schedules tr[data-schedule-id="${active.id}"]`);
+      expect(await activeRow.locator('.last-outcome [data-outcome]').getAttribute('data-outcome')).toBe('created');
+      expect(await activeRow.locator('.next-fire').textContent()).toContain('—');
+      const pausedRow = page.locator(`#schedules tr[data-schedule-id="${paused.id}"]`);
+      expect(await pausedRow.locator('[data-paused]').textContent()).toBe('paused');
+      await page.screenshot({ path: `${ARTIFACTS}${backend}-schedules.png`, fullPage: true });
+      await Promise.all([page.waitForURL(new RegExp(active.id)), page.getByRole('link', { name: 'explorer-active' }).click()]);
+      const rows = await page.locator('#occurrences tr.occurrence').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-outcome')));
+      expect(rows).toEqual(['created', 'created']);
+      const runLinks = await page.locator('#occurrences a').allTextContents();
+      expect(new Set(runLinks)).toEqual(new Set(occurrences.map((row: any) => row.run_id)));
+      await page.screenshot({ path: `${ARTIFACTS}${backend}-schedule.png`, fullPage: true });
+      await Promise.all([page.waitForURL(/\/admin\/runs\/run_/), page.locator('#occurrences a').first().click()]);
+      await Promise.all([page.waitForURL(new RegExp(`/admin/schedules/${active.id}`)), page.getByRole('link', { name: active.id }).click()]);
+      await page.goto(`${api.url}/admin/schedules/${paused.id}`);
+      expect(await page.locator('h1 [data-paused]').textContent()).toBe('paused');
+    } finally {
+      await context.close();
+      for (const id of [active.id, paused.id]) await requestJson(api.url, 'DELETE', `/schedules/${id}`, { key });
     }
   });
 

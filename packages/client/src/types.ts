@@ -30,3 +30,20 @@ export type Whoami = components['schemas']['Whoami'];
 
 /** Statuses nothing moves a run out of. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/** A schedule, with its state and next fire times. */
+export type Schedule = components['schemas']['Schedule'];
+/** The body of `POST /schedules` and `PUT /schedules/by-key/{key}`: its `run` is a `POST /runs` body without `public_id`. */
+export type ScheduleBody = Omit<components['schemas']['ScheduleRequest'], 'run'> & { run: Omit<CreateRunBody, 'public_id'> };
+/** The body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
+export type SchedulePatch = Omit<components['schemas']['SchedulePatchRequest'], 'run'> & { run?: Omit<CreateRunBody, 'public_id'> };
+/** An occurrence of a schedule and what became of it. */
+export type ScheduleOccurrence = components['schemas']['ScheduleOccurrence'];
+/** Filters of `GET /schedules` (without `cursor`). */
+export type ListSchedulesFilter = Omit<NonNullable<operations['listSchedules']['parameters']['query']>, 'cursor'>;
+/** A page of `GET /schedules`. */
+export type SchedulePage = operations['listSchedules']['responses']['200']['content']['application/json'];
+/** A page of `GET /schedules/{id}/occurrences`. */
+export type OccurrencePage = operations['listScheduleOccurrences']['responses']['200']['content']['application/json'];
+/** The 202 answer of `POST /schedules/{id}/trigger`. */
+export type TriggerResult = operations['triggerSchedule']['responses']['202']['content']['application/json'];

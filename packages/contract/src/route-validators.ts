@@ -36,6 +36,29 @@ export interface PolicyBody {
   ttl?: string | null;
 }
 
+/** `spec` of a schedule: see `ScheduleSpec` in runq.openapi.yaml. */
+export type ScheduleSpecBody = { cron: string; timezone?: string } | { every: string; anchor?: string } | { at: string[] };
+
+/** The fields of a schedule as the API takes them (`POST /schedules`, `PUT /schedules/by-key/{key}`). */
+export interface ScheduleBody {
+  key?: string | null;
+  spec: ScheduleSpecBody;
+  start_at?: string | null;
+  end_at?: string | null;
+  max_runs?: number | null;
+  jitter?: string;
+  overlap?: 'skip' | 'buffer_one' | 'buffer_all' | 'cancel_other' | 'allow';
+  missed?: 'skip' | 'once' | 'all';
+  catchup_window?: string;
+  run_ttl?: string | null;
+  paused?: boolean;
+  /** A `POST /runs` body; validated against that contract by whoever reads it. */
+  run: Record<string, unknown>;
+}
+
+/** Body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
+export type SchedulePatchBody = Partial<ScheduleBody>;
+
 /** The request bodies of runq's own routes, by schema name in `runq.openapi.yaml`. */
 export interface RouteBodies {
   ResumeRunRequest: ResumeRunBody;
@@ -43,9 +66,11 @@ export interface RouteBodies {
   FailRunRequest: FailRunBody;
   WaitRunRequest: WaitRunBody;
   PolicyRequest: PolicyBody;
+  ScheduleRequest: ScheduleBody;
+  SchedulePatchRequest: SchedulePatchBody;
 }
 
-const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest', 'PolicyRequest'] as const satisfies readonly (keyof RouteBodies)[];
+const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest', 'PolicyRequest', 'ScheduleRequest', 'SchedulePatchRequest'] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.
 // These routes are rare next to POST /runs: the reporting validator alone decides.

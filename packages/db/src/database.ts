@@ -7,6 +7,7 @@ import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
 import type { WorkerTargetTable } from './worker-target.table.js';
+import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -23,6 +24,8 @@ export interface Database {
   rate_buckets: RateBucketTable;
   rate_starts: RateStartTable;
   worker_targets: WorkerTargetTable;
+  schedules: ScheduleTable;
+  schedule_occurrences: ScheduleOccurrenceTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

@@ -34,3 +34,6 @@ export * from './worker-target.table.js';
 export * from './worker-target.repository.js';
 export * from './fair-share.repository.js';
 export * from './run-overview.repository.js';
+export * from './schedule.table.js';
+export * from './schedule.repository.js';
+export * from './schedule-firing.repository.js';

@@ -9,6 +9,7 @@ import * as requestHashForPublicIds from '../migrations/2026_12_03_000000_reques
 import * as runLeaseHolder from '../migrations/2026_12_07_000000_run_lease_holder.js';
 import * as flowControl from '../migrations/2026_12_07_020000_flow_control.js';
 import * as runTraceparent from '../migrations/2026_12_07_030000_run_traceparent.js';
+import * as schedules from '../migrations/2026_12_07_030000_schedules.js';
 import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_index.js';
 import * as workerTargets from '../migrations/2026_12_07_050000_worker_targets.js';
 import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
@@ -29,6 +30,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_000000_run_lease_holder': runLeaseHolder,
   '2026_12_07_020000_flow_control': flowControl,
   '2026_12_07_030000_run_traceparent': runTraceparent,
+  '2026_12_07_030000_schedules': schedules,
   '2026_12_07_040000_runs_backlog_index': runsBacklogIndex,
   '2026_12_07_050000_worker_targets': workerTargets,
   '2026_12_07_060000_fair_share': fairShare,

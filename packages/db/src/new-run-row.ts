@@ -48,6 +48,10 @@ export interface NewRunInput {
   conversation?: { conversationId: string | null; messageId: string | null };
   trigger: { kind: TriggerKind; id?: string | null; scheduleId?: string | null };
   createdBy: string | null;
+  /** A pending run not started by then is cancelled with error code `expired` (a schedule's `run_ttl`). */
+  expiresAt?: Date | null;
+  /** Held from the start (a schedule's buffered occurrence): not given to a worker until released. */
+  holdReason?: 'schedule' | null;
 }
 
 /**
@@ -100,5 +104,7 @@ export function newRunRow(input: NewRunInput): NewRunRow {
     created_at: at,
     updated_at: at,
     started_at: rule.startsAttempt ? at : null,
+    expires_at: input.expiresAt ?? null,
+    hold_reason: input.holdReason ?? null,
   };
 }

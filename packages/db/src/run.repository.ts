@@ -74,6 +74,7 @@ export interface RunListFilter {
   kind?: RunKind;
   status?: RunStatus;
   batchId?: string;
+  scheduleId?: string;
   parentRunId?: string;
   rootRunId?: string;
   createdAfter?: Date;
@@ -125,6 +126,7 @@ export async function listRuns(db: Db, filter: RunListFilter): Promise<RunListRo
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
+  if (filter.scheduleId) query = query.where('schedule_id', '=', filter.scheduleId);
   if (filter.parentRunId) query = query.where('parent_run_id', '=', filter.parentRunId);
   if (filter.rootRunId) query = query.where('root_run_id', '=', filter.rootRunId);
   // A creation-time window is a range of ids (a run's created_at is its id's time part), so

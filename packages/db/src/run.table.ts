@@ -82,6 +82,8 @@ export interface RunTable {
   order_at: NullableTimestamp;
   /** W3C `traceparent` of the span that created the run (its attempts' spans are its children); null with tracing off. */
   traceparent: string | null;
+  /** For a run of a schedule with a `run_ttl`: when it is cancelled (error code `expired`) unless it has started. */
+  expires_at: NullableTimestamp;
 }
 
 /** A row of `runs` as selected. */
@@ -153,6 +155,7 @@ export const RUN_COLUMN_TYPES = {
   rate_buckets: 'text[]',
   order_at: 'timestamptz',
   traceparent: 'text',
+  expires_at: 'timestamptz',
 } as const satisfies Record<keyof RunTable, string>;
 
 /** The columns of `runs`, in table order. */

@@ -5,3 +5,6 @@ export * from './run-control.js';
 export * from './run-admission.js';
 export * from './policy-control.js';
 export * from './fair-share.js';
+export * from './schedule-fields.js';
+export * from './schedule-firer.js';
+export * from './schedule-control.js';

@@ -5,6 +5,8 @@ import type { CompleteRunBody, FailRunBody, WaitRunBody } from '@runq/contract';
 import {
   findRun,
   listRunTree,
+  lockExpiredRuns,
+  markOccurrencesExpired,
   notifyRunsCancelled,
   toJson,
   transitionRun,
@@ -65,6 +67,25 @@ export class RunControl {
     const [run] = cancelled;
     if (!run) throw new Error('cancel moved no run');
     return run;
+  }
+
+  /**
+   * Cancels up to `limit` pending runs past their `expires_at` (a schedule's `run_ttl`) with error
+   * code `expired`, and marks their occurrences `expired`. The runs cancelled.
+   */
+  async expireRuns(limit: number): Promise<RunRow[]> {
+    const error = { message: 'the run did not start within its run_ttl', code: 'expired' };
+    const { cancelled, released } = await this.db.transaction().execute(async (trx) => {
+      const runIds = await lockExpiredRuns(trx, limit);
+      const writes = runIds.map((runId) => ({ runId, transition: 'cancel' as const, set: { error: toJson(error) }, data: { error, cancelled_by: 'run_ttl' } }));
+      const moved = (await transitionRuns(trx, writes)).filter((run): run is RunRow => run !== undefined);
+      await markOccurrencesExpired(trx, moved.map((run) => run.id));
+      return { cancelled: moved, released: await this.admission.releaseBuckets(trx, moved.flatMap((run) => run.slot_buckets ?? [])) };
+    });
+    await this.stopExecution(cancelled);
+    await this.admission.afterRelease(released);
+    for (const _run of cancelled) this.metrics?.observeOccurrence('expired', undefined);
+    return cancelled;
   }
 
   /** After a committed cancel: the metrics, and the queued jobs of runs that had not started. */

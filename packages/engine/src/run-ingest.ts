@@ -58,6 +58,14 @@ export interface RunTrigger {
   scheduleId?: string | null;
 }
 
+/** How a run of a schedule is created (see {@link RunIngest.createRun}). */
+export interface RunCreationOptions {
+  /** Created held (`schedule`): not admitted nor queued until its schedule releases it. */
+  holdReason?: 'schedule';
+  /** Cancelled with error code `expired` when not started by then. */
+  expiresAt?: Date | null;
+}
+
 /** The outcome of {@link RunIngest.createRun}. */
 export interface CreatedRun {
   run: RunRow;
@@ -128,11 +136,11 @@ export class RunIngest {
    * body (a different body is an {@link IdempotencyConflictError}). With tracing on, creating
    * and dispatching the run is one producer span, whose context is stored with the run.
    */
-  async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER): Promise<CreatedRun> {
+  async createRun(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger = API_TRIGGER, options: RunCreationOptions = {}): Promise<CreatedRun> {
     const span = this.tracing.startDispatch(body.kind);
-    if (!span) return this.create(caller, body, trigger, null);
+    if (!span) return this.create(caller, body, trigger, options, null);
     try {
-      const created = await this.create(caller, body, trigger, span.traceparent);
+      const created = await this.create(caller, body, trigger, options, span.traceparent);
       span.end({ id: created.run.id, duplicate: created.duplicate });
       return created;
     } catch (error) {
@@ -141,7 +149,7 @@ export class RunIngest {
     }
   }
 
-  private async create(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger, traceparent: string | null): Promise<CreatedRun> {
+  private async create(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger, options: RunCreationOptions, traceparent: string | null): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -167,6 +175,8 @@ export class RunIngest {
       conversation: { conversationId: plan.conversationId, messageId: plan.messageId },
       trigger,
       createdBy: caller.name,
+      expiresAt: options.expiresAt ?? null,
+      holdReason: options.holdReason ?? null,
     });
     row.traceparent = traceparent;
     const admission = row.executor === 'worker' ? await this.admission.plan(projectId, admissionSubject(row, columns.metadata)) : undefined;
@@ -175,12 +185,18 @@ export class RunIngest {
       row.rate_buckets = admission.rates.length > 0 ? admission.rates.map((rate) => rate.bucket) : null;
       row.order_at = admission.orderAt;
     }
+    // A policy's ttl and a schedule's run_ttl are one mechanism: the earlier expiry wins.
+    if (admission?.expiresAt && (row.expires_at === null || row.expires_at === undefined || admission.expiresAt < new Date(row.expires_at))) {
+      row.expires_at = admission.expiresAt;
+    }
     const target = runtimeTargetOf(row);
+    const heldBySchedule = options.holdReason !== undefined;
     // A run for a runtime target no live worker serves waits, held, rather than sit unseen in a queue.
-    const unserved = row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
+    const unserved = !heldBySchedule && row.executor === 'worker' && !(await this.admission.isServed(row.kind, target)) ? target : undefined;
     // Runs no policy limits share their queue fairly between projects.
-    const fairShare = row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
-    const stored = await this.store(row, plan, admission, unserved);
+    const fairShare = !heldBySchedule && row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
+    // A run held by its schedule is admitted when the schedule releases it, not now.
+    const stored = await this.store(row, plan, heldBySchedule ? undefined : admission, unserved);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert

@@ -5,6 +5,10 @@ import { RUN_KINDS, TERMINAL_STATUSES, TRANSITIONS } from '@runq/runs';
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
 /** Queue-wait buckets: pickup should be milliseconds; a backlog shows as seconds. */
 const WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** Firing lateness buckets: a firer that is up fires within a second; downtime shows as minutes. */
+const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 3600];
+/** The outcomes of `runq_schedule_occurrences_total`, each exposed from 0. */
+export const OCCURRENCE_OUTCOMES = ['created', 'skipped_overlap', 'missed', 'expired'] as const;
 /** HTTP request buckets. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -48,10 +52,14 @@ export class RunqMetrics {
   /** The API initialises every `limit` it has at 0, so a rate of refusals exists before the first one. */
   readonly httpRateLimited = new Counter({ name: 'runq_http_rate_limited_total', help: 'Requests refused with 429 by a rate limit, by the limit that refused them.', labelNames: ['limit'] as const, registers: [this.registry] });
 
+  readonly scheduleOccurrences = new Counter({ name: 'runq_schedule_occurrences_total', help: 'Schedule occurrences recorded, by outcome (created, skipped_overlap, missed, expired).', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly scheduleLateness = new Histogram({ name: 'runq_schedule_firing_lateness_seconds', help: 'From an occurrence\'s scheduled time to its firing (database clock).', buckets: LATENESS_BUCKETS, registers: [this.registry] });
+
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: this.registry });
     this.initialiseKnownLabels();
+    for (const outcome of OCCURRENCE_OUTCOMES) this.scheduleOccurrences.labels(outcome).inc(0);
   }
 
   /**
@@ -69,6 +77,12 @@ export class RunqMetrics {
       for (const status of TERMINAL_STATUSES) this.runDuration.zero({ kind, status });
       for (const move of knownMoves()) this.transitions.labels(kind, move.from, move.to).inc(0);
     }
+  }
+
+  /** Counts an occurrence by outcome; a scheduled one (not triggered) also observes how late it fired. */
+  observeOccurrence(outcome: string, latenessMs: number | undefined): void {
+    this.scheduleOccurrences.inc({ outcome });
+    if (latenessMs !== undefined && outcome !== 'missed') this.scheduleLateness.observe(Math.max(0, latenessMs) / 1000);
   }
 
   /** Counts a transition (and, for terminal ones, nothing else: durations are observed where known). */

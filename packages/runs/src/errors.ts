@@ -81,6 +81,33 @@ export class InvalidRunRequestError extends RunqError {
   }
 }
 
+/** The schedule does not exist, or is outside the caller's projects (the two are not distinguished). */
+export class ScheduleNotFoundError extends RunqError {
+  readonly code = 'schedule_not_found';
+  constructor(readonly scheduleId: string) {
+    super(`Schedule ${scheduleId} was not found.`);
+  }
+}
+
+/** Another schedule of the project already has this key. */
+export class ScheduleKeyTakenError extends RunqError {
+  readonly code = 'schedule_key_taken';
+  constructor(readonly key: string) {
+    super(`A schedule with key ${JSON.stringify(key)} already exists in this project.`);
+  }
+}
+
+/** A triggered occurrence was skipped: the schedule's overlap policy allows no run while another is unfinished. */
+export class ScheduleOverlapError extends RunqError {
+  readonly code = 'schedule_overlap';
+  constructor(
+    readonly scheduleId: string,
+    readonly occurrenceId: string,
+  ) {
+    super(`Schedule ${scheduleId} has an unfinished run and its overlap policy skips new ones (occurrence ${occurrenceId}).`);
+  }
+}
+
 /** Every domain error code; the API maps each to an HTTP status in one exhaustive table. */
 export type DomainErrorCode =
   | RunNotFoundError['code']
@@ -90,4 +117,7 @@ export type DomainErrorCode =
   | InvalidTransitionError['code']
   | IdempotencyConflictError['code']
   | InvalidRunRequestError['code']
-  | PolicyNotFoundError['code'];
+  | PolicyNotFoundError['code']
+  | ScheduleNotFoundError['code']
+  | ScheduleKeyTakenError['code']
+  | ScheduleOverlapError['code'];

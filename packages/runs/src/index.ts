@@ -7,3 +7,5 @@ export * from './errors.js';
 export * from './retry-policy.js';
 export * from './flow-policy.js';
 export * from './runtime-target.js';
+export * from './schedule-spec.js';
+export * from './schedule-policy.js';

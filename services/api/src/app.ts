@@ -18,9 +18,10 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { traceRequests } from './http/trace-requests.js';
 
-import { PolicyControl, RunAdmission, RunControl, RunIngest } from '@runq/engine';
+import { PolicyControl, RunAdmission, RunControl, RunIngest, ScheduleControl, ScheduleFirer } from '@runq/engine';
 import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
+import { schedulesRouter } from './schedules/schedules.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
 import { whoamiRouter } from './whoami/whoami.routes.js';
@@ -134,6 +135,8 @@ export function createApp(deps: ApiDependencies): Koa {
   const system = systemRouter({ db: deps.db, queues: deps.queues, openApiDocument: servedOpenApiDocument, metrics });
   const control = new RunControl(deps.db, deps.queues, deps.log, admission, metrics);
   const policies = policiesRouter({ policies: new PolicyControl(deps.db, admission), bodyLimitBytes: deps.config.bodyLimitBytes });
+  const firer = new ScheduleFirer(deps.db, ingest, control, admission, deps.log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs));
+  const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
@@ -165,5 +168,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(runs.allowedMethods());
   app.use(policies.routes());
   app.use(policies.allowedMethods());
+  app.use(schedules.routes());
+  app.use(schedules.allowedMethods());
   return app;
 }

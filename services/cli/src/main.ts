@@ -19,7 +19,14 @@ commands:
               [--idempotency-key KEY] [--wait [--timeout SECONDS]] | --body JSON
   runs get ID | runs list [--status S] [--kind K] [--limit N] [--all]
   runs watch ID | runs cancel ID | runs resume ID --data JSON
-                                runs through the API (RUNQ_URL, RUNQ_API_KEY; --json for scripts)`;
+                                runs through the API (RUNQ_URL, RUNQ_API_KEY; --json for scripts)
+  schedules create (--cron EXPR [--timezone TZ] | --every DURATION [--anchor ISO] | --at ISO ...)
+              --kind KIND --target NAME [--project UUID] [--key KEY] [--overlap P] [--missed P]
+              [--catchup-window D] [--jitter D] [--run-ttl D] [--max-runs N] [--start-at ISO]
+              [--end-at ISO] [--paused true] | --body JSON
+  schedules list [--paused true|false] [--kind K] [--limit N] [--all]
+  schedules get ID | pause ID | resume ID | trigger ID | delete ID
+                                schedules through the API (--json for scripts)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -57,6 +64,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/keys.js')).keysCommand(args, env, print);
       case 'runs':
         return await (await import('./commands/runs.js')).runsCommand(args, env, print);
+      case 'schedules':
+        return await (await import('./commands/schedules.js')).schedulesCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@runq/config';
-import { listenForCancelledRuns } from '@runq/db';
+import { listenForCancelledRuns, listenForScheduleChanges } from '@runq/db';
 import type { ActiveAttempts } from './active-attempts.js';
 
 /**
@@ -18,6 +18,8 @@ export class CancellationListener {
     private readonly databaseUrl: string,
     private readonly attempts: ActiveAttempts,
     private readonly log: Logger,
+    /** Called when a schedule changes (the same session listens for it). */
+    private readonly onSchedulesChanged?: () => void,
   ) {}
 
   async start(): Promise<void> {
@@ -37,6 +39,8 @@ export class CancellationListener {
     await listenForCancelledRuns(client, (runId) => {
       if (this.attempts.abort(runId, 'cancelled')) this.log.info({ runId }, 'run cancelled; attempt aborted');
     });
+    const onSchedulesChanged = this.onSchedulesChanged;
+    if (onSchedulesChanged) await listenForScheduleChanges(client, onSchedulesChanged);
     if (this.stopped) {
       await client.end();
       return;

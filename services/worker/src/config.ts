@@ -36,6 +36,8 @@ export interface WorkerConfig extends SharedSettings {
   reconcileGraceMs: number;
   /** Deletion of finished runs by the active reconciler; unset: runs are kept forever. */
   retention: Readonly<RetentionConfig> | undefined;
+  /** Whether this process fires schedules (`RUNQ_SCHEDULE_FIRER`, default 1; 0 turns it off). */
+  scheduleFirer: boolean;
 }
 
 /** Retention of finished runs (`RUNQ_RETENTION_DAYS`). */
@@ -145,5 +147,6 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
     reconcileIntervalMs: integerSetting(env, 'RUNQ_RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
     reconcileGraceMs: integerSetting(env, 'RUNQ_RECONCILE_GRACE_MS', 15_000, 0, 3_600_000),
     retention: parseRetention(env),
+    scheduleFirer: integerSetting(env, 'RUNQ_SCHEDULE_FIRER', 1, 0, 1) === 1,
   });
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase, registerWorkerTargets, type Db, type ServedTarget } from '@runq/db';
-import { RunAdmission } from '@runq/engine';
+import { RunAdmission, RunControl, RunIngest, ScheduleFirer } from '@runq/engine';
 import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import type { RunKind } from '@runq/runs';
@@ -24,6 +24,7 @@ import { HandlerModuleError, loadHandlerModule, type HandlerModule } from './han
 import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
+import { ScheduleTimer } from './schedule-timer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -84,8 +85,9 @@ export async function startWorkerPool(
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
-  const listener = new CancellationListener(config.databaseUrl, attempts, log);
   const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) => config.runtimeTargets.map((target) => ({ kind, target, concurrency: config.concurrency[kind] })));
+  let scheduleTimer: ScheduleTimer | undefined;
+  const listener = new CancellationListener(config.databaseUrl, attempts, log, config.scheduleFirer ? () => scheduleTimer?.wake() : undefined);
   // Held before any run is claimed: every claim records this process's presence id.
   const presence = new WorkerPresence({
     databaseUrl: config.databaseUrl,
@@ -148,6 +150,13 @@ export async function startWorkerPool(
   detector.start();
   const holdTimer = new HoldTimer(admission, log);
   holdTimer.start();
+  if (config.scheduleFirer) {
+    const control = new RunControl(db, queues, log, admission, metrics);
+    const ingest = new RunIngest(db, queues, log, admission, metrics);
+    scheduleTimer = new ScheduleTimer(new ScheduleFirer(db, ingest, control, admission, log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs)), log);
+    scheduleTimer.start();
+  }
+  const firing = scheduleTimer;
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info(
@@ -168,6 +177,7 @@ export async function startWorkerPool(
       { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
       { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
+      ...(firing ? [{ name: 'schedule firer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => firing.stop() }] : []),
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
       {
         name: 'queue workers',

@@ -263,6 +263,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the schedules of the caller's projects, newest first */
+        get: operations["listSchedules"];
+        put?: never;
+        /** Create a schedule */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        /** Read a schedule with its state and next fire times */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule; the runs it created are untouched */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /** Change fields of a schedule; its next fire time is recomputed */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        /** A schedule's occurrences, latest first, with what became of each */
+        get: operations["listScheduleOccurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop firing until resumed */
+        post: operations["pauseSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fire again; the occurrences of the paused span fire only as `missed` says */
+        post: operations["resumeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/trigger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fire an occurrence now, outside the spec (the overlap policy still applies) */
+        post: operations["triggerSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/by-key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ScheduleKey"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace the schedule with this key */
+        put: operations["putScheduleByKey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/whoami": {
         parameters: {
             query?: never;
@@ -450,6 +584,146 @@ export interface components {
             /** @enum {string} */
             to_status: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
         };
+        Schedule: {
+            catchup_window: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            end_at: string | null;
+            /** Format: uuid */
+            id: string;
+            jitter: string;
+            key: string | null;
+            max_runs: number | null;
+            /** @enum {string} */
+            missed: "skip" | "once" | "all";
+            /** @enum {string} */
+            overlap: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
+            paused: boolean;
+            /** Format: uuid */
+            project_id: string;
+            /** @description The POST /runs body each occurrence creates a run from */
+            run: {
+                [key: string]: unknown;
+            };
+            run_ttl: string | null;
+            spec: Record<string, never>;
+            /** Format: date-time */
+            start_at: string | null;
+            state: {
+                /** Format: date-time */
+                last_fired_at: string | null;
+                missed: number;
+                /** Format: date-time */
+                next_fire_at: string | null;
+                runs_created: number;
+                skipped: number;
+            };
+            upcoming: string[];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ScheduleOccurrence: {
+            /** Format: date-time */
+            fired_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            outcome: "created" | "skipped_overlap" | "missed" | "expired";
+            run_id: string | null;
+            /** Format: date-time */
+            scheduled_for: string;
+        };
+        SchedulePatchRequest: {
+            /** @description A duration such as 30s, 15m, 2h or 1d */
+            catchup_window?: string;
+            /** Format: date-time */
+            end_at?: string | null;
+            /** @description A duration such as 30s, 15m, 2h or 1d */
+            jitter?: string;
+            key?: string | null;
+            max_runs?: number | null;
+            /** @enum {string} */
+            missed?: "skip" | "once" | "all";
+            /** @enum {string} */
+            overlap?: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
+            paused?: boolean;
+            /** @description A POST /runs body (validated against that contract), without public_id */
+            run?: {
+                [key: string]: unknown;
+            };
+            run_ttl?: string | null;
+            /** @description When the schedule fires: a 5-field cron expression in an IANA time zone (default UTC), a fixed interval from an anchor (default the schedule's creation), or a list of instants. */
+            spec?: {
+                cron: string;
+                /** @default UTC */
+                timezone: string;
+            } | {
+                /** Format: date-time */
+                anchor?: string;
+                /** @description A duration such as 30s, 15m, 2h or 1d */
+                every: string;
+            } | {
+                at: string[];
+            };
+            /** Format: date-time */
+            start_at?: string | null;
+        };
+        ScheduleRequest: {
+            /** @description A duration such as 30s, 15m, 2h or 1d */
+            catchup_window?: string;
+            /** Format: date-time */
+            end_at?: string | null;
+            /** @description A duration such as 30s, 15m, 2h or 1d */
+            jitter?: string;
+            key?: string | null;
+            max_runs?: number | null;
+            /**
+             * @description Default once
+             * @enum {string}
+             */
+            missed?: "skip" | "once" | "all";
+            /**
+             * @description Default skip
+             * @enum {string}
+             */
+            overlap?: "skip" | "buffer_one" | "buffer_all" | "cancel_other" | "allow";
+            /** @description Default false */
+            paused?: boolean;
+            /** @description A POST /runs body (validated against that contract), without public_id */
+            run: {
+                [key: string]: unknown;
+            };
+            run_ttl?: string | null;
+            /** @description When the schedule fires: a 5-field cron expression in an IANA time zone (default UTC), a fixed interval from an anchor (default the schedule's creation), or a list of instants. */
+            spec: {
+                cron: string;
+                /** @default UTC */
+                timezone: string;
+            } | {
+                /** Format: date-time */
+                anchor?: string;
+                /** @description A duration such as 30s, 15m, 2h or 1d */
+                every: string;
+            } | {
+                at: string[];
+            };
+            /** Format: date-time */
+            start_at?: string | null;
+        };
+        /** @description When the schedule fires: a 5-field cron expression in an IANA time zone (default UTC), a fixed interval from an anchor (default the schedule's creation), or a list of instants. */
+        ScheduleSpec: {
+            cron: string;
+            /** @default UTC */
+            timezone: string;
+        } | {
+            /** Format: date-time */
+            anchor?: string;
+            /** @description A duration such as 30s, 15m, 2h or 1d */
+            every: string;
+        } | {
+            at: string[];
+        };
         WaitRunRequest: {
             /** @enum {string} */
             reason: "tool" | "approval" | "event" | "input";
@@ -506,10 +780,21 @@ export interface components {
                 "application/json": components["schemas"]["Run"];
             };
         };
+        /** @description The schedule */
+        Schedule: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Schedule"];
+            };
+        };
     };
     parameters: {
         PolicyName: string;
         RunId: string;
+        ScheduleId: string;
+        ScheduleKey: string;
     };
     requestBodies: never;
     headers: never;
@@ -684,6 +969,7 @@ export interface operations {
                 owner_kind?: "project" | "conversation";
                 parent_run_id?: string;
                 root_run_id?: string;
+                schedule_id?: string;
                 status?: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
             };
             header?: never;
@@ -1203,6 +1489,231 @@ export interface operations {
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                kind?: "agent" | "workflow" | "task" | "eval";
+                limit?: number;
+                paused?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schedules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Schedule"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["Schedule"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Schedule"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePatchRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Schedule"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listScheduleOccurrences: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of occurrences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ScheduleOccurrence"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    pauseSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Schedule"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    resumeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Schedule"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    triggerSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run the occurrence created */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        occurrence: components["schemas"]["ScheduleOccurrence"];
+                        run: components["schemas"]["Run"];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    putScheduleByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: components["parameters"]["ScheduleKey"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Schedule"];
+            201: components["responses"]["Schedule"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     whoami: {

@@ -9,6 +9,7 @@ import type { RunControl } from '@runq/engine';
 import { adminAuth } from './basic-auth.js';
 import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 import { OVERVIEW_ASSETS_PATH, OVERVIEW_PATH, overviewRouter } from './overview/overview.routes.js';
+import { SCHEDULES_EXPLORER_PATH, schedulesExplorerRouter } from './explorer/schedules.routes.js';
 
 /** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -19,8 +20,9 @@ function under(path: string, base: string): boolean {
 
 /**
  * The operator pages, behind the admin basic auth (and its same-origin check for actions):
- * the overview at `/admin`, Bull Board over the four run queues at `/admin/queues`, and the run
- * explorer at `/admin/runs`. Requests elsewhere pass through untouched.
+ * the overview at `/admin`, Bull Board over the four run queues at `/admin/queues`, the run
+ * explorer at `/admin/runs` and the schedules explorer at `/admin/schedules`. Requests elsewhere
+ * pass through untouched.
  */
 export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; adminToken: string }): Middleware {
   const serverAdapter = new KoaAdapter();
@@ -36,6 +38,8 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const runs = compose([guard, explorer.routes() as Middleware, explorer.allowedMethods() as Middleware]);
   const overview = overviewRouter({ db: deps.db });
   const overviewPages = compose([guard, overview.routes() as Middleware, overview.allowedMethods() as Middleware]);
+  const schedulesExplorer = schedulesExplorerRouter({ db: deps.db });
+  const schedules = compose([guard, schedulesExplorer.routes() as Middleware, schedulesExplorer.allowedMethods() as Middleware]);
   // A request under an admin path that no admin route takes ends here (404, or 405 for a known
   // path), and never goes on to the API's own authentication and routes: Bull Board's plugin
   // turns any error thrown downstream of it into its own 500 (an admin `DELETE /admin/queues`
@@ -48,6 +52,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
     if (ctx.path === OVERVIEW_PATH || ctx.path === `${OVERVIEW_PATH}/` || ctx.path === `${OVERVIEW_ASSETS_PATH}.js` || under(ctx.path, OVERVIEW_ASSETS_PATH)) {
       return overviewPages(ctx, endHere);
     }
+    if (under(ctx.path, SCHEDULES_EXPLORER_PATH)) return schedules(ctx, endHere);
     return next();
   };
 }

@@ -26,6 +26,7 @@ const KNOWN = new Set([
   'kind',
   'status',
   'batch_id',
+  'schedule_id',
   'parent_run_id',
   'root_run_id',
   'created_after',
@@ -75,6 +76,7 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
   const kind = check('kind', (v) => (RUN_KINDS as readonly string[]).includes(v), `must be one of: ${RUN_KINDS.join(', ')}`);
   const status = check('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), `must be one of: ${RUN_STATUSES.join(', ')}`);
   const batchId = check('batch_id', (v) => UUID.test(v), 'must be a UUID');
+  const scheduleId = check('schedule_id', (v) => UUID.test(v), 'must be a UUID');
   // Postgres text cannot hold NUL: such a value would fail the query instead of matching nothing.
   const idShape = (v: string): boolean => v.length >= 1 && v.length <= 128 && !v.includes('\u0000');
   const parentRunId = check('parent_run_id', idShape, 'must be 1 to 128 characters, without NUL');
@@ -91,6 +93,7 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
     ...(kind ? { kind: kind as RunKind } : {}),
     ...(status ? { status: status as RunStatus } : {}),
     ...(batchId ? { batchId: batchId.toLowerCase() } : {}),
+    ...(scheduleId ? { scheduleId: scheduleId.toLowerCase() } : {}),
     ...(parentRunId ? { parentRunId } : {}),
     ...(rootRunId ? { rootRunId } : {}),
     ...(createdAfter ? { createdAfter: new Date(createdAfter) } : {}),

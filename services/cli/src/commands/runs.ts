@@ -1,29 +1,14 @@
 import { parseArgs } from 'node:util';
 import ora from 'ora';
-import { createRunqClient, RunqProblemError, type CreateRunBody, type RunqClient } from '@runq/client';
-import { optionalString, requireUrl, type Env } from '@runq/config';
+import type { CreateRunBody, RunqClient } from '@runq/client';
+import { optionalString, type Env } from '@runq/config';
 import { UsageError } from '../cli-error.js';
+import { clientFrom, parseJson, reportProblem } from './api-client.js';
 import { eventLine, runDetails, runLine } from './runs-output.js';
 
 type Print = (line: string) => void;
 
 const RUN_KINDS: readonly string[] = ['agent', 'workflow', 'task', 'eval'];
-
-function clientFrom(env: Env): RunqClient {
-  const baseUrl = requireUrl(env, 'RUNQ_URL', ['http:', 'https:']);
-  const token = optionalString(env, 'RUNQ_API_KEY');
-  if (!token) throw new UsageError('RUNQ_API_KEY is required (an API key or a JWT)');
-  return createRunqClient({ baseUrl, token });
-}
-
-function parseJson(flag: string, value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new UsageError(`${flag} must be JSON (got ${JSON.stringify(value)})`);
-  }
-}
 
 function oneId(positionals: string[], command: string): string {
   const [id, extra] = positionals;
@@ -35,7 +20,7 @@ function oneId(positionals: string[], command: string): string {
  * The project of `runs create`: `--project`, else `RUNQ_PROJECT_ID`, else the only project the
  * credentials reach (`GET /whoami`). Credentials reaching several projects must name one.
  */
-async function projectFor(client: RunqClient, values: Record<string, string | boolean | undefined>, env: Env): Promise<string> {
+export async function projectFor(client: RunqClient, values: Record<string, string | boolean | undefined>, env: Env): Promise<string> {
   const named = (values['project'] as string | undefined) ?? optionalString(env, 'RUNQ_PROJECT_ID');
   if (named) return named;
   const { projects } = await client.whoami();
@@ -185,11 +170,6 @@ export async function runsCommand(args: string[], env: Env, print: Print): Promi
         throw new UsageError('runs needs a subcommand: create, get, list, watch, cancel or resume');
     }
   } catch (error) {
-    if (error instanceof RunqProblemError) {
-      const fields = error.errors.map((issue) => `  ${issue.path || '/'}: ${issue.message}`);
-      process.stderr.write(`runq: ${error.status} ${error.title}: ${error.detail}\n${fields.map((line) => `${line}\n`).join('')}`);
-      return 1;
-    }
-    throw error;
+    return reportProblem(error);
   }
 }

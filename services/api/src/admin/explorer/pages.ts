@@ -107,6 +107,7 @@ ${run.status === 'pending' && run.executor === 'worker' ? html`<tr><th>Not start
 <tr><th>Created</th><td>${run.created_at.toISOString()}</td></tr><tr><th>Started</th><td>${run.started_at?.toISOString() ?? '—'}</td></tr>
 <tr><th>Finished</th><td>${run.completed_at?.toISOString() ?? '—'} ${duration(run.duration_ms)}</td></tr>
 <tr><th>Created by</th><td>${run.created_by ?? '—'}</td></tr><tr><th>Batch</th><td>${run.batch_id ?? '—'}</td></tr>
+<tr><th>Schedule</th><td>${run.schedule_id ? html`<a href="/admin/schedules/${run.schedule_id}">${run.schedule_id}</a>` : '—'}</td></tr>
 </table></div>
 <div class="card"><h2>Tree</h2><table><tr><th>Root</th><td>${runLink(run.root_run_id === run.id ? null : run.root_run_id)}</td></tr>
 <tr><th>Parent</th><td>${runLink(run.parent_run_id)}</td></tr>
