@@ -135,6 +135,18 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     await suite.client.waitForStatus(a2.run_id, 'running');
   });
 
+  it('when a policy has a ttl, then a run it holds that has not started within it is cancelled with code expired, and the run holding the slot is not', async () => {
+    await putPolicy('short-lived', { match: { kind: 'task', target: 'hold' }, concurrency: { limit: 1 }, ttl: '1s' });
+    const first = await suite.client.task('hold');
+    await suite.client.waitForStatus(first.run_id, 'running');
+    const second = await suite.client.task('hold');
+    const expired = await suite.client.waitForStatus(second.run_id, 'cancelled', 15_000);
+    expect(expired.error).toMatchObject({ code: 'expired' });
+    expect((await suite.client.get(first.run_id)).status).toBe('running');
+    release.get(first.run_id).resolve();
+    await suite.client.waitForStatus(first.run_id, 'completed');
+  });
+
   it('when the strategy is cancel_newest and the bucket is full, then the new run is cancelled with code concurrency_limit', async () => {
     await putPolicy('one', { match: { target: 'hold' }, concurrency: { limit: 1, strategy: 'cancel_newest' } });
     const first = await suite.client.task('hold');
