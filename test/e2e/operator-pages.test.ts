@@ -141,7 +141,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
     }
   });
 
-  it('when runs have not started, then their pages say why: no worker for the runtime target, or a full concurrency bucket with its use', async () => {
+  it('when runs have not started, then their pages say why (no worker for the runtime target, or a full concurrency bucket with its use), and the policies page shows the bucket', async () => {
     const environment = randomUUID();
     const unserved = await requestJson(api.url, 'POST', '/runs', {
       key,
@@ -162,6 +162,10 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       await page.screenshot({ path: `${ARTIFACTS}${backend}-pending-reason.png`, fullPage: true });
       await page.goto(`${api.url}/admin/runs/${first}`);
       expect(await page.locator('#pending-reason').count()).toBe(0);
+      await Promise.all([page.waitForURL(/\/admin\/policies$/), page.getByRole('link', { name: 'Policies', exact: true }).click()]);
+      const bucket = page.locator('#policies tr[data-policy="one-block"] .bucket');
+      expect(await bucket.textContent()).toBe('*: 1 / 1 running, 1 held');
+      await page.screenshot({ path: `${ARTIFACTS}${backend}-policies.png`, fullPage: true });
     } finally {
       await context.close();
       for (const id of [unserved.body.run.run_id, second, first]) await requestJson(api.url, 'POST', `/runs/${id}/cancel`, { key, body: {} });

@@ -25,6 +25,13 @@ export async function listPolicies(db: Db, projectIds: readonly string[]): Promi
   return db.selectFrom('policies').selectAll().where('project_id', 'in', [...projectIds]).orderBy('project_id').orderBy('name').execute();
 }
 
+/** Every project's policies (for operators), by project then name, at most `limit`; one project's when `projectId` is given. */
+export async function listAllPolicies(db: Db, options: { projectId?: string | undefined; limit: number }): Promise<PolicyRow[]> {
+  let query = db.selectFrom('policies').selectAll();
+  if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
+  return query.orderBy('project_id').orderBy('name').limit(options.limit).execute();
+}
+
 /** Policies by id (those that still exist). */
 export async function findPoliciesById(db: Db, ids: readonly string[]): Promise<PolicyRow[]> {
   if (ids.length === 0) return [];
