@@ -145,11 +145,19 @@ try {
     for (const proc of procs) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     // After the workers exited, so that their sessions' counters are in.
     const executed = await writesSince(writesBefore, RUNS);
-    return { ...result, postgres_commits_per_executed_run: executed.commits_per_run, postgres_rows_written_per_executed_run: executed.rows_written_per_run, postgres_wal_bytes_per_executed_run: executed.wal_bytes_per_run };
+    return {
+      ...result,
+      postgres_commits_per_executed_run: executed.commits_per_run,
+      postgres_rows_written_per_executed_run: executed.rows_written_per_run,
+      postgres_wal_bytes_per_executed_run: executed.wal_bytes_per_run,
+    };
   };
 
   const redisBaseline = await redisMemory();
-  for (const [label, workers] of [['one_worker', 1], ['two_workers', 2]]) {
+  for (const [label, workers] of [
+    ['one_worker', 1],
+    ['two_workers', 2],
+  ]) {
     const memoryBefore = await redisMemory();
     const writesBefore = await writes();
     const createSeconds = await create();
@@ -190,8 +198,12 @@ try {
  * order, VACUUMs, and reports bytes per million runs; then times retention's deletes.
  */
 async function measureGrowth(stats, db) {
-  const columns = (await stats.query(`select column_name from information_schema.columns where table_name = 'runs' order by ordinal_position`)).rows.map((row) => row.column_name);
-  const eventColumns = (await stats.query(`select column_name from information_schema.columns where table_name = 'run_events' order by ordinal_position`)).rows.map((row) => row.column_name);
+  const columns = (await stats.query(`select column_name from information_schema.columns where table_name = 'runs' order by ordinal_position`)).rows.map(
+    (row) => row.column_name,
+  );
+  const eventColumns = (
+    await stats.query(`select column_name from information_schema.columns where table_name = 'run_events' order by ordinal_position`)
+  ).rows.map((row) => row.column_name);
   await stats.query(`create temporary table sample as select row_number() over (order by id) as n, * from runs where status = 'completed'`);
   const sampleSize = Number((await stats.query('select count(*) as n from sample')).rows[0].n);
   const existing = Number((await stats.query('select count(*) as n from runs')).rows[0].n);
@@ -232,7 +244,9 @@ async function measureGrowth(stats, db) {
       )
     ).rows[0];
   const indexes = (
-    await stats.query(`select indexrelid::regclass::text as name, pg_relation_size(indexrelid) as bytes from pg_index where indrelid in ('runs'::regclass, 'run_events'::regclass) order by 2 desc`)
+    await stats.query(
+      `select indexrelid::regclass::text as name, pg_relation_size(indexrelid) as bytes from pg_index where indrelid in ('runs'::regclass, 'run_events'::regclass) order by 2 desc`,
+    )
   ).rows;
   const runsSize = await size('runs');
   const eventsSize = await size('run_events');
@@ -245,7 +259,14 @@ async function measureGrowth(stats, db) {
       runs_indexes: perMillion(runsSize.indexes),
       run_events_heap: perMillion(eventsSize.heap),
       run_events_indexes: perMillion(eventsSize.indexes),
-      total: perMillion(Number(runsSize.heap) + Number(runsSize.toast) + Number(runsSize.indexes) + Number(eventsSize.heap) + Number(eventsSize.toast) + Number(eventsSize.indexes)),
+      total: perMillion(
+        Number(runsSize.heap) +
+          Number(runsSize.toast) +
+          Number(runsSize.indexes) +
+          Number(eventsSize.heap) +
+          Number(eventsSize.toast) +
+          Number(eventsSize.indexes),
+      ),
     },
     index_bytes_per_million_runs: Object.fromEntries(indexes.map((row) => [row.name, perMillion(row.bytes)])),
   };

@@ -47,7 +47,9 @@ function checkBackgroundLoad(lab: Lab, section: Section): void {
   for (const row of section.rows) {
     const other = row.cpuCores?.['other'];
     if (!row.sharedFrom && other !== undefined && other > 0.15) {
-      lab.warn(`${section.title} / ${row.label}: processes outside the bench used ${other.toFixed(2)} cores while it was measured; on a shared machine the figures are low`);
+      lab.warn(
+        `${section.title} / ${row.label}: processes outside the bench used ${other.toFixed(2)} cores while it was measured; on a shared machine the figures are low`,
+      );
     }
   }
 }
@@ -119,10 +121,20 @@ async function benchBackend(
         reset: () => deployment.reset({ queue: true }),
         roles: () => ({}),
       },
-      ...peers.map((peer) => ({ subject: peer.name, label: `${peer.label} single enqueue`, producer: peer.producer, reset: () => peer.reset(), roles: () => ({}) })),
+      ...peers.map((peer) => ({
+        subject: peer.name,
+        label: `${peer.label} single enqueue`,
+        producer: peer.producer,
+        reset: () => peer.reset(),
+        roles: () => ({}),
+      })),
     ];
     const section = await measureIngest(lab, `ingest-${backend}`, `Ingest — ${label}`, subjects, [deployment.name, ...peerDatabases]);
-    if (common) earlier.set(sharedKey('ingest'), section.rows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'));
+    if (common)
+      earlier.set(
+        sharedKey('ingest'),
+        section.rows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'),
+      );
     else section.rows.push(...shared(earlier.get(sharedKey('ingest')) ?? [], 'ingest-redis'));
     if (common) section.plans = await writePathPlans(lab, deployment);
     sections.push(section);
@@ -133,7 +145,8 @@ async function benchBackend(
     await lab.statements.reset();
     const runq = await measureRunqEndToEnd(lab, deployment);
     const statements = await lab.statements.top([deployment.name]);
-    const queueStatementShare = backend === 'postgres' ? await lab.statements.shareCallingSchema(deployment.target.databaseUrl, POSTGRES_QUEUE_SCHEMA) : undefined;
+    const queueStatementShare =
+      backend === 'postgres' ? await lab.statements.shareCallingSchema(deployment.target.databaseUrl, POSTGRES_QUEUE_SCHEMA) : undefined;
     const rows: Row[] = [runq.e2e, runq.drain];
     const peerRows: Row[] = [];
     for (const peer of peers) {
@@ -142,9 +155,17 @@ async function benchBackend(
       lab.memory.push(memoryRow(`${peer.name}-worker-${backend}`, `${peer.label} worker (drain)`, { peakMiB: drained.peakRssMiB }));
     }
     rows.push(...peerRows);
-    if (common) earlier.set(sharedKey('e2e'), peerRows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'));
+    if (common)
+      earlier.set(
+        sharedKey('e2e'),
+        peerRows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'),
+      );
     else rows.push(...shared(earlier.get(sharedKey('e2e')) ?? [], 'e2e-redis'));
-    sections.push({ ...endToEndSection(lab, `e2e-${backend}`, `End to end — ${label}`, rows), statements, ...(queueStatementShare === undefined ? {} : { queueStatementShare }) });
+    sections.push({
+      ...endToEndSection(lab, `e2e-${backend}`, `End to end — ${label}`, rows),
+      statements,
+      ...(queueStatementShare === undefined ? {} : { queueStatementShare }),
+    });
   }
 
   if (settings.scenarios.includes('latency')) {
@@ -160,7 +181,11 @@ async function benchBackend(
     for (const rate of settings.latencyRates) {
       const rows = [runqRows.get(rate), ...(peerRows.get(rate) ?? [])].filter((row) => row !== undefined);
       const key = sharedKey(`latency-${rate}`);
-      if (common) earlier.set(key, rows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'));
+      if (common)
+        earlier.set(
+          key,
+          rows.filter((row) => row.subject === 'graphile' || row.subject === 'pgboss'),
+        );
       else rows.push(...shared(earlier.get(key) ?? [], `latency-redis-${rate}`));
       sections.push({ ...latencySection(lab, `latency-${backend}-${rate}`, `Latency at ${rate} runs/s — ${label}`, rate, rows), statements });
     }
@@ -181,16 +206,16 @@ async function benchBackend(
   if (settings.scenarios.includes('schedules')) {
     lab.log(`## schedules (${label})`);
     await deployment.startWorker(settings.workerConcurrency);
-    sections.push(await measureScheduleFiring(lab, deployment, `schedules-${backend}`, `Schedules: firing lateness and idle cost with 10,000 schedules — ${label}`));
+    sections.push(
+      await measureScheduleFiring(lab, deployment, `schedules-${backend}`, `Schedules: firing lateness and idle cost with 10,000 schedules — ${label}`),
+    );
   }
 
   running.delete(deployment);
   await deployment.stop();
   lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
   if (!Number.isNaN(deployment.memory.worker.peakMiB)) {
-    lab.memory.push(
-      memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.memory.worker),
-    );
+    lab.memory.push(memoryRow(`runq-worker-${backend}`, `runq worker (${label}, --concurrency ${settings.workerConcurrency})`, deployment.memory.worker));
   }
 }
 
@@ -224,7 +249,10 @@ async function main(settings: Settings): Promise<void> {
   const machine = await describeMachine();
   const versions = await describeVersions(servers);
   if (Number(machine['cpus']) !== 2) lab.warn(`this machine has ${machine['cpus']} cores; the issue's targets are stated for 2`);
-  const needsDeployments = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'fairness' || scenario === 'schedules');
+  const needsDeployments = settings.scenarios.some(
+    (scenario) =>
+      scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'fairness' || scenario === 'schedules',
+  );
   const needsPeers = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency');
   const common = needsPeers ? { graphile: await setUpGraphile(servers, settings.peers), pgboss: await setUpPgBoss(servers, settings.peers) } : undefined;
   const earlier = new Map<string, Row[]>();

@@ -86,7 +86,8 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     const producer = new LoadProducer(http, projectId, 20261129);
     const canaries = new LoadProducer(http, projectId, 1);
     producers = [producer, canaries];
-    const log = (line: string) => process.stdout.write(`[chaos ${backend} ${Math.round((Date.now() - started) / 1000)}s, ${producer.accepted.length} accepted] ${line}\n`);
+    const log = (line: string) =>
+      process.stdout.write(`[chaos ${backend} ${Math.round((Date.now() - started) / 1000)}s, ${producer.accepted.length} accepted] ${line}\n`);
 
     producer.start({ ratePerSecond: RATE, lanes: 16 });
     const faults: FaultRecord[] = await runFaultSchedule(
@@ -119,7 +120,10 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
 
     const accepted = [...producer.accepted, ...canaries.accepted];
     const { counts, problems } = await verifyRuns(db, projectId, accepted);
-    const workflowPeak = await peakRunning(db, accepted.filter((run) => run.spec === 'workflow').map((run) => run.runId));
+    const workflowPeak = await peakRunning(
+      db,
+      accepted.filter((run) => run.spec === 'workflow').map((run) => run.runId),
+    );
     const report = {
       backend,
       runs: counts.accepted,
@@ -142,7 +146,14 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
       load_average: loadavg().map((n) => Number(n.toFixed(1))),
       unexpected_refusals: producer.unexpected.length + canaries.unexpected.length,
       unfinished_at_drain_deadline: unfinished,
-      faults: faults.map((fault) => ({ kind: fault.kind, ms: fault.durationMs, probe_503: fault.probe503, recovery_ms: fault.recoveryMs, not_recovered: fault.notRecovered, detail: fault.detail })),
+      faults: faults.map((fault) => ({
+        kind: fault.kind,
+        ms: fault.durationMs,
+        probe_503: fault.probe503,
+        recovery_ms: fault.recoveryMs,
+        not_recovered: fault.notRecovered,
+        detail: fault.detail,
+      })),
       load_seconds: Math.round((loadEnded - started) / 1000),
       wall_seconds: Math.round((Date.now() - started) / 1000),
     };

@@ -120,9 +120,12 @@ describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
     for (const scheduleId of scheduleIds) {
       const rows = occurrences.filter((row) => row.schedule_id === scheduleId);
       const times = rows.map((row) => row.scheduled_for.getTime());
-      for (let i = 1; i < times.length; i += 1) if (times[i]! - times[i - 1]! !== 1_000) problems.push(`${scheduleId}: gap or duplicate between ${new Date(times[i - 1]!).toISOString()} and ${new Date(times[i]!).toISOString()}`);
+      for (let i = 1; i < times.length; i += 1)
+        if (times[i]! - times[i - 1]! !== 1_000)
+          problems.push(`${scheduleId}: gap or duplicate between ${new Date(times[i - 1]!).toISOString()} and ${new Date(times[i]!).toISOString()}`);
       const last = times.at(-1) ?? 0;
-      if (last < pausedAt.getTime() - PAUSE_SLACK_MS) problems.push(`${scheduleId}: last occurrence ${new Date(last).toISOString()}, paused at ${pausedAt.toISOString()}`);
+      if (last < pausedAt.getTime() - PAUSE_SLACK_MS)
+        problems.push(`${scheduleId}: last occurrence ${new Date(last).toISOString()}, paused at ${pausedAt.toISOString()}`);
       for (const row of rows) {
         if (row.outcome !== 'created' || row.run_id === null) problems.push(`${scheduleId}: occurrence ${row.id} is ${row.outcome} with run ${row.run_id}`);
         const count = runsByTrigger.get(row.id) ?? 0;

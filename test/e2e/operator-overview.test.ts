@@ -8,18 +8,28 @@ import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun,
 /** Screenshots are test artifacts (gitignored), kept for people to look at. */
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** What a chart shows, read back from the page: each series' total (`data-total`) or each bar's value. */
 async function chartValues(page: Page, chart: string): Promise<Record<string, number>> {
-  return page.locator(`[data-chart="${chart}"]`).evaluate((figure) =>
-    Object.fromEntries(
-      [...figure.querySelectorAll('[data-series], [data-bar]')].map((node) => [
-        node.getAttribute('data-series') ?? node.getAttribute('data-bar') ?? '',
-        Number(node.getAttribute('data-total') ?? node.getAttribute('data-value')),
-      ]),
-    ),
-  );
+  return page
+    .locator(`[data-chart="${chart}"]`)
+    .evaluate((figure) =>
+      Object.fromEntries(
+        [...figure.querySelectorAll('[data-series], [data-bar]')].map((node) => [
+          node.getAttribute('data-series') ?? node.getAttribute('data-bar') ?? '',
+          Number(node.getAttribute('data-total') ?? node.getAttribute('data-value')),
+        ]),
+      ),
+    );
 }
 
 describe.each(QUEUE_BACKENDS)('operator overview in a real browser, queues on %s', (backend) => {

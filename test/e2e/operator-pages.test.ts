@@ -9,7 +9,15 @@ import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun,
 /** Screenshots are test artifacts (gitignored), kept for people to look at. */
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', (backend) => {
   let api: TestApi;
@@ -70,7 +78,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
     }
   });
 
-  it('when logged in, then the board shows the four queues with the API\'s counts and a kept completed job opens', async () => {
+  it("when logged in, then the board shows the four queues with the API's counts and a kept completed job opens", async () => {
     const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
     try {
       const page = await context.newPage();
@@ -96,7 +104,10 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       }
       expect(board.queues.find((queue) => queue.name === 'task')?.counts['completed']).toBeGreaterThanOrEqual(2);
       await page.goto(`${api.url}/admin/queues/queue/task?status=completed`);
-      await page.getByText(ids['ok'] as string).first().waitFor();
+      await page
+        .getByText(ids['ok'] as string)
+        .first()
+        .waitFor();
       await page.screenshot({ path: `${ARTIFACTS}${backend}-queue-task-completed.png`, fullPage: true });
     } finally {
       await context.close();
@@ -145,9 +156,16 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
     const environment = randomUUID();
     const unserved = await requestJson(api.url, 'POST', '/runs', {
       key,
-      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'ok', runtime_target_kind: 'environment', runtime_target_environment_id: environment } },
+      body: {
+        kind: 'task',
+        owner: { kind: 'project', id: project },
+        request: { target: 'ok', runtime_target_kind: 'environment', runtime_target_environment_id: environment },
+      },
     });
-    const policy = await requestJson(api.url, 'PUT', '/policies/one-block', { key, body: { match: { kind: 'task', target: 'block' }, concurrency: { limit: 1 } } });
+    const policy = await requestJson(api.url, 'PUT', '/policies/one-block', {
+      key,
+      body: { match: { kind: 'task', target: 'block' }, concurrency: { limit: 1 } },
+    });
     expect(policy.status).toBe(201);
     const first = await create('block');
     await waitForRun(api, key, first, (run) => run.status === 'running');
@@ -158,7 +176,9 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       await page.goto(`${api.url}/admin/runs/${unserved.body.run.run_id}`);
       expect(await page.locator('#pending-reason').textContent()).toContain(`no live worker serves its runtime target environment:${environment}`);
       await page.goto(`${api.url}/admin/runs/${second}`);
-      expect(await page.locator('#pending-reason').textContent()).toMatch(/held: its concurrency bucket is full\s*policy one-block, bucket \S+: 1 \/ 1 running/);
+      expect(await page.locator('#pending-reason').textContent()).toMatch(
+        /held: its concurrency bucket is full\s*policy one-block, bucket \S+: 1 \/ 1 running/,
+      );
       await page.screenshot({ path: `${ARTIFACTS}${backend}-pending-reason.png`, fullPage: true });
       await page.goto(`${api.url}/admin/runs/${first}`);
       expect(await page.locator('#pending-reason').count()).toBe(0);
@@ -175,8 +195,11 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
 
   it('when schedules exist, then the explorer lists them (next fire, last outcome, paused) and a schedule page links its occurrences to their runs', async () => {
     const run = { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'ok' } };
-    const active = (await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-active', spec: { every: '1s' }, overlap: 'allow', max_runs: 2, run } })).body;
-    const paused = (await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-paused', spec: { cron: '0 3 * * *' }, paused: true, run } })).body;
+    const active = (
+      await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-active', spec: { every: '1s' }, overlap: 'allow', max_runs: 2, run } })
+    ).body;
+    const paused = (await requestJson(api.url, 'POST', '/schedules', { key, body: { key: 'explorer-paused', spec: { cron: '0 3 * * *' }, paused: true, run } }))
+      .body;
     const deadline = Date.now() + 15_000;
     let occurrences: any[] = [];
     while (Date.now() < deadline) {
@@ -213,7 +236,10 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
   });
 
   it('when a cross-site form posts to an admin action, then it is refused', async () => {
-    const other = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'approve' } } });
+    const other = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'approve' } },
+    });
     const id = other.body.run.run_id as string;
     await waitForRun(api, key, id, (run) => run.status === 'waiting');
     const response = await fetch(`${api.url}/admin/runs/${id}/cancel`, {

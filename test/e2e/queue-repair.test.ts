@@ -7,7 +7,7 @@ import { jobIdOf } from '../support/test-queues.js';
 describe.each(QUEUE_BACKENDS)('queue repair by the reconciler with real processes on %s', (backend) => {
   const e2e = useE2eContext(backend);
 
-  it('when a run\'s queue job is lost before any worker saw it, then the reconciler dispatches it again and it completes', async () => {
+  it("when a run's queue job is lost before any worker saw it, then the reconciler dispatches it again and it completes", async () => {
     const created = await e2e.client.task('echo');
     expect(await e2e.queues.removeRun('task', created.run_id)).toBe(true);
     expect(await e2e.queues.jobState('task', created.run_id)).toBeUndefined();
@@ -37,7 +37,7 @@ describe.each(QUEUE_BACKENDS)('queue repair by the reconciler with real processe
     await first.exited;
     // The job is lost too (as with a Redis that lost its data): it can go once its lock lapsed.
     const jobId = await jobIdOf(e2e.api, created.run_id);
-    await waitFor('the dead worker\'s job to be removable', () => e2e.queues.removeRun('task', jobId), { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor("the dead worker's job to be removable", () => e2e.queues.removeRun('task', jobId), { timeoutMs: 10_000, intervalMs: 100 });
     expect(await e2e.queues.jobState('task', jobId)).toBeUndefined();
 
     const second = await e2e.processes.startWorker(e2e.api, FIXTURE_HANDLERS);

@@ -47,7 +47,9 @@ describe.each(QUEUE_BACKENDS)('run traces (%s queues)', (backend) => {
     expect(done.output.attempt).toBe(2);
 
     const ofRun = (spans: readonly ReceivedSpan[]) => spans.filter((span) => span.attributes['runq.run_id'] === runId);
-    const spans = await receiver.waitFor((all) => ofRun(all).filter((span) => span.name === 'settle').length === 2 && all.some((span) => span.name === 'POST /runs'));
+    const spans = await receiver.waitFor(
+      (all) => ofRun(all).filter((span) => span.name === 'settle').length === 2 && all.some((span) => span.name === 'POST /runs'),
+    );
     const send = ofRun(spans).find((span) => span.name === 'send task');
     expect(send).toMatchObject({
       service: 'runq-api',
@@ -71,7 +73,9 @@ describe.each(QUEUE_BACKENDS)('run traces (%s queues)', (backend) => {
     expect(row.traceparent).toBe(`00-${send!.traceId}-${send!.spanId}-01`);
 
     // Retries are siblings: one consumer span per attempt, each a child of the dispatch span.
-    const attempts = traced.filter((span) => span.name === 'process task').sort((a, b) => Number(a.attributes['runq.attempt']) - Number(b.attributes['runq.attempt']));
+    const attempts = traced
+      .filter((span) => span.name === 'process task')
+      .sort((a, b) => Number(a.attributes['runq.attempt']) - Number(b.attributes['runq.attempt']));
     expect(attempts).toHaveLength(2);
     attempts.forEach((attempt, index) => {
       expect(attempt).toMatchObject({
@@ -96,7 +100,7 @@ describe.each(QUEUE_BACKENDS)('run traces (%s queues)', (backend) => {
     expect(done.output.trace).toEqual({ traceparent: `00-${handler.traceId}-${handler.spanId}-01` });
   });
 
-  it('when a request carries a traceparent, then the run joins the caller\'s trace', async () => {
+  it("when a request carries a traceparent, then the run joins the caller's trace", async () => {
     const callerTrace = randomUUID().replaceAll('-', '');
     const callerSpan = randomUUID().replaceAll('-', '').slice(0, 16);
     const created = await requestJson(api.url, 'POST', '/runs', {
@@ -125,13 +129,16 @@ describe('run traces when only the API traces', () => {
     await receiver?.close();
   });
 
-  it('when the worker has no OTLP endpoint, then the handler is handed the run\'s stored trace context, and the worker sends nothing', async () => {
+  it("when the worker has no OTLP endpoint, then the handler is handed the run's stored trace context, and the worker sends nothing", async () => {
     receiver = await startOtlpReceiver();
     api = await startTestApi({ backend: QUEUE_BACKENDS[0], env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' } });
     const projectId = randomUUID();
     const key = await api.createKey([projectId]);
     await processes.startWorker(api, fixturePath('handlers.mjs'));
-    const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'traced' } } });
+    const created = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'traced' } },
+    });
     expect(created.status).toBe(202);
     const runId = created.body.run.run_id as string;
     const done = await waitForRun(api, key, runId, (run) => run.status === 'completed', 20_000);
@@ -154,7 +161,10 @@ describe('run traces when tracing is off', () => {
     api = await startTestApi();
     const projectId = randomUUID();
     const key = await api.createKey([projectId]);
-    const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'traced' } } });
+    const created = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'traced' } },
+    });
     expect(created.status).toBe(202);
     const row = await api.db.selectFrom('runs').select('traceparent').where('id', '=', created.body.run.run_id).executeTakeFirstOrThrow();
     expect(row.traceparent).toBeNull();

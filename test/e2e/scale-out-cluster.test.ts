@@ -74,7 +74,10 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
     // No worker runs evals: an eval run stays queued, for the dashboard test.
     workers = await Promise.all(
       [1, 2, 3].map(async () => {
-        const worker = processes.run(['worker', '--handlers', FIXTURE_HANDLERS, '--kinds', 'task,workflow,agent', '--concurrency', 'task=4,workflow=2'], workerEnv());
+        const worker = processes.run(
+          ['worker', '--handlers', FIXTURE_HANDLERS, '--kinds', 'task,workflow,agent', '--concurrency', 'task=4,workflow=2'],
+          workerEnv(),
+        );
         await worker.waitForLog((line) => line?.msg === 'worker started', 30_000);
         return worker;
       }),
@@ -168,7 +171,7 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
     expect(done.output).toEqual({ resumed_with: { approved: true } });
   });
 
-  it('when either API\'s dashboard is asked, then both show the same queues, including a job queued through the other one', async () => {
+  it("when either API's dashboard is asked, then both show the same queues, including a job queued through the other one", async () => {
     const run = await create(apiA.url, { kind: 'eval', request: { target: 'queued' } });
     const [fromA, fromB] = await Promise.all([board(apiA.url), board(apiB.url)]);
     expect(fromA.map((queue) => queue.name).sort()).toEqual(['agent', 'eval', 'task', 'workflow']);
@@ -206,7 +209,7 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
     }
   });
 
-  it('when the cluster\'s keys are listed, then every queue key carries the {prefix} hash tag and lives on one master in one slot', async () => {
+  it("when the cluster's keys are listed, then every queue key carries the {prefix} hash tag and lives on one master in one slot", async () => {
     const client = openRedis(parseRedisUrl(redisUrl), 'worker') as Cluster;
     try {
       await whenRedisReady(client, 10_000);
@@ -236,7 +239,7 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
     }
   });
 
-  it('when the reconciler leader\'s process is killed, then exactly one other worker takes over and expires a wait on time', async () => {
+  it("when the reconciler leader's process is killed, then exactly one other worker takes over and expires a wait on time", async () => {
     await Promise.any(workers.map((worker) => worker.waitForLog(isLeaderLine)));
     const [leader, ...others] = workers.filter(claimsLeadership);
     expect(others).toEqual([]);

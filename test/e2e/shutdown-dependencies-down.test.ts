@@ -153,16 +153,20 @@ describe.each(BACKENDS)('shutdown with dependencies down on %s', (backend) => {
     servers = undefined;
   });
 
-  it.each(SCENARIOS[backend])('when $down, then a worker and an API given SIGTERM exit by their deadlines, naming what they abandoned', async (scenario) => {
-    servers = await PrivateServers.start(backend);
-    const stack = await startStack(processes, servers);
-    const { streamEnded } = await useApi(stack.url, servers);
-    await takeDown(servers, scenario);
-    const [worker, api] = await Promise.all([signalAndWait(stack.worker, 'SIGTERM'), signalAndWait(stack.api, 'SIGTERM')]);
-    expectOutcome(stack.worker, worker, scenario.worker, WORKER_DEADLINE_MS);
-    expectOutcome(stack.api, api, scenario.api, API_SHUTDOWN_DEADLINE_MS);
-    await streamEnded;
-  }, 90_000);
+  it.each(SCENARIOS[backend])(
+    'when $down, then a worker and an API given SIGTERM exit by their deadlines, naming what they abandoned',
+    async (scenario) => {
+      servers = await PrivateServers.start(backend);
+      const stack = await startStack(processes, servers);
+      const { streamEnded } = await useApi(stack.url, servers);
+      await takeDown(servers, scenario);
+      const [worker, api] = await Promise.all([signalAndWait(stack.worker, 'SIGTERM'), signalAndWait(stack.api, 'SIGTERM')]);
+      expectOutcome(stack.worker, worker, scenario.worker, WORKER_DEADLINE_MS);
+      expectOutcome(stack.api, api, scenario.api, API_SHUTDOWN_DEADLINE_MS);
+      await streamEnded;
+    },
+    90_000,
+  );
 });
 
 describe('runq migrate with Postgres not answering', () => {

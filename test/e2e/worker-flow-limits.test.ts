@@ -54,7 +54,10 @@ describe.each(QUEUE_BACKENDS)('concurrency limits with two APIs and three worker
       [projects.three, 3],
       [projects.two, 2],
     ] as const) {
-      const put = await requestJson(apis[0]!.url, 'PUT', '/policies/limited', { key, body: { project_id: project, match: { kind: 'task' }, concurrency: { limit } } });
+      const put = await requestJson(apis[0]!.url, 'PUT', '/policies/limited', {
+        key,
+        body: { project_id: project, match: { kind: 'task' }, concurrency: { limit } },
+      });
       expect(put.status).toBe(201);
     }
     const owners = Object.values(projects);

@@ -14,7 +14,12 @@ const SEVERAL_DETECTOR_GRACES_MS = 6_000;
  * Starts two workers (with `env`), runs `handler` for `ms` on one of them and checks that the
  * first attempt completes the run, on the worker that started it, with nothing in between.
  */
-async function expectKeptByItsWorker(e2e: E2eContext, handler: string, ms: number, env: WorkerEnvOverrides): Promise<{ workers: Map<number, CliProcess>; holder: CliProcess }> {
+async function expectKeptByItsWorker(
+  e2e: E2eContext,
+  handler: string,
+  ms: number,
+  env: WorkerEnvOverrides,
+): Promise<{ workers: Map<number, CliProcess>; holder: CliProcess }> {
   const workers = await e2e.startWorkers(2, env);
   const report = e2e.reports.file(handler);
   const created = await e2e.client.task(handler, { config: { report, ms } });
@@ -50,12 +55,17 @@ describe.each(QUEUE_BACKENDS)('worker recovery with real processes on %s', (back
       const events = await e2e.client.validEvents(created.run_id);
       expect(statusPath(events)).toEqual(['pending', 'running', 'running', 'completed']);
       expect(events[1]?.data).toMatchObject({ worker: expect.stringContaining(`:${first.pid}`) });
-      expect(events[2]).toMatchObject({ from_status: 'running', to_status: 'running', attempt: 2, data: { worker: expect.stringContaining(`:${survivor}`), reclaimed: true } });
+      expect(events[2]).toMatchObject({
+        from_status: 'running',
+        to_status: 'running',
+        attempt: 2,
+        data: { worker: expect.stringContaining(`:${survivor}`), reclaimed: true },
+      });
       // A sanity bound only (worker-recovery-time.test.ts measures the distribution): the 30 s lease did not run out first.
       expect(Date.parse(events[2]!.at) - killedAt).toBeLessThan(15_000);
     });
 
-    it('when a worker\'s presence session is ended mid-attempt, then the worker takes its presence lock again and keeps its run', async () => {
+    it("when a worker's presence session is ended mid-attempt, then the worker takes its presence lock again and keeps its run", async () => {
       const workers = await e2e.startWorkers(2, DEFAULT_LEASE_SETTINGS);
       const report = e2e.reports.file('presence');
       const release = e2e.reports.file('release-presence');
@@ -70,7 +80,15 @@ describe.each(QUEUE_BACKENDS)('worker recovery with real processes on %s', (back
       const retaken = () => logLines(holder).filter((line) => line?.msg === 'worker presence taken again' && line.presenceId === presenceId).length;
       for (let blip = 1; blip <= 2; blip += 1) {
         expect(await terminatePresence(e2e.api, presenceId)).toBe(1);
-        expect((await pollUntil(async () => retaken(), (count) => count === blip, { timeoutMs: 5_000, intervalMs: 20 })).done).toBe(true);
+        expect(
+          (
+            await pollUntil(
+              async () => retaken(),
+              (count) => count === blip,
+              { timeoutMs: 5_000, intervalMs: 20 },
+            )
+          ).done,
+        ).toBe(true);
         await sleep(1_500);
       }
       await sleep(SEVERAL_DETECTOR_GRACES_MS);
@@ -83,7 +101,7 @@ describe.each(QUEUE_BACKENDS)('worker recovery with real processes on %s', (back
       expect(statusPath(await e2e.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'completed']);
     });
 
-    it('when a handler keeps its worker\'s event loop busy for seconds, then the worker keeps its presence and its run', async () => {
+    it("when a handler keeps its worker's event loop busy for seconds, then the worker keeps its presence and its run", async () => {
       const { holder } = await expectKeptByItsWorker(e2e, 'spin', 2_000 + SEVERAL_DETECTOR_GRACES_MS, DEFAULT_LEASE_SETTINGS);
       expect(logLines(holder).filter((line) => line?.msg === 'worker presence lost; taking it again')).toEqual([]);
     });
@@ -92,7 +110,7 @@ describe.each(QUEUE_BACKENDS)('worker recovery with real processes on %s', (back
   describe('with a lease of 8 s', () => {
     const e2e = useE2eContext(backend);
 
-    it('when a killed worker\'s queue job is handed out again after its lock lapsed, then it is discarded as superseded and starts no attempt', async () => {
+    it("when a killed worker's queue job is handed out again after its lock lapsed, then it is discarded as superseded and starts no attempt", async () => {
       // A lease (and queue lock) of 8 s: the dead worker's runs are taken over in about 3 s, well
       // before the queue's stalled check (every 8 s) hands the old job out again.
       const workers = await e2e.startWorkers(2, { RUNQ_WORKER_LEASE_MS: '8000' });

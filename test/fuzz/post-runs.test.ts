@@ -14,9 +14,9 @@ const CREATE_RUN_SCHEMA = DOCUMENT['paths']['/runs']['post']['requestBody']['con
 const ownerOf = fc.constantFrom({ kind: 'project', id: SAMPLE_UUID }, { kind: 'conversation', id: SAMPLE_UUID }, { kind: 'project', id: OTHER_UUID });
 
 /** A body drawn from the contract's schema, its owner often replaced by one the caller has. */
-const schemaBody = fc.tuple(fromSchema(CREATE_RUN_SCHEMA, DOCUMENT), fc.option(ownerOf, { nil: undefined })).map(([body, owner]) =>
-  owner && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, owner } : body,
-);
+const schemaBody = fc
+  .tuple(fromSchema(CREATE_RUN_SCHEMA, DOCUMENT), fc.option(ownerOf, { nil: undefined }))
+  .map(([body, owner]) => (owner && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, owner } : body));
 
 const CONTENT_TYPES = [
   'application/json',
@@ -51,7 +51,11 @@ describe('fuzzing POST /runs', () => {
     async () => {
       const statuses = new Map<number, number>();
       const body = fc.oneof({ weight: 4, arbitrary: mutatedRunBody }, { weight: 4, arbitrary: schemaBody }, { weight: 1, arbitrary: hostileJson });
-      const contentType = fc.oneof({ weight: 12, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: hostileString });
+      const contentType = fc.oneof(
+        { weight: 12, arbitrary: fc.constant('application/json') },
+        { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+        { weight: 1, arbitrary: hostileString },
+      );
       await fc.assert(
         fc.asyncProperty(body, contentType, async (value, type) => {
           const headers: Record<string, string> = { authorization: `Bearer ${key}` };
@@ -62,12 +66,18 @@ describe('fuzzing POST /runs', () => {
           const response = await fetch(`${api.url}/runs`, { method: 'POST', headers, body: text });
           const answer = { status: response.status, headers: response.headers, text: await response.text() };
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          const problem = answerProblem(answer, `POST /runs ${headers['content-type'] ?? '(no type)'} ${text.slice(0, 200)}`, [type, ...headerParts(type), ...stringsOf(value)]);
+          const problem = answerProblem(answer, `POST /runs ${headers['content-type'] ?? '(no type)'} ${text.slice(0, 200)}`, [
+            type,
+            ...headerParts(type),
+            ...stringsOf(value),
+          ]);
           if (problem) throw new Error(problem);
         }),
         parameters,
       );
-      process.stdout.write(`fuzz ${JSON.stringify({ suite: 'POST /runs', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`);
+      process.stdout.write(
+        `fuzz ${JSON.stringify({ suite: 'POST /runs', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`,
+      );
       // Not vacuous: bodies got through to the store, and refusals of several kinds were checked.
       expect(statuses.get(202) ?? 0).toBeGreaterThan(parameters.numRuns! / 50);
       expect(statuses.get(400) ?? 0).toBeGreaterThan(parameters.numRuns! / 10);

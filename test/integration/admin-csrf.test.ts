@@ -88,7 +88,9 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     expect(response.status).toBe(403);
     await response.text();
     expect(await statusOf(runId)).toBe('pending');
-    const paused = await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`, { headers: browser({ origin: otherScheme }) });
+    const paused = await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`, {
+      headers: browser({ origin: otherScheme }),
+    });
     expectProblem(paused, 403, 'forbidden');
     expect(await isPaused()).toBe(false);
   });
@@ -104,7 +106,11 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
 
   it('when a browser sends no Origin, then a Referer from another origin is refused and one from the admin pages is accepted', async () => {
     const foreign = await pendingRun();
-    const refused = await explorerPost(`/admin/runs/${foreign}/cancel`, { authorization: BASIC, referer: `${api.url.replace(/^http:/, 'https:')}/admin/runs` }, '');
+    const refused = await explorerPost(
+      `/admin/runs/${foreign}/cancel`,
+      { authorization: BASIC, referer: `${api.url.replace(/^http:/, 'https:')}/admin/runs` },
+      '',
+    );
     expect(refused.status).toBe(403);
     await refused.text();
     expect(await statusOf(foreign)).toBe('pending');
@@ -121,17 +127,24 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     expect(await statusOf(runId)).toBe('cancelled');
   });
 
-  it.each(CROSS_SITE)('when a foreign page makes the browser pause a queue through Bull Board\'s API (%o), then 403 and the queue keeps running', async (site) => {
-    const response = await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`, { headers: browser(site) });
-    expectProblem(response, 403, 'forbidden');
-    expect(await isPaused()).toBe(false);
-  });
+  it.each(CROSS_SITE)(
+    "when a foreign page makes the browser pause a queue through Bull Board's API (%o), then 403 and the queue keeps running",
+    async (site) => {
+      const response = await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`, { headers: browser(site) });
+      expectProblem(response, 403, 'forbidden');
+      expect(await isPaused()).toBe(false);
+    },
+  );
 
   it('when a foreign page makes the browser empty or add to a queue, then 403', async () => {
     const headers = browser({ origin: 'https://evil.example', fetchSite: 'cross-site' });
     expectProblem(await requestJson(api.url, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/empty`, { headers }), 403, 'forbidden');
     expectProblem(await requestJson(api.url, 'PUT', '/admin/queues/api/queues/pause', { headers }), 403, 'forbidden');
-    expectProblem(await requestJson(api.url, 'POST', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/add`, { headers, body: { name: 'x', data: {} } }), 403, 'forbidden');
+    expectProblem(
+      await requestJson(api.url, 'POST', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/add`, { headers, body: { name: 'x', data: {} } }),
+      403,
+      'forbidden',
+    );
     expect(await isPaused()).toBe(false);
   });
 
@@ -167,18 +180,24 @@ describe('admin pages refuse cross-site requests (CSRF)', () => {
     ['GET', '/admin/queues/api/no-such-route'],
     ['DELETE', '/admin/runs'],
     ['GET', '/admin/runs/run_01ARZ3NDEKTSV4RRFFQ69G5FAV/nothing'],
-  ])('when the admin sends %s %s, which no admin page has, then a 404 or 405 problem document, not a 500 nor the API\'s authentication', async (method, path) => {
-    const response = await requestJson(api.url, method, path, { headers: browser({ origin: api.url, fetchSite: 'same-origin' }) });
-    expect([404, 405]).toContain(response.status);
-    expectProblem(response, response.status);
-  });
+  ])(
+    "when the admin sends %s %s, which no admin page has, then a 404 or 405 problem document, not a 500 nor the API's authentication",
+    async (method, path) => {
+      const response = await requestJson(api.url, method, path, { headers: browser({ origin: api.url, fetchSite: 'same-origin' }) });
+      expect([404, 405]).toContain(response.status);
+      expectProblem(response, response.status);
+    },
+  );
 
   it.each([
     ['not JSON at all', '{bad'],
     ['a JSON string (Bull Board takes objects and arrays only)', JSON.stringify("' OR 1=1 --")],
   ])('when the admin sends Bull Board a body that is %s, then a 400 problem document, not a 500', async (_what, body) => {
     for (const path of ['/admin/queues', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/pause`]) {
-      const response = await requestJson(api.url, 'PUT', path, { headers: { ...browser({ origin: api.url, fetchSite: 'same-origin' }), 'content-type': 'application/json' }, body });
+      const response = await requestJson(api.url, 'PUT', path, {
+        headers: { ...browser({ origin: api.url, fetchSite: 'same-origin' }), 'content-type': 'application/json' },
+        body,
+      });
       expectProblem(response, 400);
     }
     expect(await isPaused()).toBe(false);
@@ -204,7 +223,13 @@ describe('admin pages behind a trusted proxy (CSRF)', () => {
     const runId = created.run.run_id as string;
     const response = await fetch(`${api.url}/admin/runs/${runId}/cancel`, {
       method: 'POST',
-      headers: { authorization: BASIC, origin, 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: BASIC,
+        origin,
+        'x-forwarded-for': '203.0.113.7',
+        'x-forwarded-proto': 'https',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: '',
       redirect: 'manual',
     });
@@ -212,7 +237,7 @@ describe('admin pages behind a trusted proxy (CSRF)', () => {
     return { status: response.status, run: (await requestJson(api.url, 'GET', `/runs/${runId}`, { key })).body.status as string };
   };
 
-  it('when the client used https to the proxy, then an https Origin of this host is the pages\' own and the action is done', async () => {
+  it("when the client used https to the proxy, then an https Origin of this host is the pages' own and the action is done", async () => {
     expect(await cancelThroughProxy(api.url.replace(/^http:/, 'https:'))).toEqual({ status: 303, run: 'cancelled' });
   });
 

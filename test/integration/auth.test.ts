@@ -17,7 +17,10 @@ function remember<T extends string>(value: T): T {
 }
 
 async function hs256(payload: JWTPayload, options: { secret?: string; exp?: string | number; alg?: string } = {}): Promise<string> {
-  const jwt = new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'HS256' }).setIssuedAt().setSubject(String(payload.sub ?? 'user-1'));
+  const jwt = new SignJWT(payload)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256' })
+    .setIssuedAt()
+    .setSubject(String(payload.sub ?? 'user-1'));
   if (options.exp !== undefined) jwt.setExpirationTime(options.exp);
   else jwt.setExpirationTime('5m');
   return remember(await jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET)));
@@ -149,7 +152,17 @@ describe('authentication with API keys and HS256 JWTs', () => {
     ['with an empty project_ids', () => hs256({ project_ids: [] })],
     ['with a project id that is not a UUID', () => hs256({ project_ids: [projectId, 'acme'] })],
     ['signed with HS512', () => hs256({ project_ids: [projectId] }, { alg: 'HS512' })],
-    ['not yet valid', async () => remember(await new SignJWT({ project_ids: [projectId] }).setProtectedHeader({ alg: 'HS256' }).setNotBefore('10m').setExpirationTime('20m').sign(new TextEncoder().encode(JWT_SECRET)))],
+    [
+      'not yet valid',
+      async () =>
+        remember(
+          await new SignJWT({ project_ids: [projectId] })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setNotBefore('10m')
+            .setExpirationTime('20m')
+            .sign(new TextEncoder().encode(JWT_SECRET)),
+        ),
+    ],
     ['unsigned (alg none)', async () => remember(new UnsecuredJWT({ project_ids: [projectId] }).setExpirationTime('5m').encode())],
     ['garbage in JWT shape', async () => remember('eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.AAAA')],
   ])('when the JWT is %s, then 401 invalid_token', async (_name, token) => {
@@ -195,7 +208,12 @@ describe('authentication with JWTs from a JWKS URL', () => {
   ])('when a JWT is signed with a published %s key, then the caller is authenticated', async (_alg, token) => {
     const jwt = await token();
     expect((await get(jwt)).status).toBe(200);
-    const created = await postRun(api, undefined, { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 't' } }, { authorization: `Bearer ${jwt}` });
+    const created = await postRun(
+      api,
+      undefined,
+      { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 't' } },
+      { authorization: `Bearer ${jwt}` },
+    );
     expect(created.status).toBe(202);
     expect(created.body.run.created_by).toBe('jwt:svc');
     expect(jwks.fetches()).toBeGreaterThan(0);
@@ -207,7 +225,9 @@ describe('authentication with JWTs from a JWKS URL', () => {
   });
 
   it('when an HS256 JWT is sent to an API that trusts a JWKS, then 401 invalid_token', async () => {
-    const token = remember(await new SignJWT({ project_ids: [projectId] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET)));
+    const token = remember(
+      await new SignJWT({ project_ids: [projectId] }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET)),
+    );
     expectUnauthorized(await get(token), true);
   });
 
@@ -234,22 +254,31 @@ describe('authentication when the JWKS cannot be fetched', () => {
   });
 
   async function signedToken(): Promise<string> {
-    const token = await new SignJWT({ project_ids: [randomUUID()] }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setExpirationTime('5m').sign(signer.privateKey);
+    const token = await new SignJWT({ project_ids: [randomUUID()] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setExpirationTime('5m')
+      .sign(signer.privateKey);
     remember(`Bearer ${token}`);
     return remember(token);
   }
 
   it.each([
-    ['the JWKS server is down', async () => {
-      const server = await startJwksServer([]);
-      await server.close();
-      return server.url;
-    }],
-    ['the JWKS server answers 500', async () => {
-      const server = await startJwksServer([], { status: 500 });
-      servers.push(server);
-      return server.url;
-    }],
+    [
+      'the JWKS server is down',
+      async () => {
+        const server = await startJwksServer([]);
+        await server.close();
+        return server.url;
+      },
+    ],
+    [
+      'the JWKS server answers 500',
+      async () => {
+        const server = await startJwksServer([], { status: 500 });
+        servers.push(server);
+        return server.url;
+      },
+    ],
   ])('when %s, then a JWT gets 503 with Retry-After rather than 401 or 500', async (_name, jwksUrl) => {
     const api = await startTestApi({ env: { RUNQ_JWT_JWKS_URL: await jwksUrl() } });
     apis.push(api);

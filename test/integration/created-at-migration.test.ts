@@ -17,13 +17,16 @@ function storedRun(idTime: number, createdAt: Date, random: string): NewRunRow {
 describe('migration 2026_11_29_050000_created_at_from_run_id', () => {
   const database = useOwnDatabase();
 
-  it('when a stored run\'s created_at differs from its id\'s time, then it is set to the id\'s time and other runs keep theirs', async () => {
+  it("when a stored run's created_at differs from its id's time, then it is set to the id's time and other runs keep theirs", async () => {
     const t = Date.UTC(2026, 10, 29, 9, 30, 15, 987);
     const aligned = storedRun(t, new Date(t), 'A'.repeat(16));
     // The clock stepped back 40 ms between reading the time and making the id.
     const stepped = storedRun(t + 40, new Date(t), 'B'.repeat(16));
     const late = storedRun(2 ** 48 - 1, new Date(t), 'C'.repeat(16));
-    await insertRuns(database.db, [aligned, stepped, late].map((run) => ({ run })));
+    await insertRuns(
+      database.db,
+      [aligned, stepped, late].map((run) => ({ run })),
+    );
     await alignCreatedAt(database.db);
     const rows = await database.db.selectFrom('runs').select(['id', 'created_at', 'updated_at']).where('project_id', '=', PROJECT).orderBy('id').execute();
     expect(rows.map((row) => [row.id, row.created_at.getTime()])).toEqual([

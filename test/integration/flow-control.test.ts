@@ -43,7 +43,12 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
   });
 
   it('when a policy is put twice, then it is created (201) then replaced (200), listed with its buckets, and deleted (204, then 404)', async () => {
-    const created = await suite.client.request('PUT', '/policies/per-target', { match: { kind: 'task' }, concurrency: { key: 'target', limit: 2 }, rate: { max: 100, per: '1m' }, ttl: '90s' });
+    const created = await suite.client.request('PUT', '/policies/per-target', {
+      match: { kind: 'task' },
+      concurrency: { key: 'target', limit: 2 },
+      rate: { max: 100, per: '1m' },
+      ttl: '90s',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       name: 'per-target',
@@ -54,9 +59,18 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
       priority: 0,
       ttl: '90s',
     });
-    const replaced = await suite.client.request('PUT', '/policies/per-target', { concurrency: { key: 'target', limit: 3, strategy: 'cancel_newest' }, priority: -60 });
+    const replaced = await suite.client.request('PUT', '/policies/per-target', {
+      concurrency: { key: 'target', limit: 3, strategy: 'cancel_newest' },
+      priority: -60,
+    });
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ match: { kind: null, target: null }, concurrency: { limit: 3, strategy: 'cancel_newest' }, rate: null, priority: -60, ttl: null });
+    expect(replaced.body).toMatchObject({
+      match: { kind: null, target: null },
+      concurrency: { limit: 3, strategy: 'cancel_newest' },
+      rate: null,
+      priority: -60,
+      ttl: null,
+    });
     const listed = await suite.client.request('GET', '/policies');
     expect(listed.body.data.map((policy: any) => policy.name)).toEqual(['per-target']);
     expect((await suite.client.request('DELETE', '/policies/per-target')).status).toBe(204);
@@ -95,7 +109,15 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     for (let i = 0; i < 5; i += 1) runs.push(await suite.client.task('hold'));
     await suite.client.waitForStatus(runs[0].run_id, 'running');
     await suite.client.waitForStatus(runs[1].run_id, 'running');
-    const held = await suite.api.db.selectFrom('runs').select(['id', 'hold_reason']).where('id', 'in', runs.slice(2).map((run) => run.run_id)).execute();
+    const held = await suite.api.db
+      .selectFrom('runs')
+      .select(['id', 'hold_reason'])
+      .where(
+        'id',
+        'in',
+        runs.slice(2).map((run) => run.run_id),
+      )
+      .execute();
     expect(held.map((row) => row.hold_reason)).toEqual(['concurrency', 'concurrency', 'concurrency']);
     const firstEvent = (await suite.client.events(runs[2].run_id))[0];
     expect(firstEvent?.data).toMatchObject({ policies: ['two-at-a-time'], held: 'concurrency' });
@@ -116,7 +138,12 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     expect((await suite.client.get(runs[4].run_id)).status).toBe('pending');
     for (const run of runs) release.get(run.run_id).resolve();
     for (const run of runs) await suite.client.waitForStatus(run.run_id, 'completed');
-    expect(await peakRunning(suite.api.db, runs.map((run) => run.run_id))).toBe(2);
+    expect(
+      await peakRunning(
+        suite.api.db,
+        runs.map((run) => run.run_id),
+      ),
+    ).toBe(2);
     const starts = await Promise.all(runs.map(async (run) => (await suite.client.events(run.run_id)).find((event) => event.to_status === 'running')?.at ?? ''));
     expect([...starts].sort()).toEqual(starts);
   });
@@ -237,7 +264,11 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     await putPolicy('elsewhere', { match: { kind: 'eval' }, concurrency: { limit: 1 } });
     const run = await suite.client.task('quick');
     await suite.client.waitForStatus(run.run_id, 'completed');
-    const row = await suite.api.db.selectFrom('runs').select(['slot_buckets', 'rate_buckets', 'order_at', 'hold_reason']).where('id', '=', run.run_id).executeTakeFirstOrThrow();
+    const row = await suite.api.db
+      .selectFrom('runs')
+      .select(['slot_buckets', 'rate_buckets', 'order_at', 'hold_reason'])
+      .where('id', '=', run.run_id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ slot_buckets: null, rate_buckets: null, order_at: null, hold_reason: null });
     expect((await suite.client.events(run.run_id))[0]?.data).not.toHaveProperty('policies');
   });
@@ -246,7 +277,12 @@ describe.each(QUEUE_BACKENDS)('flow control on %s', (backend) => {
     await putPolicy('three', { match: { target: 'quick' }, concurrency: { limit: 3 } });
     const runs = await Promise.all(Array.from({ length: 64 }, () => suite.client.task('quick')));
     for (const run of runs) await suite.client.waitForStatus(run.run_id, 'completed', 30_000);
-    expect(await peakRunning(suite.api.db, runs.map((run) => run.run_id))).toBe(3);
+    expect(
+      await peakRunning(
+        suite.api.db,
+        runs.map((run) => run.run_id),
+      ),
+    ).toBe(3);
     const { value: slots } = await pollUntil(
       async () => Number((await sql<{ count: string }>`select count(*) as count from run_slots`.execute(suite.api.db)).rows[0]?.count),
       (count) => count === 0,
@@ -280,6 +316,11 @@ describe.each(QUEUE_BACKENDS)('RUNQ_PROJECT_CONCURRENCY on %s', (backend) => {
     await suite.client.waitForStatus(runs[2].run_id, 'running');
     for (const run of runs) release.get(run.run_id).resolve();
     for (const run of runs) await suite.client.waitForStatus(run.run_id, 'completed');
-    expect(await peakRunning(suite.api.db, runs.map((run) => run.run_id))).toBe(2);
+    expect(
+      await peakRunning(
+        suite.api.db,
+        runs.map((run) => run.run_id),
+      ),
+    ).toBe(2);
   });
 });

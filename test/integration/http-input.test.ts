@@ -148,7 +148,11 @@ describe('HTTP input limits and malformed bodies', () => {
   });
 
   it.each([
-    ['1e400 as timeout_seconds', `{"kind":"task","owner":{"kind":"project","id":"@"},"request":{"target":"t","timeout_seconds":1e400}}`, '/request/timeout_seconds'],
+    [
+      '1e400 as timeout_seconds',
+      `{"kind":"task","owner":{"kind":"project","id":"@"},"request":{"target":"t","timeout_seconds":1e400}}`,
+      '/request/timeout_seconds',
+    ],
     ['-1e400 in config', `{"kind":"task","owner":{"kind":"project","id":"@"},"request":{"target":"t","config":{"x":-1e400}}}`, '/request/config/x'],
     ['1e999 in input', `{"kind":"eval","owner":{"kind":"project","id":"@"},"request":{"target":"t","input":{"n":[1,1e999]}}}`, '/request/input/n/1'],
   ])('when a number overflows (%s), then 400 with an error at it', async (_name, template, path) => {
@@ -166,7 +170,11 @@ describe('HTTP input limits and malformed bodies', () => {
     expect(response.status).toBe(202);
     expect(validateCreateRunResponse(response.body).ok).toBe(true);
     expect(response.body.run).toMatchObject({ timeout_seconds: value, backoff_limit: value });
-    const row = await api.db.selectFrom('runs').select(['timeout_seconds', 'backoff_limit']).where('id', '=', response.body.run.run_id).executeTakeFirstOrThrow();
+    const row = await api.db
+      .selectFrom('runs')
+      .select(['timeout_seconds', 'backoff_limit'])
+      .where('id', '=', response.body.run.run_id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ timeout_seconds: value, backoff_limit: value });
     const read = await requestJson(api.url, 'GET', `/runs/${response.body.run.run_id}`, { key });
     expect(read.body).toMatchObject({ timeout_seconds: value, backoff_limit: value });
@@ -186,9 +194,24 @@ describe('HTTP input limits and malformed bodies', () => {
       ['an eval has an unknown property', () => ({ kind: 'eval', owner: project, request: { target: 't', batch_id: randomUUID() } }), '/request/batch_id'],
       ['public_id is longer than 128', () => ({ kind: 'eval', owner: project, public_id: 'p'.repeat(129), request: { target: 't' } }), '/public_id'],
       ['the trigger has an unknown property', () => ({ kind: 'eval', owner: project, trigger: { source: 'x' }, request: { target: 't' } }), '/trigger/source'],
-      ['implementation_kind breaks its pattern', () => ({ ...validRequestBody('agent-runtime'), request: { mode: 'agent', agent_id: 'a', implementation_kind: 'has space' } }), '/request/implementation_kind'],
-      ['a hosted tool name breaks its pattern', () => ({ ...validRequestBody('agent-hosted'), request: { mode: 'agent', agent_id: 'a', input: { messages: [], context: { project_id: null, branch_id: null }, tools: [{ name: '1bad' }] } } }), '/request/input/tools/0/name'],
-      ['a stream agent sends messages', () => ({ ...validRequestBody('agent-stream'), request: { mode: 'agent', input: { agent_id: 'a', messages: [{}] } } }), '/request/input/messages'],
+      [
+        'implementation_kind breaks its pattern',
+        () => ({ ...validRequestBody('agent-runtime'), request: { mode: 'agent', agent_id: 'a', implementation_kind: 'has space' } }),
+        '/request/implementation_kind',
+      ],
+      [
+        'a hosted tool name breaks its pattern',
+        () => ({
+          ...validRequestBody('agent-hosted'),
+          request: { mode: 'agent', agent_id: 'a', input: { messages: [], context: { project_id: null, branch_id: null }, tools: [{ name: '1bad' }] } },
+        }),
+        '/request/input/tools/0/name',
+      ],
+      [
+        'a stream agent sends messages',
+        () => ({ ...validRequestBody('agent-stream'), request: { mode: 'agent', input: { agent_id: 'a', messages: [{}] } } }),
+        '/request/input/messages',
+      ],
       ['conversation_mode is unknown', () => ({ ...validRequestBody('agent-stream'), conversation_mode: 'fork' }), '/conversation_mode'],
     ];
     it.each(cases)('when %s, then 400 names that field', async (_name, body, path) => {
@@ -220,7 +243,7 @@ describe('HTTP input limits and malformed bodies', () => {
     ['Content-Length together with chunked encoding', 'POST /runs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
     ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400],
     ['headers over the server limit', `GET /runs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
-  ])('when the HTTP request has %s, then the parser\'s refusal is a problem document', async (_name, raw, status) => {
+  ])("when the HTTP request has %s, then the parser's refusal is a problem document", async (_name, raw, status) => {
     const response = await sendRawSocket(api.url, raw);
     expectProblem(response, status);
     expect((await requestJson(api.url, 'GET', '/healthz')).status).toBe(200);
@@ -241,7 +264,11 @@ describe('HTTP input limits and malformed bodies', () => {
       const item = cases[index];
       if (!item) return;
       const body = item.kind === 'json' ? JSON.stringify(item.body) : item.body;
-      const response = await fetch(`${api.url}/runs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      const response = await fetch(`${api.url}/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      });
       const text = await response.text();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       let parsed: unknown;

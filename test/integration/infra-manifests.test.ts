@@ -146,7 +146,7 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(api.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(seconds) * 1000 + API_SHUTDOWN_DEADLINE_MS);
   });
 
-  it('when the worker deployment is read, then runq accepts its flags and settings, and Kubernetes waits longer than the worker\'s shutdown deadline', () => {
+  it("when the worker deployment is read, then runq accepts its flags and settings, and Kubernetes waits longer than the worker's shutdown deadline", () => {
     const worker = find('Deployment', 'runq-worker');
     const c = container(worker);
     const [, ...args] = c.args as string[];
@@ -180,7 +180,7 @@ describe('KEDA ScaledObject (infra/keda)', () => {
     expect(() => new ScaledObject(broken).validate()).toThrow(/threshold must be string/);
   });
 
-  it('when its triggers are compared with the worker deployment, then it scales that deployment, never to zero, with one trigger per kind at that kind\'s concurrency', () => {
+  it("when its triggers are compared with the worker deployment, then it scales that deployment, never to zero, with one trigger per kind at that kind's concurrency", () => {
     expect(scaled.spec.scaleTargetRef.name).toBe(worker.metadata.name);
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1); // a worker hosts the reconciler
     const args = worker.spec.template.spec.containers[0].args as string[];
@@ -215,7 +215,10 @@ describe('Compose file (infra/compose.yaml)', () => {
   const services = compose.services as Record<string, any>;
   /** Compose's `${VAR:-default}` / `${VAR:?message}` resolved as if VAR were unset (or set to a test value when required). */
   const interpolate = (value: string) =>
-    value.replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_whole, name: string, fallback: string | undefined) => fallback ?? `test-value-for-${name.toLowerCase()}`);
+    value.replace(
+      /\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
+      (_whole, name: string, fallback: string | undefined) => fallback ?? `test-value-for-${name.toLowerCase()}`,
+    );
   const envOf = (service: any): Record<string, string> =>
     Object.fromEntries(Object.entries(service.environment as Record<string, string>).map(([key, value]) => [key, interpolate(String(value))]));
 
@@ -249,7 +252,7 @@ describe('Compose file (infra/compose.yaml)', () => {
     }
   });
 
-  it('when the runq services\' settings are parsed by runq, then they are accepted, and Docker waits longer than their shutdown deadlines', () => {
+  it("when the runq services' settings are parsed by runq, then they are accepted, and Docker waits longer than their shutdown deadlines", () => {
     const api = loadApiConfig(envOf(services['api-a']));
     expect(api.redisUrl).toBe('redis://redis:6379');
     // Behind nginx: the client is the address nginx saw, not nginx's own, whatever the client sent.
@@ -268,7 +271,9 @@ describe('Compose file (infra/compose.yaml)', () => {
     expect(services['jaeger'].expose).toContain('4318');
     expect(services['jaeger'].command).toContain('--set=receivers.otlp.protocols.http.endpoint=0.0.0.0:4318');
     expect(services['jaeger'].ports).toEqual(['127.0.0.1:16686:16686']);
-    const handlerMount = (services['worker'].volumes as string[]).map((volume) => volume.split(':')).find(([, target]) => flags['handlers']!.startsWith(`${target}/`));
+    const handlerMount = (services['worker'].volumes as string[])
+      .map((volume) => volume.split(':'))
+      .find(([, target]) => flags['handlers']!.startsWith(`${target}/`));
     expect(existsSync(join(INFRA, handlerMount![0]!, flags['handlers']!.slice(handlerMount![1]!.length)))).toBe(true);
   });
 
@@ -293,7 +298,9 @@ describe('Compose file (infra/compose.yaml)', () => {
     }
 
     const prometheus = readYaml(join(INFRA, 'prometheus/prometheus.yml'));
-    const mounts = Object.fromEntries((services['prometheus'].volumes as string[]).map((volume) => volume.split(':')).map(([source, target]) => [target, source]));
+    const mounts = Object.fromEntries(
+      (services['prometheus'].volumes as string[]).map((volume) => volume.split(':')).map(([source, target]) => [target, source]),
+    );
     expect(mounts['/etc/prometheus/prometheus.yml']).toBe('./prometheus/prometheus.yml');
     expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     expect(mounts['/etc/prometheus/alerts.yml']).toBe('./prometheus/alerts.yml');
@@ -302,7 +309,9 @@ describe('Compose file (infra/compose.yaml)', () => {
     expect(jobs['runq-api'].static_configs[0].targets).toEqual(['api-a:3000', 'api-b:3000']);
     expect(jobs['runq-worker'].dns_sd_configs[0]).toMatchObject({ names: ['worker'], port: Number(envOf(services['worker'])['RUNQ_WORKER_METRICS_PORT']) });
 
-    const grafanaMounts = Object.fromEntries((services['grafana'].volumes as string[]).map((volume) => volume.split(':')).map(([source, target]) => [source, target]));
+    const grafanaMounts = Object.fromEntries(
+      (services['grafana'].volumes as string[]).map((volume) => volume.split(':')).map(([source, target]) => [source, target]),
+    );
     const provider = readYaml(join(INFRA, 'grafana/provisioning/dashboards/runq.yml')).providers[0];
     expect(grafanaMounts['./grafana/runq-dashboard.json']).toBe(`${provider.options.path}/runq-dashboard.json`);
     expect(grafanaMounts['./grafana/provisioning']).toBe('/etc/grafana/provisioning');

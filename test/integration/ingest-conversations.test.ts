@@ -71,7 +71,7 @@ describe.each(QUEUE_BACKENDS)('POST /runs conversations on %s', (backend) => {
     expect(await messagesOf(created.run.run_id)).toEqual([expect.objectContaining({ id: created.message_id, conversation_id: id })]);
   });
 
-  it('when conversation_mode is create_new with the id of another project\'s conversation, then 404 and nothing is written', async () => {
+  it("when conversation_mode is create_new with the id of another project's conversation, then 404 and nothing is written", async () => {
     const foreign = await newConversation(otherKey, otherProjectId);
     const before = await tableCounts();
     const response = await postRun(api, key, hosted({ conversation_mode: 'create_new', conversation_id: foreign }));
@@ -94,7 +94,7 @@ describe.each(QUEUE_BACKENDS)('POST /runs conversations on %s', (backend) => {
     expect(await messagesOf(created.run.run_id)).toHaveLength(1);
   });
 
-  it('when conversation_mode is existing with only a trigger conversation, then the trigger\'s conversation is used', async () => {
+  it("when conversation_mode is existing with only a trigger conversation, then the trigger's conversation is used", async () => {
     const id = await newConversation();
     const created = await createRun(api, key, hosted({ conversation_mode: 'existing', trigger: { conversation_id: id } }));
     expect(created.conversation_id).toBe(id);
@@ -149,9 +149,13 @@ describe.each(QUEUE_BACKENDS)('POST /runs conversations on %s', (backend) => {
     expect(created.run.metadata).toMatchObject({ trigger });
   });
 
-  it('when a run is owned by a conversation, then it belongs to the conversation\'s project', async () => {
+  it("when a run is owned by a conversation, then it belongs to the conversation's project", async () => {
     const id = await newConversation();
-    const created = await createRun(api, key, { kind: 'agent', owner: { kind: 'conversation', id }, request: { mode: 'agent', agent_id: 'a', implementation_kind: 'k' } });
+    const created = await createRun(api, key, {
+      kind: 'agent',
+      owner: { kind: 'conversation', id },
+      request: { mode: 'agent', agent_id: 'a', implementation_kind: 'k' },
+    });
     const row = await api.db.selectFrom('runs').select('project_id').where('id', '=', created.run.run_id).executeTakeFirstOrThrow();
     expect(row.project_id).toBe(projectId);
   });
@@ -177,7 +181,7 @@ describe.each(QUEUE_BACKENDS)('POST /runs conversations on %s', (backend) => {
   });
 
   it.each(['task', 'agent'] as const)(
-    'when a %s run names a trigger conversation (its own, another project\'s or unknown), then the run is accepted and linked to none of them',
+    "when a %s run names a trigger conversation (its own, another project's or unknown), then the run is accepted and linked to none of them",
     async (kind) => {
       const own = await newConversation();
       const foreign = await newConversation(otherKey, otherProjectId);

@@ -50,9 +50,7 @@ describe.each(QUEUE_BACKENDS)('POST /runs idempotency on %s', (backend) => {
       (await api.db.selectFrom('runs').select('request_hash').where('id', '=', runId).executeTakeFirstOrThrow()).request_hash;
     expect(await hashOf(withId.run.run_id)).toMatch(/^[0-9a-f]{64}$/);
     expect(await hashOf(withoutId.run.run_id)).toBeNull();
-    await expect(
-      api.db.updateTable('runs').set({ request_hash: null }).where('id', '=', withId.run.run_id).execute(),
-    ).rejects.toThrow(/runs_public_id_hashed/);
+    await expect(api.db.updateTable('runs').set({ request_hash: null }).where('id', '=', withId.run.run_id).execute()).rejects.toThrow(/runs_public_id_hashed/);
   });
 
   it('when the repeated body differs only in key order and whitespace, then it is the same request', async () => {
@@ -81,9 +79,15 @@ describe.each(QUEUE_BACKENDS)('POST /runs idempotency on %s', (backend) => {
     const publicId = `owner-${randomUUID()}`;
     const a = await createRun(api, key, { kind: 'task', owner: project, public_id: publicId, request: { target: 't' } });
     const b = await createRun(api, key, { kind: 'task', owner: { kind: 'project', id: otherProjectId }, public_id: publicId, request: { target: 't' } });
-    const conversation = (await createRun(api, key, { kind: 'agent', owner: project, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'a' } } }))
-      .conversation_id as string;
-    const c = await createRun(api, key, { kind: 'agent', owner: { kind: 'conversation', id: conversation }, public_id: publicId, request: { mode: 'agent', input: { agent_id: 'a' } } });
+    const conversation = (
+      await createRun(api, key, { kind: 'agent', owner: project, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'a' } } })
+    ).conversation_id as string;
+    const c = await createRun(api, key, {
+      kind: 'agent',
+      owner: { kind: 'conversation', id: conversation },
+      public_id: publicId,
+      request: { mode: 'agent', input: { agent_id: 'a' } },
+    });
     expect([a.duplicate, b.duplicate, c.duplicate]).toEqual([false, false, false]);
     expect(new Set([a.run.run_id, b.run.run_id, c.run.run_id]).size).toBe(3);
     expect(await runsWithPublicId(publicId)).toBe(3);
@@ -145,7 +149,13 @@ describe.each(QUEUE_BACKENDS)('POST /runs idempotency on %s', (backend) => {
 
   it('when create_new requests without public_id name the same new conversation at once, then each run is created in that one conversation', async () => {
     const conversationId = randomUUID();
-    const body = { kind: 'agent', owner: project, conversation_mode: 'create_new', conversation_id: conversationId, request: { mode: 'agent', agent_id: 'chat', implementation_kind: 'k' } };
+    const body = {
+      kind: 'agent',
+      owner: project,
+      conversation_mode: 'create_new',
+      conversation_id: conversationId,
+      request: { mode: 'agent', agent_id: 'chat', implementation_kind: 'k' },
+    };
     const responses = await postConcurrently(body, 10);
     for (const response of responses) expectCreateRunResponse(response);
     expect(new Set(responses.map((r) => r.body.run.run_id)).size).toBe(10);

@@ -310,9 +310,7 @@ describe.each(QUEUE_BACKENDS)('POST /runs variants on %s', (backend) => {
       expect(row).toEqual({ executor: 'caller', attempt: 1 });
       for (const kind of RUN_KINDS) expect(await queues.queue(kind).getJob(created.run.run_id)).toBeUndefined();
       const events = await requestJson(api.url, 'GET', `/runs/${created.run.run_id}/events`, { key });
-      expect(events.body.data).toEqual([
-        expect.objectContaining({ seq: 1, from_status: null, to_status: 'running', attempt: 1, at: created.run.created_at }),
-      ]);
+      expect(events.body.data).toEqual([expect.objectContaining({ seq: 1, from_status: null, to_status: 'running', attempt: 1, at: created.run.created_at })]);
     },
   );
 
@@ -350,7 +348,9 @@ describe.each(QUEUE_BACKENDS)('POST /runs variants on %s', (backend) => {
     const orphans = await api.db
       .selectFrom('runs')
       .select('id')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('run_events').select('seq').whereRef('run_events.run_id', '=', 'runs.id').where('seq', '=', 1))))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('run_events').select('seq').whereRef('run_events.run_id', '=', 'runs.id').where('seq', '=', 1))),
+      )
       .execute();
     expect(orphans).toEqual([]);
     expect(await api.db.selectFrom('runs').select('id').execute()).not.toHaveLength(0);

@@ -158,7 +158,7 @@ describe.each(QUEUE_BACKENDS)('attempts on %s', (backend) => {
     expect(events.at(-1)?.attempt).toBe(2);
   });
 
-  it('when another worker took the claim over while the handler ran, then the handler\'s result is refused by the fence', async () => {
+  it("when another worker took the claim over while the handler ran, then the handler's result is refused by the fence", async () => {
     const created = await suite.client.task('stubborn');
     const first = `${created.run_id}:1`;
     await started.get(first).promise;

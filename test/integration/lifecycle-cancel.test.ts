@@ -52,8 +52,12 @@ describe.each(QUEUE_BACKENDS)('cancellation on %s', (backend) => {
   const storedStatus = async (runId: string) =>
     (await suite.api.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status;
 
-    // No worker consumes evals: an eval run stays queued until it is cancelled.
-  const suite = useLifecycleContext(backend, handlers, { queues: true, worker: { kinds: 'task,workflow,agent', concurrency: '8' }, afterEach: () => release.releaseAll() });
+  // No worker consumes evals: an eval run stays queued until it is cancelled.
+  const suite = useLifecycleContext(backend, handlers, {
+    queues: true,
+    worker: { kinds: 'task,workflow,agent', concurrency: '8' },
+    afterEach: () => release.releaseAll(),
+  });
 
   it('when a queued run is cancelled, then it is cancelled at once in Postgres and its job leaves the queue', async () => {
     const created = await suite.client.create({ kind: 'eval', request: { target: 'queued' } });

@@ -22,9 +22,22 @@ describe('the event log checker', () => {
     ['a completed run', log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'completed', 1])],
     ['a retried run', log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'pending', 1], ['pending', 'running', 2], ['running', 'failed', 2])],
     ['a run taken over after a crash', log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'running', 2], ['running', 'completed', 2])],
-    ['a waited and resumed run', log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'waiting', 1], ['waiting', 'pending', 1], ['pending', 'running', 2], ['running', 'cancelled', 2])],
+    [
+      'a waited and resumed run',
+      log(
+        [null, 'pending', 0],
+        ['pending', 'running', 1],
+        ['running', 'waiting', 1],
+        ['waiting', 'pending', 1],
+        ['pending', 'running', 2],
+        ['running', 'cancelled', 2],
+      ),
+    ],
     ['an expired wait', log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'waiting', 1], ['waiting', 'failed', 1])],
-    ['a caller-executed run', log([null, 'running', 1], ['running', 'waiting', 1], ['waiting', 'pending', 1], ['pending', 'running', 2], ['running', 'completed', 2])],
+    [
+      'a caller-executed run',
+      log([null, 'running', 1], ['running', 'waiting', 1], ['waiting', 'pending', 1], ['pending', 'running', 2], ['running', 'completed', 2]),
+    ],
     ['a run still in progress', log([null, 'pending', 0], ['pending', 'running', 1])],
   ])('when the log of %s is checked, then it is valid', (_what, events) => {
     expect(eventLogProblems(RUN, events)).toEqual([]);
@@ -37,9 +50,17 @@ describe('the event log checker', () => {
     ['a gap in seq', (events) => [events[0]!, { ...events[1]!, seq: 3 }, { ...events[2]!, seq: 4 }], /seq is 3, expected 2/],
     ['a first event that is not a creation', (events) => events.slice(1).map((event, index) => ({ ...event, seq: index + 1 })), /must create the run/],
     ['a move the table does not have', () => log([null, 'pending', 0], ['pending', 'completed', 0]), /no such move/],
-    ['a from_status that is not the previous to_status', (events) => [events[0]!, events[1]!, { ...events[2]!, from_status: 'waiting', to_status: 'failed' }], /leaves waiting/],
+    [
+      'a from_status that is not the previous to_status',
+      (events) => [events[0]!, events[1]!, { ...events[2]!, from_status: 'waiting', to_status: 'failed' }],
+      /leaves waiting/,
+    ],
     ['an event after a terminal one', () => log([null, 'pending', 0], ['pending', 'cancelled', 0], ['cancelled', 'pending', 0]), /follows the terminal event/],
-    ['an attempt that decreases', () => log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'running', 2], ['running', 'completed', 1]), /attempt decreased/],
+    [
+      'an attempt that decreases',
+      () => log([null, 'pending', 0], ['pending', 'running', 1], ['running', 'running', 2], ['running', 'completed', 1]),
+      /attempt decreased/,
+    ],
     ['a claim that does not start a new attempt', () => log([null, 'pending', 0], ['pending', 'running', 0]), /expected 1 \(a new attempt\)/],
     ['an event of another run', (events) => [events[0]!, { ...events[1]!, run_id: 'run_other' }, events[2]!], /run_id is run_other/],
     ['time going back', (events) => [events[0]!, events[1]!, { ...events[2]!, at: events[0]!.at }], /back in time/],

@@ -38,7 +38,7 @@ describe.each(QUEUE_BACKENDS)('live event stream on %s', (backend) => {
     },
   });
 
-  it('when a client streams a run\'s events, then it receives each transition as it happens and the stream ends after the terminal one', async () => {
+  it("when a client streams a run's events, then it receives each transition as it happens and the stream ends after the terminal one", async () => {
     const created = await suite.client.task('gated');
     const live = await stream(created.run_id);
     expect(live.status).toBe(200);

@@ -97,7 +97,14 @@ describe.each(QUEUE_BACKENDS)('waits and resume on %s', (backend) => {
       const run = await suite.client.waitForStatus(created.run_id, 'completed');
       expect(run.output).toEqual({ resumed_with: { answer: 'yes' }, attempt: 3 });
       expect(statusPath(await suite.client.validEvents(created.run_id))).toEqual([
-        'pending', 'running', 'waiting', 'pending', 'running', 'pending', 'running', 'completed',
+        'pending',
+        'running',
+        'waiting',
+        'pending',
+        'running',
+        'pending',
+        'running',
+        'completed',
       ]);
     });
 

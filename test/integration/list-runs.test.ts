@@ -29,12 +29,16 @@ describe('GET /runs', () => {
     api = await startTestApi();
     key = await api.createKey([projectId]);
     const otherKey = await api.createKey([otherProjectId]);
-    foreignRunId = (await createRun(api, otherKey, { kind: 'task', owner: { kind: 'project', id: otherProjectId }, request: { target: 'x', batch_id: batchX } })).run.run_id;
+    foreignRunId = (
+      await createRun(api, otherKey, { kind: 'task', owner: { kind: 'project', id: otherProjectId }, request: { target: 'x', batch_id: batchX } })
+    ).run.run_id;
 
     for (let i = 0; i < 3; i += 1) await add({ kind: 'task', owner, request: { target: `x${i}`, batch_id: batchX.toUpperCase() } });
     for (let i = 0; i < 2; i += 1) await add({ kind: 'task', owner, request: { target: `y${i}`, batch_id: batchY } });
-    conversationId = (await add({ kind: 'agent', owner, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'c' } } })).conversation_id;
-    for (let i = 0; i < 2; i += 1) await add({ kind: 'agent', owner: { kind: 'conversation', id: conversationId }, request: { mode: 'agent', input: { agent_id: `c${i}` } } });
+    conversationId = (await add({ kind: 'agent', owner, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'c' } } }))
+      .conversation_id;
+    for (let i = 0; i < 2; i += 1)
+      await add({ kind: 'agent', owner: { kind: 'conversation', id: conversationId }, request: { mode: 'agent', input: { agent_id: `c${i}` } } });
     await add({ kind: 'agent', owner, request: { mode: 'agent', agent_id: 'self', implementation_kind: 'k', initial_status: 'running' } });
     root = (await add({ kind: 'task', owner, request: { target: 'root' } })).run;
     child = (await add({ kind: 'eval', owner, parent_run_id: root.run_id, request: { target: 'c1' } })).run;
@@ -54,7 +58,11 @@ describe('GET /runs', () => {
 
   const list = (query: string) => requestJson(api.url, 'GET', `/runs${query}`, { key });
   /** Ids of the project's runs matching `predicate`, newest first. */
-  const expected = (predicate: (run: any) => boolean) => runs.filter(predicate).map((r) => r.run_id).reverse();
+  const expected = (predicate: (run: any) => boolean) =>
+    runs
+      .filter(predicate)
+      .map((r) => r.run_id)
+      .reverse();
 
   /** Follows next_cursor from `query` to the end; returns every id in order and the number of pages. */
   async function listAll(query: string): Promise<{ ids: string[]; pages: number }> {
@@ -73,7 +81,7 @@ describe('GET /runs', () => {
     return { ids, pages };
   }
 
-  it('when no filter is given, then the 50 newest runs of the caller\'s projects come first, newest first, as envelopes', async () => {
+  it("when no filter is given, then the 50 newest runs of the caller's projects come first, newest first, as envelopes", async () => {
     expect(runs.length).toBeGreaterThan(50);
     const response = await list('');
     expect(response.status).toBe(200);
@@ -137,7 +145,7 @@ describe('GET /runs', () => {
     }
   });
 
-  it('when runs are created, then each one\'s created_at is the time its id carries (a creation window is an id range)', () => {
+  it("when runs are created, then each one's created_at is the time its id carries (a creation window is an id range)", () => {
     for (const run of runs) expect(Date.parse(run.created_at)).toBe(runIdTime(run.run_id));
   });
 

@@ -10,7 +10,11 @@ describe('credentials in logs', () => {
   let worker: TestWorker;
   beforeAll(async () => {
     api = await startTestApi({ env: { RUNQ_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'trace' } });
-    worker = await startTestWorker(api, { task: { '*': (run, ctx) => (ctx.log(`handling ${run.run_id}`), { output: 'done' }) } }, { env: { LOG_LEVEL: 'trace' } });
+    worker = await startTestWorker(
+      api,
+      { task: { '*': (run, ctx) => (ctx.log(`handling ${run.run_id}`), { output: 'done' }) } },
+      { env: { LOG_LEVEL: 'trace' } },
+    );
   });
   afterAll(async () => {
     await worker?.close();

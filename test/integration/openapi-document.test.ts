@@ -13,7 +13,11 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'tr
 
 /** Redocly's `recommended` rules over a document; the problems by severity and rule. */
 async function lint(document: unknown): Promise<{ errors: string[]; warnings: string[] }> {
-  const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: '/openapi.json', config: await createConfig({ extends: ['recommended'] }) });
+  const problems = await lintFromString({
+    source: JSON.stringify(document),
+    absoluteRef: '/openapi.json',
+    config: await createConfig({ extends: ['recommended'] }),
+  });
   const describe = (severity: string) =>
     problems.filter((problem) => problem.severity === severity).map((problem) => `${problem.ruleId} ${problem.location[0]?.pointer ?? ''}: ${problem.message}`);
   return { errors: describe('error'), warnings: describe('warn') };
@@ -28,14 +32,17 @@ async function typeCheck(document: unknown, fixtures: Record<string, string>): P
   try {
     await writeFile(join(dir, 'api.ts'), astToString(await openapiTS(document as never)));
     for (const [name, text] of Object.entries(fixtures)) await writeFile(join(dir, `${name}.ts`), text);
-    const program = ts.createProgram(Object.keys(fixtures).map((name) => join(dir, `${name}.ts`)), {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2023,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      types: [],
-    });
+    const program = ts.createProgram(
+      Object.keys(fixtures).map((name) => join(dir, `${name}.ts`)),
+      {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2023,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        types: [],
+      },
+    );
     const diagnostics = ts.getPreEmitDiagnostics(program);
     return Object.fromEntries(
       Object.keys(fixtures).map((name) => [

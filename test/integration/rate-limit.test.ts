@@ -52,7 +52,9 @@ describe.each(QUEUE_BACKENDS)('rate limits shared across API instances on %s', (
     const [key, otherKey] = await Promise.all([api.createKey([project]), api.createKey([project])]);
     for (let i = 0; i < 5; i += 1) expect((await requestJson(urls[i % 2]!, 'GET', '/runs', { key })).status).toBe(200);
     expectRateLimited(await requestJson(urls[0], 'GET', '/runs', { key }));
-    expectRateLimited(await requestJson(urls[1], 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } }));
+    expectRateLimited(
+      await requestJson(urls[1], 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } }),
+    );
     expect((await requestJson(urls[1], 'GET', '/runs', { key: otherKey })).status).toBe(200);
     // The probes are never limited.
     expect((await requestJson(urls[0], 'GET', '/healthz')).status).toBe(200);
@@ -103,7 +105,9 @@ describe.each(QUEUE_BACKENDS)('rate limits shared across API instances on %s', (
     expect((await requestJson(urls[0], 'GET', '/runs', { key })).status).toBe(200);
     for (let i = 0; i < 4; i += 1) expectRateLimited(await requestJson(urls[i % 2]!, 'GET', '/runs', { key: wrongKey() }));
     expect((await requestJson(urls[0], 'GET', '/runs', { key })).status).toBe(200);
-    expect((await requestJson(urls[1], 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } })).status).toBe(202);
+    expect(
+      (await requestJson(urls[1], 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } })).status,
+    ).toBe(202);
     // Each instance counts what it refused: 2 + 2 of the 4.
     const refused = async (url: string) => sample(await scrapeMetrics(url), 'runq_http_rate_limited_total', { limit: 'auth_failures_address' });
     expect((await refused(urls[0])) - sample(metricsBefore, 'runq_http_rate_limited_total', { limit: 'auth_failures_address' })).toBe(2);
@@ -122,11 +126,17 @@ describe('rate limits when their store is down', () => {
 
   it('when the Redis holding the counters is unreachable, then requests are served unlimited and a warning is logged', async () => {
     const port = await findFreePort();
-    api = await startTestApi({ backend: 'postgres', env: { REDIS_URL: `redis://127.0.0.1:${port}`, RUNQ_RATE_LIMIT_PER_KEY: '1', RUNQ_RATE_LIMIT_PER_IP: '1' } });
+    api = await startTestApi({
+      backend: 'postgres',
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, RUNQ_RATE_LIMIT_PER_KEY: '1', RUNQ_RATE_LIMIT_PER_IP: '1' },
+    });
     const project = randomUUID();
     const key = await api.createKey([project]);
     for (let i = 0; i < 3; i += 1) expect((await requestJson(api.url, 'GET', '/runs', { key })).status).toBe(200);
-    const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } });
+    const created = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } },
+    });
     // Stored and accepted: the reconciler dispatches it once the queue is back.
     expect(created.status).toBe(202);
     const warnings = api.logs.filter((line) => line.includes('rate-limit store')).map((line) => JSON.parse(line));

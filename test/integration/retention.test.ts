@@ -22,14 +22,19 @@ describe('retention of finished runs: one batch at a time', () => {
 
   /** A run executed by its caller (no worker involved), reported finished as `outcome`. */
   const finishedRun = async (outcome: 'complete' | 'fail' | 'cancel', extra: Record<string, unknown> = {}) => {
-    const run = await client.create({ kind: 'agent', request: { mode: 'agent', agent_id: 'bot', implementation_kind: 'test', initial_status: 'running' }, ...extra });
+    const run = await client.create({
+      kind: 'agent',
+      request: { mode: 'agent', agent_id: 'bot', implementation_kind: 'test', initial_status: 'running' },
+      ...extra,
+    });
     const body = outcome === 'fail' ? { error: { message: 'no' } } : outcome === 'complete' ? { output: 1 } : undefined;
     const response = await client.request('POST', `/runs/${run.run_id}/${outcome}`, body);
     expect(response.status).toBe(200);
     return run.run_id as string;
   };
   const unfinishedRun = async (extra: Record<string, unknown> = {}) =>
-    (await client.create({ kind: 'agent', request: { mode: 'agent', agent_id: 'bot', implementation_kind: 'test', initial_status: 'running' }, ...extra })).run_id as string;
+    (await client.create({ kind: 'agent', request: { mode: 'agent', agent_id: 'bot', implementation_kind: 'test', initial_status: 'running' }, ...extra }))
+      .run_id as string;
   /** Pretends the run finished `daysAgo` days ago (plus `minutes`, to order runs of one test). */
   const finishedDaysAgo = async (runId: string, daysAgo: number, minutes = 0) => {
     await api.db
@@ -40,18 +45,44 @@ describe('retention of finished runs: one batch at a time', () => {
       .execute();
   };
   const existing = async (ids: readonly string[]) =>
-    (await api.db.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute()).map((row) => row.id).sort();
+    (
+      await api.db
+        .selectFrom('runs')
+        .select('id')
+        .where('id', 'in', [...ids])
+        .execute()
+    )
+      .map((row) => row.id)
+      .sort();
   const eventCount = async (ids: readonly string[]) =>
-    Number((await api.db.selectFrom('run_events').select((eb) => eb.fn.countAll<string>().as('n')).where('run_id', 'in', [...ids]).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await api.db
+          .selectFrom('run_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('run_id', 'in', [...ids])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const cutoff = () => new Date(Date.now() - 30 * DAY_MS);
 
   it('when finished runs are past the cut-off, then each batch deletes at most its limit, oldest first, with their events, and nothing younger or unfinished', async () => {
-    const old = [await finishedRun('complete'), await finishedRun('fail'), await finishedRun('cancel'), await finishedRun('complete'), await finishedRun('complete')];
+    const old = [
+      await finishedRun('complete'),
+      await finishedRun('fail'),
+      await finishedRun('cancel'),
+      await finishedRun('complete'),
+      await finishedRun('complete'),
+    ];
     for (const [index, runId] of old.entries()) await finishedDaysAgo(runId, 40, old.length - index); // old[0] is the oldest
     const recent = await finishedRun('complete');
     await finishedDaysAgo(recent, 29);
     const unfinished = await unfinishedRun();
-    await api.db.updateTable('runs').set({ created_at: new Date(Date.now() - 90 * DAY_MS) }).where('id', '=', unfinished).execute();
+    await api.db
+      .updateTable('runs')
+      .set({ created_at: new Date(Date.now() - 90 * DAY_MS) })
+      .where('id', '=', unfinished)
+      .execute();
     expect(await eventCount(old)).toBe(10);
 
     expect(await deleteFinishedRuns(api.db, { finishedBefore: cutoff(), limit: 2 })).toBe(2);
@@ -115,7 +146,12 @@ describe('retention of finished runs: one batch at a time', () => {
       kind: 'agent',
       owner: { kind: 'project', id: client.projectId },
       conversation_mode: 'create_new',
-      request: { mode: 'agent', agent_id: 'chat', initial_status: 'running', input: { messages: [{ role: 'user', text: 'hi' }], context: { project_id: null, branch_id: null } } },
+      request: {
+        mode: 'agent',
+        agent_id: 'chat',
+        initial_status: 'running',
+        input: { messages: [{ role: 'user', text: 'hi' }], context: { project_id: null, branch_id: null } },
+      },
     });
     expect(created.status).toBe(202);
     const runId = created.body.run.run_id as string;
@@ -126,7 +162,11 @@ describe('retention of finished runs: one batch at a time', () => {
     expect(await deleteFinishedRuns(api.db, { finishedBefore: cutoff(), limit: 10 })).toBe(1);
     expect(await existing([runId])).toEqual([]);
     const message = await api.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
-    expect(message).toMatchObject({ run_id: null, role: 'user', content: { messages: [{ role: 'user', text: 'hi' }], context: { project_id: null, branch_id: null } } });
+    expect(message).toMatchObject({
+      run_id: null,
+      role: 'user',
+      content: { messages: [{ role: 'user', text: 'hi' }], context: { project_id: null, branch_id: null } },
+    });
   });
 
   it('when retention works through a backlog while runs are being created, then every create is accepted, the backlog goes, and the new runs stay', async () => {
@@ -173,7 +213,11 @@ describe('retention of finished runs: one batch at a time', () => {
     // that the index applies to the batch's predicate and order.
     const plan = await api.db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      return sql<{ 'QUERY PLAN': string }>`explain select id from runs where status in ('completed', 'failed', 'cancelled') and completed_at < now() order by completed_at limit 10 for update skip locked`.execute(trx);
+      return sql<{
+        'QUERY PLAN': string;
+      }>`explain select id from runs where status in ('completed', 'failed', 'cancelled') and completed_at < now() order by completed_at limit 10 for update skip locked`.execute(
+        trx,
+      );
     });
     expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('runs_finished_idx');
   });

@@ -21,7 +21,9 @@ describe.each(QUEUE_BACKENDS)('routing to runtime targets on %s', (backend) => {
   });
 
   function targeted(kind: 'environment' | 'preview_branch', id: string): Record<string, unknown> {
-    return kind === 'environment' ? { runtime_target_kind: kind, runtime_target_environment_id: id } : { runtime_target_kind: kind, runtime_target_branch_id: id };
+    return kind === 'environment'
+      ? { runtime_target_kind: kind, runtime_target_environment_id: id }
+      : { runtime_target_kind: kind, runtime_target_branch_id: id };
   }
 
   it('when a run names an environment no worker serves, then it stays pending with reason no_worker until a worker for it starts, which runs it', async () => {
@@ -53,7 +55,12 @@ describe.each(QUEUE_BACKENDS)('routing to runtime targets on %s', (backend) => {
     const other = await suite.client.task('where', targeted('environment', randomUUID()));
     const preview = await suite.client.task('where', targeted('preview_branch', served));
     expect((await suite.client.waitForStatus(ran.run_id, 'completed')).output).toBe('served');
-    const rows = await suite.api.db.selectFrom('runs').select(['id', 'status', 'hold_reason']).where('id', 'in', [other.run_id, preview.run_id]).orderBy('id').execute();
+    const rows = await suite.api.db
+      .selectFrom('runs')
+      .select(['id', 'status', 'hold_reason'])
+      .where('id', 'in', [other.run_id, preview.run_id])
+      .orderBy('id')
+      .execute();
     expect(rows.map((run) => [run.status, run.hold_reason])).toEqual([
       ['pending', 'no_worker'],
       ['pending', 'no_worker'],

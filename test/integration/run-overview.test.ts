@@ -10,7 +10,7 @@ const minuteOf = (ms: number) => new Date(Math.floor(ms / MINUTE) * MINUTE);
 describe('operator overview reads (readRunOverview, countBacklog)', () => {
   const database = useOwnDatabase();
 
-  it('when runs were created, started and finished inside and outside the last hour, then only the hour\'s are counted, per minute, kind and project', async () => {
+  it("when runs were created, started and finished inside and outside the last hour, then only the hour's are counted, per minute, kind and project", async () => {
     const { db } = database;
     const until = new Date(Math.ceil(Date.now() / MINUTE) * MINUTE);
     const busy = randomUUID();
@@ -28,20 +28,39 @@ describe('operator overview reads (readRunOverview, countBacklog)', () => {
     ]);
     // Started 100 ms and 300 ms after creation (a run's creation time is its id's); the first
     // completed, the second failed, a minute later.
-    const started = (id: string, ms: number) => db.updateTable('runs').set({ started_at: new Date(runIdTime(id) + ms) }).where('id', '=', id).execute();
+    const started = (id: string, ms: number) =>
+      db
+        .updateTable('runs')
+        .set({ started_at: new Date(runIdTime(id) + ms) })
+        .where('id', '=', id)
+        .execute();
     await started(recent[0]!, 100);
     await started(recent[1]!, 300);
-    await db.updateTable('runs').set({ status: 'completed', completed_at: new Date(at(9)) }).where('id', '=', recent[0]!).execute();
-    await db.updateTable('runs').set({ status: 'failed', completed_at: new Date(at(9)) }).where('id', '=', recent[1]!).execute();
-    await db.updateTable('runs').set({ status: 'completed', completed_at: new Date(at(119)) }).where('id', '=', old).execute();
+    await db
+      .updateTable('runs')
+      .set({ status: 'completed', completed_at: new Date(at(9)) })
+      .where('id', '=', recent[0]!)
+      .execute();
+    await db
+      .updateTable('runs')
+      .set({ status: 'failed', completed_at: new Date(at(9)) })
+      .where('id', '=', recent[1]!)
+      .execute();
+    await db
+      .updateTable('runs')
+      .set({ status: 'completed', completed_at: new Date(at(119)) })
+      .where('id', '=', old)
+      .execute();
 
     const overview = await readRunOverview(db, { until, windowMs: 60 * MINUTE, topProjects: 1 });
     expect(overview.since).toEqual(new Date(until.getTime() - 60 * MINUTE));
     const byMinute = (rows: { minute: Date; kind: string; count: number }[]) => rows.map((row) => [row.minute.toISOString(), row.kind, row.count]).sort();
-    expect(byMinute(overview.created)).toEqual([
-      [minuteOf(at(30)).toISOString(), 'task', 1],
-      [minuteOf(at(10)).toISOString(), 'task', 2],
-    ].sort());
+    expect(byMinute(overview.created)).toEqual(
+      [
+        [minuteOf(at(30)).toISOString(), 'task', 1],
+        [minuteOf(at(10)).toISOString(), 'task', 2],
+      ].sort(),
+    );
     expect(byMinute(overview.completed)).toEqual([[minuteOf(at(9)).toISOString(), 'task', 1]]);
     expect(byMinute(overview.failed)).toEqual([[minuteOf(at(9)).toISOString(), 'task', 1]]);
     // The two started runs of that minute waited 100 and 300 ms: interpolated percentiles.
@@ -58,7 +77,10 @@ describe('operator overview reads (readRunOverview, countBacklog)', () => {
     const { db } = database;
     const project = randomUUID();
     const ids = [newRunId(), newRunId(), newRunId(), newRunId()];
-    await insertRuns(db, ids.map((id) => ({ run: taskRunRow(id, project) })));
+    await insertRuns(
+      db,
+      ids.map((id) => ({ run: taskRunRow(id, project) })),
+    );
     await db.updateTable('runs').set({ kind: 'eval' }).where('id', '=', ids[3]!).execute();
     await db.updateTable('runs').set({ hold_reason: 'concurrency' }).where('id', '=', ids[2]!).execute();
     const before = new Map((await countBacklog(db)).map((row) => [row.kind, row]));

@@ -73,13 +73,18 @@ describe('run write statements (prepared, fixed text)', () => {
 
   it('when the table is read, then RUN_COLUMNS names every column of runs in table order', async () => {
     const result = await sql<{ column_name: string }>`
-      select column_name from information_schema.columns where table_name = 'runs' and table_schema = current_schema() order by ordinal_position`.execute(database.db);
+      select column_name from information_schema.columns where table_name = 'runs' and table_schema = current_schema() order by ordinal_position`.execute(
+      database.db,
+    );
     expect(RUN_COLUMNS).toEqual(result.rows.map((row) => row.column_name));
   });
 
   it('when runs are inserted, claimed and settled, then each statement is prepared once on the connection and applies its changes', async () => {
     const runs = [newRun(), newRun(), newRun()];
-    const inserted = await insertRuns(database.db, runs.map((run) => ({ run, eventData: { via: 'test' } })));
+    const inserted = await insertRuns(
+      database.db,
+      runs.map((run) => ({ run, eventData: { via: 'test' } })),
+    );
     expect(inserted.map((row) => row?.id)).toEqual(runs.map((run) => run.id));
     expect(inserted[0]).toMatchObject({ status: 'pending', executor: 'worker', attempt: 0, event_seq: 1, artifacts: [] });
     const second = newRun();
@@ -90,12 +95,37 @@ describe('run write statements (prepared, fixed text)', () => {
     expect(claimed.map((entry) => entry?.run.status)).toEqual(['running', 'running', 'running']);
     expect(claimed.map((entry) => entry?.run.lease_holder)).toEqual([null, 41, 42]);
     const settled = await settleAttempts(database.db, [
-      { runId: claims[0]!.runId, leaseToken: claims[0]!.leaseToken, transition: 'complete', set: { output: '{"ok":true}', logs: null, artifacts: '[]', exit_code: 0 } },
-      { runId: claims[1]!.runId, leaseToken: claims[1]!.leaseToken, transition: 'fail', set: { error: '{"message":"no"}', logs: 'line' }, data: { error: { message: 'no' } } },
-      { runId: claims[2]!.runId, leaseToken: claims[2]!.leaseToken, transition: 'wait', set: { waiting_reason: 'approval', logs: null, resume_data: null }, waitTimeoutMs: 60_000 },
+      {
+        runId: claims[0]!.runId,
+        leaseToken: claims[0]!.leaseToken,
+        transition: 'complete',
+        set: { output: '{"ok":true}', logs: null, artifacts: '[]', exit_code: 0 },
+      },
+      {
+        runId: claims[1]!.runId,
+        leaseToken: claims[1]!.leaseToken,
+        transition: 'fail',
+        set: { error: '{"message":"no"}', logs: 'line' },
+        data: { error: { message: 'no' } },
+      },
+      {
+        runId: claims[2]!.runId,
+        leaseToken: claims[2]!.leaseToken,
+        transition: 'wait',
+        set: { waiting_reason: 'approval', logs: null, resume_data: null },
+        waitTimeoutMs: 60_000,
+      },
     ]);
     expect(settled.map((entry) => entry?.status)).toEqual(['completed', 'failed', 'waiting']);
-    const holders = await database.db.selectFrom('runs').select('lease_holder').where('id', 'in', runs.map((run) => run.id)).execute();
+    const holders = await database.db
+      .selectFrom('runs')
+      .select('lease_holder')
+      .where(
+        'id',
+        'in',
+        runs.map((run) => run.id),
+      )
+      .execute();
     expect(holders.map((row) => row.lease_holder)).toEqual([null, null, null]);
 
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(database.db);
@@ -131,7 +161,10 @@ describe('run write statements (prepared, fixed text)', () => {
       await client.query('analyze runs');
       const backlog = Array.from({ length: 5_000 }, () => newRun());
       for (let from = 0; from < backlog.length; from += 500) {
-        await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
+        await insertRuns(
+          database.db,
+          backlog.slice(from, from + 500).map((run) => ({ run })),
+        );
       }
       const picked = backlog.slice(100, 103);
       const claim = RUN_TRANSITION_STATEMENTS.claimRuns;
@@ -164,7 +197,10 @@ describe('run write statements (prepared, fixed text)', () => {
     try {
       // Statistics gathered while the table held three runs (autovacuum is off for it in this file).
       await admin.query('truncate runs, run_events cascade');
-      await insertRuns(database.db, [newRun(), newRun(), newRun()].map((run) => ({ run })));
+      await insertRuns(
+        database.db,
+        [newRun(), newRun(), newRun()].map((run) => ({ run })),
+      );
       await admin.query('analyze runs');
       // Six calls: from its sixth call on, Postgres may keep one plan for a prepared statement.
       const runSixTimes = async (db: Db) => {
@@ -184,14 +220,19 @@ describe('run write statements (prepared, fixed text)', () => {
       // The table grows; its statistics stay those of three runs.
       const backlog = Array.from({ length: 3_000 }, () => newRun());
       for (let from = 0; from < backlog.length; from += 500) {
-        await insertRuns(database.db, backlog.slice(from, from + 500).map((run) => ({ run })));
+        await insertRuns(
+          database.db,
+          backlog.slice(from, from + 500).map((run) => ({ run })),
+        );
       }
       const { claimRuns: claim, settleAttempts: settle } = RUN_TRANSITION_STATEMENTS;
       const wholeTableScans = async (db: Db, { run, leaseToken }: { run: NewRunRow; leaseToken: string }) => ({
         claim: await fullScansOfRuns(
           db,
           claim.statement.name,
-          transitionParameters(claim, [{ runId: run.id, transition: 'claim', jobId: run.job_id, claim: { leaseToken, leaseMs: 30_000 } }], { executor: 'worker' }),
+          transitionParameters(claim, [{ runId: run.id, transition: 'claim', jobId: run.job_id, claim: { leaseToken, leaseMs: 30_000 } }], {
+            executor: 'worker',
+          }),
         ),
         complete: await fullScansOfRuns(db, settle.statement.name, transitionParameters(settle, [completion(run.id, leaseToken)])),
       });

@@ -62,10 +62,30 @@ describe('schedules through the typed client and the command line', () => {
   });
 
   it('when runq schedules commands run, then each prints what the API answered and exits 0', async () => {
-    const created = await runq('create', '--cron', '*/5 * * * *', '--timezone', 'Europe/Berlin', '--kind', 'task', '--target', 'echo', '--key', 'cli', '--overlap', 'allow', '--json');
+    const created = await runq(
+      'create',
+      '--cron',
+      '*/5 * * * *',
+      '--timezone',
+      'Europe/Berlin',
+      '--kind',
+      'task',
+      '--target',
+      'echo',
+      '--key',
+      'cli',
+      '--overlap',
+      'allow',
+      '--json',
+    );
     expect(created.code).toBe(0);
     const schedule = JSON.parse(created.stdout);
-    expect(schedule).toMatchObject({ key: 'cli', overlap: 'allow', spec: { cron: '*/5 * * * *', timezone: 'Europe/Berlin' }, run: { request: { target: 'echo' } } });
+    expect(schedule).toMatchObject({
+      key: 'cli',
+      overlap: 'allow',
+      spec: { cron: '*/5 * * * *', timezone: 'Europe/Berlin' },
+      run: { request: { target: 'echo' } },
+    });
 
     const got = await runq('get', schedule.id);
     expect(got.stdout).toContain(`${schedule.id}  cli  cron "*/5 * * * *" Europe/Berlin`);

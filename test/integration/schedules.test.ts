@@ -82,7 +82,8 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
     });
     expect(created.upcoming).toHaveLength(5);
     expect(created.state.next_fire_at).toBe(created.upcoming[0]);
-    for (const at of created.upcoming) expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(new Date(at))).toBe('03:00');
+    for (const at of created.upcoming)
+      expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(new Date(at))).toBe('03:00');
 
     const again = await suite.client.request('POST', '/schedules', { key: 'nightly-report', spec: { every: '1h' }, run: runBody('quick') });
     expect(again.status).toBe(409);
@@ -115,7 +116,10 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
     [{ spec: { every: '500ms' } }, '/spec/every'],
     [{ spec: { every: '1s' }, start_at: '2030-01-02T00:00:00Z', end_at: '2030-01-01T00:00:00Z' }, '/end_at'],
     [{ spec: { every: '1s' }, run: { kind: 'task', owner: { kind: 'project', id: 'PROJECT' }, request: {} } }, '/run/request/target'],
-    [{ spec: { every: '1s' }, run: { kind: 'task', owner: { kind: 'project', id: 'PROJECT' }, request: { target: 'quick' }, public_id: 'mine' } }, '/run/public_id'],
+    [
+      { spec: { every: '1s' }, run: { kind: 'task', owner: { kind: 'project', id: 'PROJECT' }, request: { target: 'quick' }, public_id: 'mine' } },
+      '/run/public_id',
+    ],
     [{ spec: { every: '1s' }, overlap: 'queue' }, '/overlap'],
     [{ spec: { every: '1s' }, catchup_window: 'an hour' }, '/catchup_window'],
   ])('when a schedule body is %j, then it is refused with a 400 problem naming %s', async (fields, path) => {
@@ -131,7 +135,8 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
   it("when another project's key names a schedule, then every route is 404 and the schedule is untouched", async () => {
     const schedule = await createSchedule({ spec: { cron: '0 3 * * *' }, run: runBody('quick') });
     const stranger = await suite.api.createKey([randomUUID()]);
-    const as = (method: string, path: string, body?: unknown) => requestJson(suite.api.url, method, path, { key: stranger, ...(body !== undefined ? { body } : {}) });
+    const as = (method: string, path: string, body?: unknown) =>
+      requestJson(suite.api.url, method, path, { key: stranger, ...(body !== undefined ? { body } : {}) });
     const base = `/schedules/${schedule.id}`;
     for (const [method, path, body] of [
       ['GET', base],
@@ -189,7 +194,9 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
 
   it('when a cron schedule comes due, then it fires its minute and moves to the next one', async () => {
     const schedule = await createSchedule({ spec: { cron: '* * * * *', timezone: 'America/New_York' }, run: runBody('quick') });
-    await sql`update schedules set next_slot = date_trunc('minute', now()), next_fire_at = date_trunc('minute', now()) where id = ${schedule.id}::uuid`.execute(suite.api.db);
+    await sql`update schedules set next_slot = date_trunc('minute', now()), next_fire_at = date_trunc('minute', now()) where id = ${schedule.id}::uuid`.execute(
+      suite.api.db,
+    );
     const [first] = await waitForOccurrences(schedule.id, (rows) => rows.length === 1 && rows[0].run_id !== null);
     expect(new Date(first.scheduled_for).getUTCSeconds()).toBe(0);
     const after = (await suite.client.request('GET', `/schedules/${schedule.id}`)).body;
@@ -219,7 +226,10 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
 
   it('when overlap is buffer_one, then one run waits held with reason schedule (the rest are skipped) and starts when the running one finishes', async () => {
     const schedule = await createSchedule({ spec: { every: '1s' }, overlap: 'buffer_one', run: runBody('hold') });
-    const list = await waitForOccurrences(schedule.id, (rows) => rows.filter((row) => row.outcome === 'skipped_overlap').length >= 1 && rows.filter((row) => row.run_id).length === 2);
+    const list = await waitForOccurrences(
+      schedule.id,
+      (rows) => rows.filter((row) => row.outcome === 'skipped_overlap').length >= 1 && rows.filter((row) => row.run_id).length === 2,
+    );
     const [first, buffered] = list.filter((row) => row.outcome === 'created');
     const held = await suite.api.db.selectFrom('runs').select(['status', 'hold_reason']).where('id', '=', buffered.run_id).executeTakeFirstOrThrow();
     expect(held).toEqual({ status: 'pending', hold_reason: 'schedule' });
@@ -262,26 +272,42 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
   it.each([
     ['skip', 0],
     ['once', 1],
-  ] as const)('when every firer was down for 30 s and missed is %s, then %i late occurrences fire, the others are missed, and the on-time ones fire', async (missed, fired) => {
-    const schedule = await createSchedule({ spec: { every: '1s', anchor: '2026-01-01T00:00:00Z' }, overlap: 'allow', missed, paused: true, run: runBody('quick') });
-    await simulateDowntime(schedule.id, 30);
-    const list = await waitForOccurrences(schedule.id, (rows) => rows.length >= 30);
-    // Late: more than 15 s (LATE_AFTER_MS) before the firing, on the database clock.
-    const firedAt = new Date(list[0].fired_at).getTime();
-    const late = list.filter((row) => new Date(row.scheduled_for).getTime() < firedAt - 15_000);
-    const onTime = list.filter((row) => !late.includes(row) && new Date(row.scheduled_for).getTime() <= firedAt);
-    expect(late.length).toBeGreaterThanOrEqual(14);
-    const lateFired = late.filter((row) => row.outcome === 'created');
-    expect(lateFired).toHaveLength(fired);
-    if (missed === 'once') expect(lateFired[0]).toBe(late.at(-1));
-    expect(late.filter((row) => row.outcome === 'missed')).toHaveLength(late.length - fired);
-    expect(onTime.every((row) => row.outcome === 'created')).toBe(true);
-    const state = (await suite.client.request('GET', `/schedules/${schedule.id}`)).body.state;
-    expect(state.missed).toBe(list.filter((row) => row.outcome === 'missed').length);
-  });
+  ] as const)(
+    'when every firer was down for 30 s and missed is %s, then %i late occurrences fire, the others are missed, and the on-time ones fire',
+    async (missed, fired) => {
+      const schedule = await createSchedule({
+        spec: { every: '1s', anchor: '2026-01-01T00:00:00Z' },
+        overlap: 'allow',
+        missed,
+        paused: true,
+        run: runBody('quick'),
+      });
+      await simulateDowntime(schedule.id, 30);
+      const list = await waitForOccurrences(schedule.id, (rows) => rows.length >= 30);
+      // Late: more than 15 s (LATE_AFTER_MS) before the firing, on the database clock.
+      const firedAt = new Date(list[0].fired_at).getTime();
+      const late = list.filter((row) => new Date(row.scheduled_for).getTime() < firedAt - 15_000);
+      const onTime = list.filter((row) => !late.includes(row) && new Date(row.scheduled_for).getTime() <= firedAt);
+      expect(late.length).toBeGreaterThanOrEqual(14);
+      const lateFired = late.filter((row) => row.outcome === 'created');
+      expect(lateFired).toHaveLength(fired);
+      if (missed === 'once') expect(lateFired[0]).toBe(late.at(-1));
+      expect(late.filter((row) => row.outcome === 'missed')).toHaveLength(late.length - fired);
+      expect(onTime.every((row) => row.outcome === 'created')).toBe(true);
+      const state = (await suite.client.request('GET', `/schedules/${schedule.id}`)).body.state;
+      expect(state.missed).toBe(list.filter((row) => row.outcome === 'missed').length);
+    },
+  );
 
   it('when missed is all with a catch-up window wider than the lateness, then late occurrences within it fire', async () => {
-    const schedule = await createSchedule({ spec: { every: '1s', anchor: '2026-01-01T00:00:00Z' }, overlap: 'allow', missed: 'all', catchup_window: '25s', paused: true, run: runBody('quick') });
+    const schedule = await createSchedule({
+      spec: { every: '1s', anchor: '2026-01-01T00:00:00Z' },
+      overlap: 'allow',
+      missed: 'all',
+      catchup_window: '25s',
+      paused: true,
+      run: runBody('quick'),
+    });
     await simulateDowntime(schedule.id, 30);
     const list = await waitForOccurrences(schedule.id, (rows) => rows.length >= 30);
     const firedAt = new Date(list[0].fired_at).getTime();
@@ -295,23 +321,33 @@ describe.each(QUEUE_BACKENDS)('schedules on %s', (backend) => {
   it.each([
     ['skip', 0],
     ['once', 1],
-  ] as const)('when a schedule is paused and resumed with missed %s, then the paused span fires %i occurrences and nothing while paused', async (missed, fired) => {
-    const schedule = await createSchedule({ spec: { every: '1s' }, overlap: 'allow', missed, run: runBody('quick') });
-    await waitForOccurrences(schedule.id, (rows) => rows.length >= 1);
-    const paused = await suite.client.request('POST', `/schedules/${schedule.id}/pause`);
-    expect(paused.body).toMatchObject({ paused: true, upcoming: [], state: { next_fire_at: null } });
-    const before = (await occurrences(schedule.id)).length;
-    const { value: during } = await pollUntil(() => occurrences(schedule.id), () => false, { timeoutMs: 3_000, intervalMs: 500 });
-    expect(during.length).toBeLessThanOrEqual(before + 1);
-    const resumed = await suite.client.request('POST', `/schedules/${schedule.id}/resume`);
-    expect(resumed.body.paused).toBe(false);
-    const [pausedAt, resumedAt] = [new Date(paused.body.updated_at).getTime(), new Date(resumed.body.updated_at).getTime()];
-    const list = await waitForOccurrences(schedule.id, (rows) => rows.some((row) => new Date(row.scheduled_for).getTime() > resumedAt));
-    const span = list.filter((row) => new Date(row.scheduled_for).getTime() > pausedAt && new Date(row.scheduled_for).getTime() < resumedAt && !during.some((seen) => seen.id === row.id));
-    expect(span.length).toBeGreaterThanOrEqual(1);
-    expect(span.filter((row) => row.outcome === 'created')).toHaveLength(fired);
-    expect(span.filter((row) => row.outcome === 'missed')).toHaveLength(span.length - fired);
-  });
+  ] as const)(
+    'when a schedule is paused and resumed with missed %s, then the paused span fires %i occurrences and nothing while paused',
+    async (missed, fired) => {
+      const schedule = await createSchedule({ spec: { every: '1s' }, overlap: 'allow', missed, run: runBody('quick') });
+      await waitForOccurrences(schedule.id, (rows) => rows.length >= 1);
+      const paused = await suite.client.request('POST', `/schedules/${schedule.id}/pause`);
+      expect(paused.body).toMatchObject({ paused: true, upcoming: [], state: { next_fire_at: null } });
+      const before = (await occurrences(schedule.id)).length;
+      const { value: during } = await pollUntil(
+        () => occurrences(schedule.id),
+        () => false,
+        { timeoutMs: 3_000, intervalMs: 500 },
+      );
+      expect(during.length).toBeLessThanOrEqual(before + 1);
+      const resumed = await suite.client.request('POST', `/schedules/${schedule.id}/resume`);
+      expect(resumed.body.paused).toBe(false);
+      const [pausedAt, resumedAt] = [new Date(paused.body.updated_at).getTime(), new Date(resumed.body.updated_at).getTime()];
+      const list = await waitForOccurrences(schedule.id, (rows) => rows.some((row) => new Date(row.scheduled_for).getTime() > resumedAt));
+      const span = list.filter(
+        (row) =>
+          new Date(row.scheduled_for).getTime() > pausedAt && new Date(row.scheduled_for).getTime() < resumedAt && !during.some((seen) => seen.id === row.id),
+      );
+      expect(span.length).toBeGreaterThanOrEqual(1);
+      expect(span.filter((row) => row.outcome === 'created')).toHaveLength(fired);
+      expect(span.filter((row) => row.outcome === 'missed')).toHaveLength(span.length - fired);
+    },
+  );
 
   it('when a schedule is triggered, then it fires now outside its spec, and a second trigger under overlap skip is 409 with a skipped occurrence', async () => {
     const schedule = await createSchedule({ spec: { cron: '0 0 1 1 *' }, run: runBody('hold') });

@@ -48,7 +48,10 @@ describe('security headers', () => {
   });
 
   it('when the API answers with JSON, a problem or a probe, then every answer carries the security headers', async () => {
-    const created = await requestJson(api.url, 'POST', '/runs', { key, body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } } });
+    const created = await requestJson(api.url, 'POST', '/runs', {
+      key,
+      body: { kind: 'task', owner: { kind: 'project', id: project }, request: { target: 't' } },
+    });
     expect(created.status).toBe(202);
     const responses = [
       created,

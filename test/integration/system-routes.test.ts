@@ -64,7 +64,16 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
     expect(response.headers.get('x-request-id')).toBe(requestId);
     const lines = api.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['requestId'] === requestId);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, msg: 'request', service: 'api', pid: process.pid, method: 'GET', path: '/healthz', status: 200, ms: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'request',
+        service: 'api',
+        pid: process.pid,
+        method: 'GET',
+        path: '/healthz',
+        status: 200,
+        ms: expect.any(Number),
+      }),
     ]);
   });
 
@@ -74,7 +83,7 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
     expect(response.body).toEqual({ status: 'ready', checks: { postgres: 'ok', queue: 'ok', migrations: 'ok', queue_backend: backend } });
   });
 
-  it('when /openapi.json is asked without credentials, then the seed\'s POST /runs operation is served in OpenAPI 3.1 form beside runq\'s routes', async () => {
+  it("when /openapi.json is asked without credentials, then the seed's POST /runs operation is served in OpenAPI 3.1 form beside runq's routes", async () => {
     const response = await requestJson(api.url, 'GET', '/openapi.json');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -90,7 +99,9 @@ describe.each(QUEUE_BACKENDS)('system routes on %s', (backend) => {
     expect(served.components.schemas.Run).toEqual(accepted.content['application/json'].schema.properties.run);
     for (const [name, scheme] of Object.entries(contract.components.securitySchemes)) expect(served.components.securitySchemes[name]).toEqual(scheme);
     const operations = Object.entries(served.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`),
+      Object.keys(item)
+        .filter((m) => m !== 'parameters')
+        .map((m) => `${m.toUpperCase()} ${path}`),
     );
     expect(operations).toEqual(
       expect.arrayContaining([

@@ -46,14 +46,25 @@ describe('tenant isolation', () => {
     api = await startTestApi();
     [keyA, keyB, keyAB] = await Promise.all([api.createKey([projectA]), api.createKey([projectB]), api.createKey([projectA, projectB])]);
     pendingA = (await createRun(api, keyA, { kind: 'task', owner: ownerA, request: { target: 'a' } })).run;
-    const agent = (initial: string) => ({ kind: 'agent', owner: ownerA, request: { mode: 'agent', agent_id: 'a', implementation_kind: 'k', initial_status: initial } });
+    const agent = (initial: string) => ({
+      kind: 'agent',
+      owner: ownerA,
+      request: { mode: 'agent', agent_id: 'a', implementation_kind: 'k', initial_status: initial },
+    });
     runningA = (await createRun(api, keyA, agent('running'))).run;
     waitingA = (await createRun(api, keyA, agent('running'))).run;
     const waited = await requestJson(api.url, 'POST', `/runs/${waitingA.run_id}/wait`, { key: keyA, body: { reason: 'input' } });
     expect(waited.body.status).toBe('waiting');
-    const created = await createRun(api, keyA, { kind: 'agent', owner: ownerA, conversation_mode: 'create_new', request: { mode: 'agent', input: { agent_id: 'c' } } });
+    const created = await createRun(api, keyA, {
+      kind: 'agent',
+      owner: ownerA,
+      conversation_mode: 'create_new',
+      request: { mode: 'agent', input: { agent_id: 'c' } },
+    });
     conversationA = created.conversation_id;
-    conversationRunA = (await createRun(api, keyA, { kind: 'agent', owner: { kind: 'conversation', id: conversationA }, request: { mode: 'agent', input: { agent_id: 'c' } } })).run;
+    conversationRunA = (
+      await createRun(api, keyA, { kind: 'agent', owner: { kind: 'conversation', id: conversationA }, request: { mode: 'agent', input: { agent_id: 'c' } } })
+    ).run;
     completedA = (await createRun(api, keyA, agent('running'))).run;
     const completed = await requestJson(api.url, 'POST', `/runs/${completedA.run_id}/complete`, { key: keyA, body: { output: { ok: true } } });
     expect(completed.body.status).toBe('completed');
@@ -70,7 +81,8 @@ describe('tenant isolation', () => {
     eventCountA = (await api.db.selectFrom('run_events').select('run_id').where('run_id', 'in', ids).execute()).length;
   });
 
-  const as = (key: string, method: string, path: string, body?: unknown) => requestJson(api.url, method, path, { key, ...(body !== undefined ? { body } : {}) });
+  const as = (key: string, method: string, path: string, body?: unknown) =>
+    requestJson(api.url, method, path, { key, ...(body !== undefined ? { body } : {}) });
 
   it('when project B reads a run of project A, then the 404 is the same as for a run that does not exist', async () => {
     for (const run of [pendingA, conversationRunA]) {
@@ -141,7 +153,12 @@ describe('tenant isolation', () => {
   it('when project B resumes a waiting run of project A, then 404 like a missing run and the run still waits', async () => {
     const missing = missingRunId();
     const body = { data: { approved: true } };
-    expectSameNotFound(await as(keyB, 'POST', `/runs/${waitingA.run_id}/resume`, body), waitingA.run_id, await as(keyB, 'POST', `/runs/${missing}/resume`, body), missing);
+    expectSameNotFound(
+      await as(keyB, 'POST', `/runs/${waitingA.run_id}/resume`, body),
+      waitingA.run_id,
+      await as(keyB, 'POST', `/runs/${missing}/resume`, body),
+      missing,
+    );
     expect((await as(keyA, 'GET', `/runs/${waitingA.run_id}`)).body.status).toBe('waiting');
   });
 
@@ -166,16 +183,28 @@ describe('tenant isolation', () => {
     ['complete', { output: { forged: true } }],
     ['fail', { error: { message: 'forged' } }],
     ['wait', { reason: 'tool' }],
-  ])('when project B sends %s to runs of project A in every state, then each answer is the 404 of a missing run (never a 409 that would reveal the state) and nothing changes', async (action, body) => {
-    for (const run of [pendingA, runningA, waitingA, completedA, childA, conversationRunA]) {
-      const before = (await as(keyA, 'GET', `/runs/${run.run_id}`)).body;
-      const missing = missingRunId();
-      expectSameNotFound(await as(keyB, 'POST', `/runs/${run.run_id}/${action}`, body), run.run_id, await as(keyB, 'POST', `/runs/${missing}/${action}`, body), missing);
-      expect((await as(keyA, 'GET', `/runs/${run.run_id}`)).body).toEqual(before);
-    }
-    const events = await api.db.selectFrom('run_events').select('run_id').where('run_id', 'in', [pendingA.run_id, runningA.run_id, waitingA.run_id, completedA.run_id, childA.run_id, conversationRunA.run_id]).execute();
-    expect(events.length).toBe(eventCountA);
-  });
+  ])(
+    'when project B sends %s to runs of project A in every state, then each answer is the 404 of a missing run (never a 409 that would reveal the state) and nothing changes',
+    async (action, body) => {
+      for (const run of [pendingA, runningA, waitingA, completedA, childA, conversationRunA]) {
+        const before = (await as(keyA, 'GET', `/runs/${run.run_id}`)).body;
+        const missing = missingRunId();
+        expectSameNotFound(
+          await as(keyB, 'POST', `/runs/${run.run_id}/${action}`, body),
+          run.run_id,
+          await as(keyB, 'POST', `/runs/${missing}/${action}`, body),
+          missing,
+        );
+        expect((await as(keyA, 'GET', `/runs/${run.run_id}`)).body).toEqual(before);
+      }
+      const events = await api.db
+        .selectFrom('run_events')
+        .select('run_id')
+        .where('run_id', 'in', [pendingA.run_id, runningA.run_id, waitingA.run_id, completedA.run_id, childA.run_id, conversationRunA.run_id])
+        .execute();
+      expect(events.length).toBe(eventCountA);
+    },
+  );
 
   it('when project B names a run of project A as parent, then 404 like a missing parent and nothing is created', async () => {
     const before = (await api.db.selectFrom('runs').select('id').execute()).length;
@@ -197,18 +226,29 @@ describe('tenant isolation', () => {
     );
     const unknownConversation = randomUUID();
     const agent = (id: string) => ({ kind: 'agent', owner: { kind: 'conversation', id }, request: { mode: 'agent', input: { agent_id: 'x' } } });
-    expectSameNotFound(await postRun(api, keyB, agent(conversationA)), conversationA, await postRun(api, keyB, agent(unknownConversation)), unknownConversation);
+    expectSameNotFound(
+      await postRun(api, keyB, agent(conversationA)),
+      conversationA,
+      await postRun(api, keyB, agent(unknownConversation)),
+      unknownConversation,
+    );
   });
 
   it('when project B adds a message to a conversation of project A, then 404 like an unknown conversation and no message is written', async () => {
     const messages = (await api.db.selectFrom('messages').select('id').where('conversation_id', '=', conversationA).execute()).length;
     const unknown = randomUUID();
-    const body = (id: string) => ({ kind: 'agent', owner: { kind: 'project', id: projectB }, conversation_mode: 'existing', conversation_id: id, request: { mode: 'agent', input: { agent_id: 'x' } } });
+    const body = (id: string) => ({
+      kind: 'agent',
+      owner: { kind: 'project', id: projectB },
+      conversation_mode: 'existing',
+      conversation_id: id,
+      request: { mode: 'agent', input: { agent_id: 'x' } },
+    });
     expectSameNotFound(await postRun(api, keyB, body(conversationA)), conversationA, await postRun(api, keyB, body(unknown)), unknown);
     expect((await api.db.selectFrom('messages').select('id').where('conversation_id', '=', conversationA).execute()).length).toBe(messages);
   });
 
-  it('when project B reuses the public_id of a run of project A, then B gets a new run of its own, not A\'s run nor a conflict', async () => {
+  it("when project B reuses the public_id of a run of project A, then B gets a new run of its own, not A's run nor a conflict", async () => {
     const publicId = `shared-${randomUUID()}`;
     const a = await createRun(api, keyA, { kind: 'task', owner: ownerA, public_id: publicId, request: { target: 'a' } });
     const b = await postRun(api, keyB, { kind: 'task', owner: { kind: 'project', id: projectB }, public_id: publicId, request: { target: 'different' } });

@@ -68,22 +68,27 @@ describe.each(QUEUE_BACKENDS)('client addresses behind a proxy on %s', (backend)
   it.each([
     ['unset', {}],
     ['a range the peer is not in', { RUNQ_TRUST_PROXY: '10.0.0.0/8,fd00::/8' }],
-  ])('when the peer is not trusted (RUNQ_TRUST_PROXY %s), then a spoofed X-Forwarded-For changes nothing: the requests are the peer\'s', async (_what, env: Record<string, string>) => {
-    const api = await start({ ...env, RUNQ_RATE_LIMIT_AUTH_FAILURES: '3' });
-    const key = await api.createKey([randomUUID()]);
-    for (let i = 0; i < 3; i += 1) expectProblem(await requestJson(api.url, 'GET', '/runs', { key: wrongKey(), headers: forwardedFor(`203.0.113.${i + 1}`) }), 401);
-    // A fresh spoofed address does not escape the peer's count.
-    expectRateLimited(await requestJson(api.url, 'GET', '/runs', { key: wrongKey(), headers: forwardedFor('198.51.100.99') }));
-    expectRateLimited(await requestJson(api.url, 'GET', '/runs', { key: wrongKey() }));
-    expect(refusalWarnings(api)[0]).toMatchObject({ limit: 'auth_failures_address', address: '127.0.0.1' });
-    expect((await requestJson(api.url, 'GET', '/runs', { key, headers: forwardedFor('198.51.100.99') })).status).toBe(200);
-  });
+  ])(
+    "when the peer is not trusted (RUNQ_TRUST_PROXY %s), then a spoofed X-Forwarded-For changes nothing: the requests are the peer's",
+    async (_what, env: Record<string, string>) => {
+      const api = await start({ ...env, RUNQ_RATE_LIMIT_AUTH_FAILURES: '3' });
+      const key = await api.createKey([randomUUID()]);
+      for (let i = 0; i < 3; i += 1)
+        expectProblem(await requestJson(api.url, 'GET', '/runs', { key: wrongKey(), headers: forwardedFor(`203.0.113.${i + 1}`) }), 401);
+      // A fresh spoofed address does not escape the peer's count.
+      expectRateLimited(await requestJson(api.url, 'GET', '/runs', { key: wrongKey(), headers: forwardedFor('198.51.100.99') }));
+      expectRateLimited(await requestJson(api.url, 'GET', '/runs', { key: wrongKey() }));
+      expect(refusalWarnings(api)[0]).toMatchObject({ limit: 'auth_failures_address', address: '127.0.0.1' });
+      expect((await requestJson(api.url, 'GET', '/runs', { key, headers: forwardedFor('198.51.100.99') })).status).toBe(200);
+    },
+  );
 
   it('when wrong secrets for one key prefix come from many forwarded clients, then that prefix is throttled everywhere, while the key itself is served', async () => {
     const api = await start({ RUNQ_TRUST_PROXY: '1', RUNQ_RATE_LIMIT_AUTH_FAILURES: '3' });
     const key = await api.createKey([randomUUID()]);
     const guess = () => wrongKey(prefixOf(key));
-    for (let i = 0; i < 3; i += 1) expectProblem(await requestJson(api.url, 'GET', '/runs', { key: guess(), headers: forwardedFor(`203.0.113.${i + 1}`) }), 401);
+    for (let i = 0; i < 3; i += 1)
+      expectProblem(await requestJson(api.url, 'GET', '/runs', { key: guess(), headers: forwardedFor(`203.0.113.${i + 1}`) }), 401);
     const refused = await requestJson(api.url, 'GET', '/runs', { key: guess(), headers: forwardedFor('203.0.113.50') });
     expectRateLimited(refused);
     expect(refused.body.detail).toMatch(/this API key/);

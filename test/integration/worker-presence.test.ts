@@ -47,15 +47,25 @@ describe('worker presence statements', () => {
 
   const orphanIds = async () => (await listOrphanedRuns(database.db, 1_000)).map((run) => run.id);
 
-  it('when a run\'s holder holds its presence lock, then the run is not orphaned; once the holder\'s session ends, it is', async () => {
+  it("when a run's holder holds its presence lock, then the run is not orphaned; once the holder's session ends, it is", async () => {
     const { holder, session } = await present();
     const run = await claimedBy(holder);
     expect(await orphanIds()).not.toContain(run.id);
 
     session.close();
-    const { value, done } = await pollUntil(() => listOrphanedRuns(database.db, 1_000), (orphans) => orphans.some((orphan) => orphan.id === run.id), { timeoutMs: 5_000, intervalMs: 20 });
+    const { value, done } = await pollUntil(
+      () => listOrphanedRuns(database.db, 1_000),
+      (orphans) => orphans.some((orphan) => orphan.id === run.id),
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
     expect(done).toBe(true);
-    expect(value.find((orphan) => orphan.id === run.id)).toEqual({ id: run.id, kind: 'task', job_id: run.jobId, lease_token: run.leaseToken, lease_holder: holder });
+    expect(value.find((orphan) => orphan.id === run.id)).toEqual({
+      id: run.id,
+      kind: 'task',
+      job_id: run.jobId,
+      lease_token: run.leaseToken,
+      lease_holder: holder,
+    });
   });
 
   it('when orphaned runs are taken over, then only those still under the claim, dispatch and holder seen, with the holder still absent, lose their lease and get a new dispatch', async () => {
@@ -65,14 +75,20 @@ describe('worker presence statements', () => {
     const seen = (await listOrphanedRuns(database.db, 1_000)).filter((orphan) => [taken.id, reclaimedMeanwhile.id, holderBack.id].includes(orphan.id));
     expect(seen).toHaveLength(3);
     // Meanwhile: another worker took one run over (a new claim), and one holder took its lock again.
-    await transitionRun(database.db, { runId: reclaimedMeanwhile.id, transition: 'reclaim', claim: { leaseToken: randomUUID(), leaseMs: 30_000, leaseHolder: gone } });
+    await transitionRun(database.db, {
+      runId: reclaimedMeanwhile.id,
+      transition: 'reclaim',
+      claim: { leaseToken: randomUUID(), leaseMs: 30_000, leaseHolder: gone },
+    });
     const session = await openSessionConnection(database.url, { applicationName: 'runq-test-presence' });
     sessions.push(session);
     expect(await tryAdvisoryLock(session.db, [WORKER_PRESENCE_NAMESPACE, back])).toBe(true);
 
     const newJobIds = seen.map((orphan: OrphanedRun) => `${orphan.id}.new`);
     const recovered = await recoverOrphanedRuns(database.db, seen, newJobIds);
-    expect(recovered).toEqual([{ id: taken.id, kind: 'task', job_id: `${taken.id}.new`, runtime_target_kind: null, runtime_target_environment_id: null, runtime_target_branch_id: null }]);
+    expect(recovered).toEqual([
+      { id: taken.id, kind: 'task', job_id: `${taken.id}.new`, runtime_target_kind: null, runtime_target_environment_id: null, runtime_target_branch_id: null },
+    ]);
     const row = await findRun(database.db, taken.id);
     expect(row).toMatchObject({ status: 'running', lease_token: taken.leaseToken, lease_holder: null, job_id: `${taken.id}.new`, attempt: 1 });
     expect(row!.lease_expires_at!.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
@@ -80,7 +96,12 @@ describe('worker presence statements', () => {
     expect(await findRun(database.db, holderBack.id)).toMatchObject({ job_id: holderBack.jobId, lease_holder: back, lease_token: holderBack.leaseToken });
     // A run taken over is no longer orphaned (its holder is cleared), and the next worker reclaims it at once.
     expect(await orphanIds()).not.toContain(taken.id);
-    const next = await transitionRun(database.db, { runId: taken.id, transition: 'reclaim', leaseExpired: true, claim: { leaseToken: randomUUID(), leaseMs: 30_000, leaseHolder: 7 } });
+    const next = await transitionRun(database.db, {
+      runId: taken.id,
+      transition: 'reclaim',
+      leaseExpired: true,
+      claim: { leaseToken: randomUUID(), leaseMs: 30_000, leaseHolder: 7 },
+    });
     expect(next.moved && next.run).toMatchObject({ status: 'running', attempt: 2, lease_holder: 7 });
   });
 

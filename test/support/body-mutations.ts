@@ -91,7 +91,20 @@ function pointersOf(value: unknown, prefix = ''): string[] {
   return out;
 }
 
-const EXTRA_KEYS = ['public_id', 'parent_run_id', 'trigger', 'conversation_mode', 'conversation_id', 'initial_status', 'worker_key', 'batch_id', 'timeout_seconds', 'backoff_limit', 'unknown_field', '__proto__'];
+const EXTRA_KEYS = [
+  'public_id',
+  'parent_run_id',
+  'trigger',
+  'conversation_mode',
+  'conversation_id',
+  'initial_status',
+  'worker_key',
+  'batch_id',
+  'timeout_seconds',
+  'backoff_limit',
+  'unknown_field',
+  '__proto__',
+];
 
 /** One structural mutation of a body: replace, remove or add a property, or change `kind`. */
 function mutateOnce(body: Record<string, unknown>, random: SeededRandom): Record<string, unknown> {

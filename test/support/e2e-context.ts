@@ -29,9 +29,7 @@ export function useE2eContext(backend: QueueBackendName): E2eContext {
   const processes = new ProcessGroup();
   const context = { processes } as E2eContext;
   context.startWorkers = async (count, env = {}) => {
-    const workers = await Promise.all(
-      Array.from({ length: count }, () => processes.startWorker(context.api, FIXTURE_HANDLERS, { env })),
-    );
+    const workers = await Promise.all(Array.from({ length: count }, () => processes.startWorker(context.api, FIXTURE_HANDLERS, { env })));
     return new Map(workers.map((worker) => [worker.pid, worker]));
   };
   beforeAll(async () => {

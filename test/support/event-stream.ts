@@ -25,12 +25,7 @@ export interface RunEventStream {
 }
 
 /** Opens a run's event stream (`Accept: text/event-stream`) and parses it as it arrives. */
-export async function openRunEventStream(
-  base: string,
-  key: string,
-  runId: string,
-  headers: Record<string, string> = {},
-): Promise<RunEventStream> {
+export async function openRunEventStream(base: string, key: string, runId: string, headers: Record<string, string> = {}): Promise<RunEventStream> {
   const controller = new AbortController();
   const response = await fetch(`${base}/runs/${runId}/events`, {
     headers: { accept: 'text/event-stream', authorization: `Bearer ${key}`, ...headers },

@@ -143,9 +143,7 @@ export interface TestApi {
 }
 
 /** Starts the API on `backend` with a fresh database; extra settings go in `env`. */
-export async function startTestApi(
-  options: { backend?: QueueBackendName; env?: Record<string, string> } = {},
-): Promise<TestApi> {
+export async function startTestApi(options: { backend?: QueueBackendName; env?: Record<string, string> } = {}): Promise<TestApi> {
   const backend = options.backend ?? 'postgres';
   const database = await createTestDatabase();
   const logs: string[] = [];

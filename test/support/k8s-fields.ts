@@ -55,7 +55,8 @@ function declared(file: string): Declared {
 function resolveDeclaration(from: string, specifier: string): string | null {
   let path: string;
   if (specifier.startsWith('.')) path = join(dirname(from), `${specifier}.d.ts`);
-  else if (specifier.startsWith('@kubernetes-models/apimachinery/')) path = join(apimachineryRoot, `${specifier.slice('@kubernetes-models/apimachinery/'.length)}.d.ts`);
+  else if (specifier.startsWith('@kubernetes-models/apimachinery/'))
+    path = join(apimachineryRoot, `${specifier.slice('@kubernetes-models/apimachinery/'.length)}.d.ts`);
   else return null;
   return existsSync(path) ? path : null;
 }

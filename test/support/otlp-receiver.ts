@@ -82,7 +82,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans,
     async waitFor(predicate, timeoutMs = 15_000) {
       const { done } = await pollUntil(async () => spans, predicate, { timeoutMs, intervalMs: 50 });
-      if (!done) throw new Error(`the expected spans did not arrive within ${timeoutMs} ms; received: ${JSON.stringify(spans.map((span) => `${span.service} ${span.name}`))}`);
+      if (!done)
+        throw new Error(
+          `the expected spans did not arrive within ${timeoutMs} ms; received: ${JSON.stringify(spans.map((span) => `${span.service} ${span.name}`))}`,
+        );
       return [...spans];
     },
     async close() {

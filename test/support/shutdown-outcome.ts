@@ -35,7 +35,9 @@ function messageOf(line: string): string {
  */
 export function abandonedSteps(proc: CliProcess): string[] {
   for (const line of proc.stdout) {
-    const match = /^shutdown (?:abandoned|deadline of \d+ ms passed; abandoned) (.+?)(?: \(not closed in time\))?; exiting with code \d+$/.exec(messageOf(line));
+    const match = /^shutdown (?:abandoned|deadline of \d+ ms passed; abandoned) (.+?)(?: \(not closed in time\))?; exiting with code \d+$/.exec(
+      messageOf(line),
+    );
     if (match) return match[1]!.split(', ');
   }
   return [];

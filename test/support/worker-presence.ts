@@ -33,7 +33,9 @@ export function presenceIdOf(worker: CliProcess): number {
 
 /** Whether the last thing a worker said about the reconciler's leadership is that it leads. */
 export function claimsLeadership(worker: CliProcess): boolean {
-  const said = logLines(worker).filter((line) => line?.msg === 'this process is now the reconciler' || line?.msg === 'this process is no longer the reconciler');
+  const said = logLines(worker).filter(
+    (line) => line?.msg === 'this process is now the reconciler' || line?.msg === 'this process is no longer the reconciler',
+  );
   return said.at(-1)?.msg === 'this process is now the reconciler';
 }
 

@@ -123,11 +123,7 @@ export class ProcessGroup {
   }
 
   /** Starts `runq worker` for `api` (its database, queue backend and prefix) and resolves once it is up. */
-  async startWorker(
-    api: TestApi,
-    handlers: string,
-    options: { env?: WorkerEnvOverrides; args?: string[] } = {},
-  ): Promise<CliProcess> {
+  async startWorker(api: TestApi, handlers: string, options: { env?: WorkerEnvOverrides; args?: string[] } = {}): Promise<CliProcess> {
     const worker = this.run(['worker', '--handlers', handlers, ...(options.args ?? [])], workerEnv(api, options.env));
     await worker.waitForLog((line) => line?.msg === 'worker started');
     return worker;

@@ -44,7 +44,12 @@ export class ChildChannel<Request extends { type: string }, Reply extends { type
    * Starts the child and sends its first request (which sets it up); when that fails, the
    * child is killed and the error thrown.
    */
-  static async start<Rq extends { type: string }, Rp extends { type: string }>(name: string, modulePath: string, first: Rq, timeoutMs = 60_000): Promise<ChildChannel<Rq, Rp>> {
+  static async start<Rq extends { type: string }, Rp extends { type: string }>(
+    name: string,
+    modulePath: string,
+    first: Rq,
+    timeoutMs = 60_000,
+  ): Promise<ChildChannel<Rq, Rp>> {
     const channel = new ChildChannel<Rq, Rp>(name, modulePath);
     try {
       await channel.request(first, timeoutMs);

@@ -16,7 +16,9 @@ export async function describeMachine(): Promise<Record<string, string | number>
     cpus: list.length,
     cpuModel: list[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadAverageAtStart: loadavg().map((n) => n.toFixed(2)).join(' '),
+    loadAverageAtStart: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
     node: process.version,
   };
 }

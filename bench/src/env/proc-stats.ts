@@ -98,7 +98,9 @@ export function snapshotCpu(given: ProcessRoles): CpuSnapshot {
   }
   let pids: number[] = [];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
   } catch {
     // Not Linux.
   }

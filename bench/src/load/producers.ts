@@ -81,7 +81,10 @@ async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): P
   });
   const dispatches = new MicroBatcher({
     runBatch: async (ids: readonly string[]) => {
-      await queues.enqueueRuns('task', ids.map((id) => ({ runId: id, jobId: id })));
+      await queues.enqueueRuns(
+        'task',
+        ids.map((id) => ({ runId: id, jobId: id })),
+      );
       return ids.map(() => undefined);
     },
     runOne: (id: string) => queues.enqueueRun('task', id, { jobId: id }),

@@ -32,7 +32,10 @@ export function openSqlWhatIf(spec: Extract<ProducerSpec, { kind: 'sql-whatif' }
         return;
       }
       case 'insert-batched':
-        await insertRuns(db, rows(seq, sentAt).map((run) => ({ run, eventData: CREATED_EVENT_DATA })));
+        await insertRuns(
+          db,
+          rows(seq, sentAt).map((run) => ({ run, eventData: CREATED_EVENT_DATA })),
+        );
         return;
       case 'lifecycle': {
         // What a run costs today: the API's insert, then the worker's read, claim and completion.
@@ -54,7 +57,10 @@ export function openSqlWhatIf(spec: Extract<ProducerSpec, { kind: 'sql-whatif' }
       case 'lifecycle-batched': {
         const batch = rows(seq, sentAt);
         const claims = batch.map((row) => ({ runId: row.id, jobId: row.job_id, leaseToken: randomUUID(), data: { worker: 'bench' } }));
-        await insertRuns(db, batch.map((run) => ({ run, eventData: CREATED_EVENT_DATA })));
+        await insertRuns(
+          db,
+          batch.map((run) => ({ run, eventData: CREATED_EVENT_DATA })),
+        );
         await claimRuns(db, claims, 30_000);
         await settleAttempts(db, claims.map(completionOf));
         return;

@@ -142,7 +142,10 @@ async function drain(expected: number, timeoutMs: number, censorAfter: number | 
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the store did not confirm ${expected} finished jobs within ${timeoutMs} ms`)), Math.max(1_000, deadline - wallNow()));
+    timer = setTimeout(
+      () => reject(new Error(`the store did not confirm ${expected} finished jobs within ${timeoutMs} ms`)),
+      Math.max(1_000, deadline - wallNow()),
+    );
   });
   await Promise.race([worker.confirmFinished(expected), timeout]).finally(() => clearTimeout(timer));
   return { count: handled, unstarted: 0, firstStartAt, doneAt: wallNow(), pickup: pickup.summary() };

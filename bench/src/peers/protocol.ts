@@ -10,7 +10,15 @@ import type { LatencySummary } from '../stats.js';
  *   `pollingIntervalSeconds` (0.5 s is pg-boss's minimum) and completing them in one call.
  */
 export type PeerWorkerSpec =
-  | { kind: 'bullmq'; backend: 'redis' | 'postgres'; redisUrl: string | undefined; databaseUrl: string | undefined; queueName: string; prefix: string; concurrency: number }
+  | {
+      kind: 'bullmq';
+      backend: 'redis' | 'postgres';
+      redisUrl: string | undefined;
+      databaseUrl: string | undefined;
+      queueName: string;
+      prefix: string;
+      concurrency: number;
+    }
   | { kind: 'graphile'; databaseUrl: string; concurrency: number }
   | { kind: 'pgboss'; databaseUrl: string; queueName: string; workers: number; batchSize: number; pollingIntervalSeconds: number };
 
@@ -42,8 +50,4 @@ export type PeerRequest =
 
 /** Messages from the worker process. */
 export type PeerReply =
-  | { type: 'started' }
-  | { type: 'reset' }
-  | { type: 'drained'; report: DrainReport }
-  | { type: 'stopped' }
-  | { type: 'error'; message: string };
+  { type: 'started' } | { type: 'reset' } | { type: 'drained'; report: DrainReport } | { type: 'stopped' } | { type: 'error'; message: string };

@@ -18,8 +18,12 @@ function sectionTable(section: Section): { header: Cell[]; rows: Cell[][] } {
   section.comparisons.forEach((comparison, index) => {
     for (const metricName of comparison.metrics) {
       const column = section.columns.find((c) => c.metric === metricName);
-      const who = comparison.subject === 'runq' ? 'runq' : section.rows.find((row) => row.subject === comparison.subject)?.subject ?? comparison.subject;
-      ratioHeaders.push({ label: `${who} ÷ this${comparison.metrics.length > 1 ? ` (${column?.header ?? metricName})` : ''}`, comparison: index, metric: metricName });
+      const who = comparison.subject === 'runq' ? 'runq' : (section.rows.find((row) => row.subject === comparison.subject)?.subject ?? comparison.subject);
+      ratioHeaders.push({
+        label: `${who} ÷ this${comparison.metrics.length > 1 ? ` (${column?.header ?? metricName})` : ''}`,
+        comparison: index,
+        metric: metricName,
+      });
     }
   });
   const header = ['subject', ...section.columns.map((column) => column.header), ...ratioHeaders.map((ratio) => ratio.label)];
@@ -79,14 +83,21 @@ function memoryTable(memory: Row[]): { header: Cell[]; rows: Cell[][] } {
 function targetsTable(results: BenchResults): { header: Cell[]; rows: Cell[][] } {
   return {
     header: ['target', 'measured', 'met', 'what bounds it (when missed)'],
-    rows: results.targets.map((target) => [target.target, target.measured, target.met === undefined ? '–' : target.met ? 'yes' : 'NO', target.met === false ? (target.why ?? '') : '']),
+    rows: results.targets.map((target) => [
+      target.target,
+      target.measured,
+      target.met === undefined ? '–' : target.met ? 'yes' : 'NO',
+      target.met === false ? (target.why ?? '') : '',
+    ]),
   };
 }
 
 /** The console report: every section's table, memory and targets. */
 export function renderText(results: BenchResults): string {
   const out: string[] = [];
-  out.push(`runq bench (${results.mode}, ${results.settings['reps'] as number} repetition(s), medians) — ${results.machine['cpus']} × ${results.machine['cpuModel']}, ${results.machine['memoryGiB']} GiB`);
+  out.push(
+    `runq bench (${results.mode}, ${results.settings['reps'] as number} repetition(s), medians) — ${results.machine['cpus']} × ${results.machine['cpuModel']}, ${results.machine['memoryGiB']} GiB`,
+  );
   for (const section of results.sections) {
     const { header, rows } = sectionTable(section);
     out.push('', `== ${section.title} ==`, section.description, textTable(header, rows));
@@ -119,9 +130,18 @@ function cpuTable(section: Section): { header: Cell[]; rows: Cell[][] } | undefi
 export function renderMarkdown(results: BenchResults): string {
   const out: string[] = [];
   out.push(`# runq bench — ${results.mode} run, ${results.startedAt}`, '');
-  out.push(`Every figure is the median of ${results.settings['reps'] as number} repetition(s); ratios are runq's median ÷ the other row's median, measured in this same run (throughput: above 1 means runq is faster; latency: below 1 means runq is faster). Wall time: ${Math.round(results.wallSeconds)} s.`, '');
+  out.push(
+    `Every figure is the median of ${results.settings['reps'] as number} repetition(s); ratios are runq's median ÷ the other row's median, measured in this same run (throughput: above 1 means runq is faster; latency: below 1 means runq is faster). Wall time: ${Math.round(results.wallSeconds)} s.`,
+    '',
+  );
   out.push('## Machine and versions', '');
-  out.push(markdownTable(['', ''], [...Object.entries(results.machine), ...Object.entries(results.versions)].map(([k, v]) => [k, String(v)])), '');
+  out.push(
+    markdownTable(
+      ['', ''],
+      [...Object.entries(results.machine), ...Object.entries(results.versions)].map(([k, v]) => [k, String(v)]),
+    ),
+    '',
+  );
   out.push('## Settings', '', '```json', JSON.stringify(results.settings, null, 2), '```', '');
   out.push('## Targets', '', markdownTable(targetsTable(results).header, targetsTable(results).rows), '');
   for (const section of results.sections) {
@@ -140,7 +160,14 @@ export function renderMarkdown(results: BenchResults): string {
       out.push(
         markdownTable(
           ['database', 'calls', 'mean ms', 'total ms', 'share', 'query'],
-          section.statements.map((s) => [s.database, String(s.calls), formatNumber(s.meanMs, 3), String(s.totalMs), `${Math.round(s.share * 100)} %`, `\`${s.query.slice(0, 220)}\``]),
+          section.statements.map((s) => [
+            s.database,
+            String(s.calls),
+            formatNumber(s.meanMs, 3),
+            String(s.totalMs),
+            `${Math.round(s.share * 100)} %`,
+            `\`${s.query.slice(0, 220)}\``,
+          ]),
         ),
         '',
         '</details>',
@@ -158,10 +185,31 @@ export function renderMarkdown(results: BenchResults): string {
   for (const [name, summaries] of Object.entries(results.profiles)) {
     out.push(`## CPU profile: ${name}`, '');
     for (const summary of summaries) {
-      out.push(`\`${summary.file}\`: ${Math.round(summary.wallMs / 1000)} s profiled, ${Math.round(summary.busyShare * 100)} % busy; shares below are of the busy time (GC ${Math.round(summary.gcShare * 100)} %).`, '');
-      out.push(markdownTable(['self time by package', 'share'], summary.byPackage.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`])), '');
-      out.push(markdownTable(['self time by function', 'share'], summary.byFunction.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`])), '');
-      out.push(markdownTable(['inclusive (synchronous) time', 'share'], summary.inclusive.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`])), '');
+      out.push(
+        `\`${summary.file}\`: ${Math.round(summary.wallMs / 1000)} s profiled, ${Math.round(summary.busyShare * 100)} % busy; shares below are of the busy time (GC ${Math.round(summary.gcShare * 100)} %).`,
+        '',
+      );
+      out.push(
+        markdownTable(
+          ['self time by package', 'share'],
+          summary.byPackage.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`]),
+        ),
+        '',
+      );
+      out.push(
+        markdownTable(
+          ['self time by function', 'share'],
+          summary.byFunction.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`]),
+        ),
+        '',
+      );
+      out.push(
+        markdownTable(
+          ['inclusive (synchronous) time', 'share'],
+          summary.inclusive.map((e) => [e.name, `${(e.share * 100).toFixed(1)} %`]),
+        ),
+        '',
+      );
     }
   }
   if (results.warnings.length > 0) out.push('## Warnings', '', ...results.warnings.map((warning) => `- ${warning}`), '');

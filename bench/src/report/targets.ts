@@ -100,7 +100,9 @@ function readsBound(row: Row | undefined): string | undefined {
   if (perOp) parts.push(`CPU per request api ${fmt(perOp['api'] ?? 0, 2)} + postgres ${fmt(perOp['postgres'] ?? 0, 2)} ms`);
   const apiCores = row.cpuCores?.['api'];
   if (apiCores !== undefined) {
-    parts.push(`the api process used ${fmt(apiCores, 2)} cores${apiCores >= SATURATED_CORES ? ' (its one JavaScript thread was full, so requests waited for each other)' : ''}`);
+    parts.push(
+      `the api process used ${fmt(apiCores, 2)} cores${apiCores >= SATURATED_CORES ? ' (its one JavaScript thread was full, so requests waited for each other)' : ''}`,
+    );
   }
   parts.push(...machineLoad(row, { busy: true }));
   return parts.length > 0 ? parts.join('; ') : undefined;
@@ -130,7 +132,8 @@ function memoryBound(memory: Row[], subject: string): string | undefined {
 function postgresBackendBound(sections: Section[]): string | undefined {
   const cpu = throughputBound(rowOf(sections, 'e2e-postgres', 'runq'));
   const share = sections.find((section) => section.id === 'e2e-postgres')?.queueStatementShare;
-  const queue = share === undefined ? undefined : `BullMQ's PostgreSQL functions took ${fmt(share * 100)} % of PostgreSQL's statement time, runq's own statements the rest`;
+  const queue =
+    share === undefined ? undefined : `BullMQ's PostgreSQL functions took ${fmt(share * 100)} % of PostgreSQL's statement time, runq's own statements the rest`;
   return [cpu, queue].filter((part) => part !== undefined).join('; ') || undefined;
 }
 
@@ -139,17 +142,55 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
   const checks: TargetCheck[] = [];
   const ingest = value(sections, 'ingest-redis', 'runq', 'rate');
   const ingestWhy = throughputBound(rowOf(sections, 'ingest-redis', 'runq'));
-  checks.push(check('ingest ≥ 2,500 accepted runs/s', ingest, (n) => n >= 2500, (n) => `${fmt(n)}/s`, ingestWhy));
-  checks.push(check('ingest p99 < 50 ms', value(sections, 'ingest-redis', 'runq', 'p99'), (n) => n < 50, (n) => `${fmt(n, 1)} ms`, ingestWhy && `64 requests in flight at the rate above (${ingestWhy})`));
+  checks.push(
+    check(
+      'ingest ≥ 2,500 accepted runs/s',
+      ingest,
+      (n) => n >= 2500,
+      (n) => `${fmt(n)}/s`,
+      ingestWhy,
+    ),
+  );
+  checks.push(
+    check(
+      'ingest p99 < 50 ms',
+      value(sections, 'ingest-redis', 'runq', 'p99'),
+      (n) => n < 50,
+      (n) => `${fmt(n, 1)} ms`,
+      ingestWhy && `64 requests in flight at the rate above (${ingestWhy})`,
+    ),
+  );
   const graphileAdd = value(sections, 'ingest-redis', 'graphile', 'rate');
   const bossSend = value(sections, 'ingest-redis', 'pgboss', 'rate');
   checks.push(
-    check('ingest ≥ 3x graphile-worker addJob', ingest !== undefined && graphileAdd ? ingest / graphileAdd : undefined, (n) => n >= 3, (n) => `${fmt(n, 2)}x`, ingestWhy),
+    check(
+      'ingest ≥ 3x graphile-worker addJob',
+      ingest !== undefined && graphileAdd ? ingest / graphileAdd : undefined,
+      (n) => n >= 3,
+      (n) => `${fmt(n, 2)}x`,
+      ingestWhy,
+    ),
   );
-  checks.push(check('ingest ≥ 2x pg-boss send', ingest !== undefined && bossSend ? ingest / bossSend : undefined, (n) => n >= 2, (n) => `${fmt(n, 2)}x`, ingestWhy));
+  checks.push(
+    check(
+      'ingest ≥ 2x pg-boss send',
+      ingest !== undefined && bossSend ? ingest / bossSend : undefined,
+      (n) => n >= 2,
+      (n) => `${fmt(n, 2)}x`,
+      ingestWhy,
+    ),
+  );
   const e2e = value(sections, 'e2e-redis', 'runq', 'rate');
   const e2eWhy = throughputBound(rowOf(sections, 'e2e-redis', 'runq'));
-  checks.push(check('end to end ≥ 1,500 completed runs/s', e2e, (n) => n >= 1500, (n) => `${fmt(n)}/s`, e2eWhy));
+  checks.push(
+    check(
+      'end to end ≥ 1,500 completed runs/s',
+      e2e,
+      (n) => n >= 1500,
+      (n) => `${fmt(n)}/s`,
+      e2eWhy,
+    ),
+  );
   const graphileDrain = value(sections, 'e2e-redis', 'graphile', 'rate');
   const bossDrain = value(sections, 'e2e-redis', 'pgboss', 'rate');
   const fasterPeer = Math.max(graphileDrain ?? Number.NaN, bossDrain ?? Number.NaN);
@@ -163,8 +204,24 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
     ),
   );
   const latencyWhy = latencyBound(rowOf(sections, 'latency-redis-300', 'runq'), sections, 300);
-  checks.push(check('latency @ 300/s: created → running p50 ≤ 5 ms', value(sections, 'latency-redis-300', 'runq', 'running_p50'), (n) => n <= 5, (n) => `${fmt(n, 1)} ms`, latencyWhy));
-  checks.push(check('latency @ 300/s: created → running p99 ≤ 50 ms', value(sections, 'latency-redis-300', 'runq', 'running_p99'), (n) => n <= 50, (n) => `${fmt(n, 1)} ms`, latencyWhy));
+  checks.push(
+    check(
+      'latency @ 300/s: created → running p50 ≤ 5 ms',
+      value(sections, 'latency-redis-300', 'runq', 'running_p50'),
+      (n) => n <= 5,
+      (n) => `${fmt(n, 1)} ms`,
+      latencyWhy,
+    ),
+  );
+  checks.push(
+    check(
+      'latency @ 300/s: created → running p99 ≤ 50 ms',
+      value(sections, 'latency-redis-300', 'runq', 'running_p99'),
+      (n) => n <= 50,
+      (n) => `${fmt(n, 1)} ms`,
+      latencyWhy,
+    ),
+  );
   for (const backend of ['redis', 'postgres'] as const) {
     checks.push(
       check(
@@ -186,10 +243,34 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
   const reads = sections.find((section) => section.id === 'reads');
   const p99 = (row: Row) => row.metrics['p99']?.median ?? 0;
   const worstRow = reads?.rows.reduce<Row | undefined>((worst, row) => (!worst || p99(row) > p99(worst) ? row : worst), undefined);
-  checks.push(check('reads p99 ≤ 20 ms (every shape)', worstRow?.metrics['p99']?.median, (n) => n <= 20, (n) => `worst ${fmt(n, 1)} ms (${worstRow?.label ?? ''})`, readsBound(worstRow)));
+  checks.push(
+    check(
+      'reads p99 ≤ 20 ms (every shape)',
+      worstRow?.metrics['p99']?.median,
+      (n) => n <= 20,
+      (n) => `worst ${fmt(n, 1)} ms (${worstRow?.label ?? ''})`,
+      readsBound(worstRow),
+    ),
+  );
   const peak = (subject: string) => memory.find((row) => row.subject === subject)?.metrics['peak_rss']?.median;
-  checks.push(check('API peak RSS < 150 MB', peak('runq-api-redis'), (n) => n < 150, (n) => `${fmt(n)} MB`, memoryBound(memory, 'runq-api-redis')));
-  checks.push(check('worker peak RSS < 150 MB', peak('runq-worker-redis'), (n) => n < 150, (n) => `${fmt(n)} MB`, memoryBound(memory, 'runq-worker-redis')));
+  checks.push(
+    check(
+      'API peak RSS < 150 MB',
+      peak('runq-api-redis'),
+      (n) => n < 150,
+      (n) => `${fmt(n)} MB`,
+      memoryBound(memory, 'runq-api-redis'),
+    ),
+  );
+  checks.push(
+    check(
+      'worker peak RSS < 150 MB',
+      peak('runq-worker-redis'),
+      (n) => n < 150,
+      (n) => `${fmt(n)} MB`,
+      memoryBound(memory, 'runq-worker-redis'),
+    ),
+  );
   const pgE2e = value(sections, 'e2e-postgres', 'runq', 'rate');
   const pgGraphile = value(sections, 'e2e-postgres', 'graphile', 'rate');
   checks.push(

@@ -73,7 +73,9 @@ export async function measureFairness(lab: Lab, deployment: RunqDeployment, sect
     const wait = summarize(figures.waits);
     const rate = figures.drain && figures.drain.seconds > 0 ? figures.drain.runs / figures.drain.seconds : Number.NaN;
     row.add('p50', 'ms', 'lower', wait.p50).add('p99', 'ms', 'lower', wait.p99).add('max', 'ms', 'lower', wait.max).add('rate', 'runs/s', 'higher', rate);
-    lab.log(`  ${deployment.name} fairness rep ${rep}: quiet project created→running p50 ${fixed(wait.p50)} ms, p99 ${fixed(wait.p99)} ms over ${figures.waits.length} runs; busy project drained ${fixed(rate)}/s`);
+    lab.log(
+      `  ${deployment.name} fairness rep ${rep}: quiet project created→running p50 ${fixed(wait.p50)} ms, p99 ${fixed(wait.p99)} ms over ${figures.waits.length} runs; busy project drained ${fixed(rate)}/s`,
+    );
   }
   return {
     id: sectionId,

@@ -43,7 +43,9 @@ export async function measureIngest(lab: Lab, id: string, title: string, subject
         const cpu = cpuBetween(before, snapshotCpu(roles));
         row.add('rate', 'ops/s', 'higher', result.rate).add('p50', 'ms', 'lower', result.latency.p50).add('p99', 'ms', 'lower', result.latency.p99);
         row.cpu(cpu, result.ok).error(result.errors, result.errorSamples);
-        lab.log(`  ${id} rep ${rep} ${subject.label}: ${Math.round(result.rate)}/s, p50 ${fixed(result.latency.p50)} ms, p99 ${fixed(result.latency.p99)} ms${result.errors > 0 ? `, ${result.errors} errors (${result.errorSamples[0] ?? ''})` : ''}`);
+        lab.log(
+          `  ${id} rep ${rep} ${subject.label}: ${Math.round(result.rate)}/s, p50 ${fixed(result.latency.p50)} ms, p99 ${fixed(result.latency.p99)} ms${result.errors > 0 ? `, ${result.errors} errors (${result.errorSamples[0] ?? ''})` : ''}`,
+        );
       }
     }
   } finally {

@@ -78,7 +78,9 @@ export async function measureRunqLatency(lab: Lab, deployment: RunqDeployment): 
         const stages = stageSummaries(times, await completedJobTimes(deployment));
         const unfinished = measured.value.sent.ok - measured.value.progress.finished;
         if (unfinished > 0) {
-          row.note(`${unfinished} of ${measured.value.sent.ok} runs had not finished ${settings.latencySettleMs / 1000} s after the producer stopped (rep ${rep}); their latency counts as the time waited, a lower bound`);
+          row.note(
+            `${unfinished} of ${measured.value.sent.ok} runs had not finished ${settings.latencySettleMs / 1000} s after the producer stopped (rep ${rep}); their latency counts as the time waited, a lower bound`,
+          );
         }
         row
           .add('running_p50', 'ms', 'lower', running.p50)
@@ -134,7 +136,9 @@ export async function measurePeerLatency(lab: Lab, peer: Peer): Promise<{ rows: 
         const { pickup, unstarted } = measured.value.report;
         if (unstarted > 0) {
           await peer.reset();
-          row.note(`${unstarted} of ${measured.value.sent.ok} jobs had not started ${settings.latencySettleMs / 1000} s after the producer stopped (rep ${rep}); their pickup counts as the time waited, a lower bound`);
+          row.note(
+            `${unstarted} of ${measured.value.sent.ok} jobs had not started ${settings.latencySettleMs / 1000} s after the producer stopped (rep ${rep}); their pickup counts as the time waited, a lower bound`,
+          );
         }
         row
           .add('running_p50', 'ms', 'lower', pickup.p50)

@@ -115,7 +115,9 @@ async function buildShapes(lab: Lab, deployment: RunqDeployment, count: number):
       explain: list({ beforeId: sample.ids[0] ?? '' }),
     },
   ];
-  lab.log(`  reads: ${count} runs; sampled ${sample.ids.length} ids, ${sample.batches.length} batches, ${sample.parents.length} parents, ${cursors.length} cursors`);
+  lab.log(
+    `  reads: ${count} runs; sampled ${sample.ids.length} ids, ${sample.batches.length} batches, ${sample.parents.length} parents, ${cursors.length} cursors`,
+  );
   return shapes.filter((shape) => shape.paths.length > 0);
 }
 
@@ -146,7 +148,10 @@ export async function measureReads(lab: Lab): Promise<{ section: Section; deploy
   await lab.statements.reset();
   try {
     for (const shape of shapes) {
-      clients.set(shape.subject, await LoadClient.open(`load ${shape.subject}`, { kind: 'runq-get', baseUrl: deployment.apiUrl, apiKey: deployment.apiKey, paths: shape.paths }));
+      clients.set(
+        shape.subject,
+        await LoadClient.open(`load ${shape.subject}`, { kind: 'runq-get', baseUrl: deployment.apiUrl, apiKey: deployment.apiKey, paths: shape.paths }),
+      );
     }
     for (let rep = 1; rep <= settings.reps; rep += 1) {
       for (const shape of shapes) {

@@ -69,7 +69,9 @@ export async function measureScheduleFiring(lab: Lab, deployment: RunqDeployment
       .add('fired_p99', 'ms', 'lower', fired.p99)
       .add('pending_p50', 'ms', 'lower', pending.p50)
       .add('pending_p99', 'ms', 'lower', pending.p99);
-    lab.log(`  ${deployment.name} schedules rep ${rep}: ${measured.length} occurrences; fired p50 ${fixed(fired.p50)} ms, p99 ${fixed(fired.p99)} ms; run pending p50 ${fixed(pending.p50)} ms, p99 ${fixed(pending.p99)} ms`);
+    lab.log(
+      `  ${deployment.name} schedules rep ${rep}: ${measured.length} occurrences; fired p50 ${fixed(fired.p50)} ms, p99 ${fixed(fired.p99)} ms; run pending p50 ${fixed(pending.p50)} ms, p99 ${fixed(pending.p99)} ms`,
+    );
 
     await lab.servers.withClient(deployment.target.databaseUrl, (client) =>
       client.query(`update schedules set next_slot = now() + interval '1 day', next_fire_at = now() + interval '1 day'`),
@@ -79,10 +81,10 @@ export async function measureScheduleFiring(lab: Lab, deployment: RunqDeployment
     const before = snapshotCpu(roles);
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const cpu = cpuBetween(before, snapshotCpu(roles));
-    idle
-      .add('worker_cores', 'cores', 'lower', cpu.cores['worker'] ?? Number.NaN)
-      .add('postgres_cores', 'cores', 'lower', cpu.cores['postgres'] ?? Number.NaN);
-    lab.log(`  ${deployment.name} schedules idle rep ${rep}: worker ${fixed(cpu.cores['worker'] ?? Number.NaN, 3)} cores, postgres ${fixed(cpu.cores['postgres'] ?? Number.NaN, 3)} cores`);
+    idle.add('worker_cores', 'cores', 'lower', cpu.cores['worker'] ?? Number.NaN).add('postgres_cores', 'cores', 'lower', cpu.cores['postgres'] ?? Number.NaN);
+    lab.log(
+      `  ${deployment.name} schedules idle rep ${rep}: worker ${fixed(cpu.cores['worker'] ?? Number.NaN, 3)} cores, postgres ${fixed(cpu.cores['postgres'] ?? Number.NaN, 3)} cores`,
+    );
   }
   await lab.servers.withClient(deployment.target.databaseUrl, (client) => client.query('truncate schedules cascade'));
   return {

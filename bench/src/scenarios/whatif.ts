@@ -96,6 +96,9 @@ export async function measureWhatIf(lab: Lab): Promise<Section> {
     ],
     rows,
     comparisons: [],
-    statements: await lab.statements.top(schemas.map((schema) => schema.name), 6),
+    statements: await lab.statements.top(
+      schemas.map((schema) => schema.name),
+      6,
+    ),
   };
 }

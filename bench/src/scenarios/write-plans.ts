@@ -17,7 +17,12 @@ const BATCH = 10;
 export async function writePathPlans(lab: Lab, deployment: RunqDeployment): Promise<Record<string, string>> {
   const rows = Array.from({ length: BATCH }, (_, seq) => taskRunRow(deployment.projectId, seq, Date.now()));
   const claims = rows.map((row) => ({ runId: row.id, jobId: row.job_id, leaseToken: randomUUID(), data: { worker: 'bench', job_id: row.job_id } }));
-  const insert = await captureQuery((db) => insertRuns(db, rows.map((run) => ({ run, eventData: CREATED_EVENT_DATA }))));
+  const insert = await captureQuery((db) =>
+    insertRuns(
+      db,
+      rows.map((run) => ({ run, eventData: CREATED_EVENT_DATA })),
+    ),
+  );
   const claim = await captureQuery((db) => claimRuns(db, claims, 30_000));
   const complete = await captureQuery((db) => settleAttempts(db, claims.map(completionOf)));
   return lab.servers.withClient(deployment.target.databaseUrl, async (client) => ({

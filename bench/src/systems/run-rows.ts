@@ -3,7 +3,11 @@ import { requestedRunFields } from '@runq/engine';
 import { newRunId } from '@runq/runs';
 
 /** The body of one `POST /runs`: a task run for the no-op handler, as a client would send it. */
-export function taskRequest(projectId: string, seq: number, sentAt: number): { kind: 'task'; owner: { kind: 'project'; id: string }; request: { target: string; name: string; config: Record<string, number> } } {
+export function taskRequest(
+  projectId: string,
+  seq: number,
+  sentAt: number,
+): { kind: 'task'; owner: { kind: 'project'; id: string }; request: { target: string; name: string; config: Record<string, number> } } {
   return { kind: 'task', owner: { kind: 'project', id: projectId }, request: { target: 'noop', name: 'bench', config: { seq, sent_at: sentAt } } };
 }
 

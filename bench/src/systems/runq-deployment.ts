@@ -74,13 +74,7 @@ export class RunqDeployment {
   ) {}
 
   /** Creates the database, migrates it, makes a key, and starts the API. */
-  static async create(
-    servers: BenchServers,
-    name: string,
-    backend: QueueBackendKind,
-    redisDb: number,
-    options: DeploymentOptions,
-  ): Promise<RunqDeployment> {
+  static async create(servers: BenchServers, name: string, backend: QueueBackendKind, redisDb: number, options: DeploymentOptions): Promise<RunqDeployment> {
     const databaseUrl = await servers.freshDatabase(name);
     const target: RunqTarget = {
       databaseUrl,
@@ -188,7 +182,11 @@ export class RunqDeployment {
    * of PostgreSQL from the system under test. The figures come from the runs' stored
    * timestamps, not from when the poll noticed.
    */
-  async waitFinished(expected: number, timeoutMs: number, options: { partial?: boolean } = {}): Promise<{ total: number; finished: number; completed: number }> {
+  async waitFinished(
+    expected: number,
+    timeoutMs: number,
+    options: { partial?: boolean } = {},
+  ): Promise<{ total: number; finished: number; completed: number }> {
     const deadline = Date.now() + timeoutMs;
     await this.servers.withClient(this.target.databaseUrl, async (client) => {
       for (;;) {
@@ -265,9 +263,9 @@ function maxOf(a: number, b: number): number {
 
 /** Empties every table of BullMQ's PostgreSQL backend except its migration bookkeeping. */
 export async function truncateBullmqSchema(client: { query(sql: string): Promise<{ rows: unknown[] }> }): Promise<void> {
-  const tables = (await client.query(
-    `select tablename from pg_tables where schemaname = 'bullmq' and tablename not ilike '%migration%'`,
-  )) as { rows: { tablename: string }[] };
+  const tables = (await client.query(`select tablename from pg_tables where schemaname = 'bullmq' and tablename not ilike '%migration%'`)) as {
+    rows: { tablename: string }[];
+  };
   if (tables.rows.length === 0) return;
   await client.query(`truncate ${tables.rows.map((row) => `bullmq."${row.tablename}"`).join(', ')}`);
 }

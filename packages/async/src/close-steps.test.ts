@@ -22,7 +22,10 @@ describe('closeSteps', () => {
   it('when a step outlasts its bound, then it is abandoned, the later stages still close, and it stays unfinished', async () => {
     const closed: string[] = [];
     const progress = new CloseProgress();
-    const report = await closeSteps([[step('stuck', never, 20), step('quick', async () => closed.push('quick'))], [step('after', async () => closed.push('after'))]], progress);
+    const report = await closeSteps(
+      [[step('stuck', never, 20), step('quick', async () => closed.push('quick'))], [step('after', async () => closed.push('after'))]],
+      progress,
+    );
     expect(report).toEqual({ abandoned: ['stuck'], failed: [] });
     expect(closed).toEqual(['quick', 'after']);
     expect(progress.unfinished()).toEqual(['stuck']);
@@ -39,7 +42,13 @@ describe('closeSteps', () => {
       ],
       [step('after', async () => closed.push('after'))],
     ]);
-    expect(report).toEqual({ abandoned: [], failed: [{ name: 'throws', reason: 'gone' }, { name: 'rejects', reason: 'refused' }] });
+    expect(report).toEqual({
+      abandoned: [],
+      failed: [
+        { name: 'throws', reason: 'gone' },
+        { name: 'rejects', reason: 'refused' },
+      ],
+    });
     expect(closed).toEqual(['after']);
   });
 

@@ -40,7 +40,7 @@ describe('MicroBatcher', () => {
     const results = await Promise.all([1, 2, 3, 4, 5].map((item) => batcher.submit(item)));
     expect(results).toHaveLength(5);
     expect(batches.every((batch) => batch.length <= 2)).toBe(true);
-    expect(batches.flat().length + (results.filter((result) => result.startsWith('one:')).length)).toBe(5);
+    expect(batches.flat().length + results.filter((result) => result.startsWith('one:')).length).toBe(5);
   });
 
   it('when several slots are free, then the waiting items are spread over them', async () => {

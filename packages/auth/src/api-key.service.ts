@@ -8,10 +8,7 @@ import type { Caller } from './caller.js';
  *
  * @example const { token } = await createApiKey(db, { projectIds: [projectId], name: 'ci' });
  */
-export async function createApiKey(
-  db: Db,
-  options: { projectIds: readonly string[]; name?: string | null },
-): Promise<{ token: string; prefix: string }> {
+export async function createApiKey(db: Db, options: { projectIds: readonly string[]; name?: string | null }): Promise<{ token: string; prefix: string }> {
   const key = generateApiKey();
   await insertApiKey(db, {
     prefix: key.prefix,

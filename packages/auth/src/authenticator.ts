@@ -59,9 +59,7 @@ export class Authenticator {
     const token = presentedToken(headers);
     if (token === undefined) return { ok: false, failure: 'missing' };
     if (token === null) return { ok: false, failure: 'malformed' };
-    const caller = looksLikeApiKey(token)
-      ? await this.apiKeys.verify(token)
-      : await this.jwts?.verify(token);
+    const caller = looksLikeApiKey(token) ? await this.apiKeys.verify(token) : await this.jwts?.verify(token);
     return caller ? { ok: true, caller } : { ok: false, failure: 'invalid' };
   }
 }

@@ -81,10 +81,7 @@ export class JwtVerifier {
         ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
         ...(this.config.audience ? { audience: this.config.audience } : {}),
       };
-      const result =
-        this.key instanceof Uint8Array
-          ? await jwtVerify(token, this.key, options)
-          : await jwtVerify(token, this.key, options);
+      const result = this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options);
       payload = result.payload;
     } catch (error) {
       if (error instanceof errors.JOSEError) return undefined;

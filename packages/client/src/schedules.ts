@@ -1,14 +1,5 @@
 import type { RequestOptions, Transport } from './http.js';
-import type {
-  ListSchedulesFilter,
-  OccurrencePage,
-  Schedule,
-  ScheduleBody,
-  ScheduleOccurrence,
-  SchedulePage,
-  SchedulePatch,
-  TriggerResult,
-} from './types.js';
+import type { ListSchedulesFilter, OccurrencePage, Schedule, ScheduleBody, ScheduleOccurrence, SchedulePage, SchedulePatch, TriggerResult } from './types.js';
 
 function schedulePath(scheduleId: string, action?: string): string {
   return `schedules/${encodeURIComponent(scheduleId)}${action ? `/${action}` : ''}`;

@@ -12,7 +12,12 @@ describe('readSharedSettings', () => {
 
   it('when every shared setting is given, then each is returned as written, in a frozen object', () => {
     const settings = readSharedSettings({ ...BASE, REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', RUNQ_QUEUE_PREFIX: 'prod-eu', LOG_LEVEL: 'warn' });
-    expect(settings).toEqual({ databaseUrl: BASE.DATABASE_URL, redisUrl: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000', queuePrefix: 'prod-eu', logLevel: 'warn' });
+    expect(settings).toEqual({
+      databaseUrl: BASE.DATABASE_URL,
+      redisUrl: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+      queuePrefix: 'prod-eu',
+      logLevel: 'warn',
+    });
     expect(Object.isFrozen(settings)).toBe(true);
   });
 
@@ -38,12 +43,17 @@ describe('readSharedSettings', () => {
 });
 
 describe('queuePrefixSetting', () => {
-  it.each(['runq', 'test-0b6c2f1e-9f1c-4a57-9d7a-3c1f3e0f2a11', '{runq}', 'a.b_c', 'x'.repeat(64)])('when the prefix is %s, then it is accepted as written', (prefix) => {
-    expect(queuePrefixSetting({ RUNQ_QUEUE_PREFIX: prefix })).toBe(prefix);
-  });
+  it.each(['runq', 'test-0b6c2f1e-9f1c-4a57-9d7a-3c1f3e0f2a11', '{runq}', 'a.b_c', 'x'.repeat(64)])(
+    'when the prefix is %s, then it is accepted as written',
+    (prefix) => {
+      expect(queuePrefixSetting({ RUNQ_QUEUE_PREFIX: prefix })).toBe(prefix);
+    },
+  );
 
   it.each(['x'.repeat(65), 'a:b', 'a/b', 'a b', 'pré'])('when the prefix is %s, then RUNQ_QUEUE_PREFIX is refused', (prefix) => {
-    expect(configErrorOf(() => queuePrefixSetting({ RUNQ_QUEUE_PREFIX: prefix })).message).toBe('RUNQ_QUEUE_PREFIX must be 1 to 64 letters, digits or _ { } . -');
+    expect(configErrorOf(() => queuePrefixSetting({ RUNQ_QUEUE_PREFIX: prefix })).message).toBe(
+      'RUNQ_QUEUE_PREFIX must be 1 to 64 letters, digits or _ { } . -',
+    );
   });
 });
 

@@ -1,4 +1,14 @@
-import { ConfigError, LOG_LEVELS, POSTGRES_PROTOCOLS, choiceSetting, optionalIntegerSetting, optionalString, requireUrl, type Env, type LogLevel } from './env.js';
+import {
+  ConfigError,
+  LOG_LEVELS,
+  POSTGRES_PROTOCOLS,
+  choiceSetting,
+  optionalIntegerSetting,
+  optionalString,
+  requireUrl,
+  type Env,
+  type LogLevel,
+} from './env.js';
 import { optionalRedisUrl } from './redis-url.js';
 import { tracingSettings, type TracingSettings } from './tracing-settings.js';
 

@@ -8,7 +8,11 @@ describe('tracingSettings', () => {
   });
 
   it('when OTEL_EXPORTER_OTLP_ENDPOINT is set, then traces go to its /v1/traces path, as the OTLP exporter specification says', () => {
-    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toEqual({ tracesUrl: 'http://jaeger:4318/v1/traces', serviceName: undefined, scheduleDelayMs: undefined });
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toEqual({
+      tracesUrl: 'http://jaeger:4318/v1/traces',
+      serviceName: undefined,
+      scheduleDelayMs: undefined,
+    });
     expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example/base/' })?.tracesUrl).toBe('https://otel.example/base/v1/traces');
   });
 
@@ -23,9 +27,12 @@ describe('tracingSettings', () => {
     expect(Object.isFrozen(settings)).toBe(true);
   });
 
-  it.each([{ OTEL_SDK_DISABLED: 'true' }, { OTEL_SDK_DISABLED: 'TRUE' }, { OTEL_TRACES_EXPORTER: 'none' }])('when %j, then tracing is off even with an endpoint', (off) => {
-    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', ...off })).toBeUndefined();
-  });
+  it.each([{ OTEL_SDK_DISABLED: 'true' }, { OTEL_SDK_DISABLED: 'TRUE' }, { OTEL_TRACES_EXPORTER: 'none' }])(
+    'when %j, then tracing is off even with an endpoint',
+    (off) => {
+      expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', ...off })).toBeUndefined();
+    },
+  );
 
   it.each([
     ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }],

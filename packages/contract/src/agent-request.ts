@@ -1,6 +1,4 @@
-import type {
-  InitialStatus, JsonObject, RuntimeTargetKind, SourceTargetKind, StreamSourceTargetKind,
-} from './run-enums.js';
+import type { InitialStatus, JsonObject, RuntimeTargetKind, SourceTargetKind, StreamSourceTargetKind } from './run-enums.js';
 
 /*
  * The three shapes of an agent body's `request` (an `anyOf` in the contract), hand-written to

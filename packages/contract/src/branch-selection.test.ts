@@ -7,12 +7,12 @@ const count = (structural: number, total: number) => ({ structural, total });
 const object = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required });
 
 describe('chooseBranch', () => {
-  it('when only one branch admits the value\'s type, then that branch is chosen whatever the counts', () => {
+  it("when only one branch admits the value's type, then that branch is chosen whatever the counts", () => {
     const branches = [{ type: 'boolean' }, { type: 'integer' }];
     expect(chooseBranch(branches, 0, '/n', [count(0, 0), count(5, 9)])).toEqual({ index: 1 });
   });
 
-  it('when no branch admits the value\'s type, then one issue names the accepted types', () => {
+  it("when no branch admits the value's type, then one issue names the accepted types", () => {
     const branches = [{ type: 'boolean' }, { type: ['string', 'null'] }];
     expect(chooseBranch(branches, 3, '/n', [none, none])).toEqual({ issues: [{ path: '/n', message: 'must be a boolean, a string or null' }] });
   });

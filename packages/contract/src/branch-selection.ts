@@ -91,12 +91,7 @@ export function selectBranchErrors(errors: readonly ErrorObject[]): ErrorEntry[]
  * @param path JSON pointer of `data` in the body
  * @param errorCounts errors reported under each branch
  */
-export function chooseBranch(
-  branches: readonly unknown[],
-  data: unknown,
-  path: string,
-  errorCounts: readonly ErrorCount[],
-): BranchChoice {
+export function chooseBranch(branches: readonly unknown[], data: unknown, path: string, errorCounts: readonly ErrorCount[]): BranchChoice {
   const schemas = branches.map((branch) => (isPlainObject(branch) ? branch : {}));
   const dataType = jsonTypeOf(data);
   let candidates = schemas.flatMap((schema, index) => (admitsType(schema, dataType) ? [index] : []));
@@ -126,11 +121,7 @@ export function chooseBranch(
   const declared = candidates.map((index) => declaredPaths(schemas[index] ?? {}));
   const present = presentPaths(data);
   const signed = candidates.filter((_, position) =>
-    present.some(
-      (key) =>
-        declared[position]?.has(key) &&
-        declared.every((other, otherPosition) => otherPosition === position || !other.has(key)),
-    ),
+    present.some((key) => declared[position]?.has(key) && declared.every((other, otherPosition) => otherPosition === position || !other.has(key))),
   );
   if (signed.length > 0) candidates = signed;
   return { index: fewestErrors(candidates, errorCounts) };
@@ -192,7 +183,9 @@ function presentPaths(data: Record<string, unknown>): string[] {
   return Object.entries(data).flatMap(([name, value]) => {
     if (value === undefined) return [];
     const nested = isPlainObject(value)
-      ? Object.keys(value).filter((key) => value[key] !== undefined).map((key) => `${name}/${key}`)
+      ? Object.keys(value)
+          .filter((key) => value[key] !== undefined)
+          .map((key) => `${name}/${key}`)
       : [];
     return [name, ...nested];
   });
@@ -204,10 +197,7 @@ function fewestErrors(candidates: readonly number[], errorCounts: readonly Error
   for (const index of candidates) {
     const count = errorCounts[index] ?? none;
     const bestCount = errorCounts[best] ?? none;
-    if (
-      count.structural < bestCount.structural ||
-      (count.structural === bestCount.structural && count.total < bestCount.total)
-    ) {
+    if (count.structural < bestCount.structural || (count.structural === bestCount.structural && count.total < bestCount.total)) {
       best = index;
     }
   }

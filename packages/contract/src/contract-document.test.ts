@@ -50,10 +50,16 @@ describe('contract document', () => {
 
   it('when a caller tries to change the loaded document, then it is refused at every depth', () => {
     const document = loadContractDocument() as Record<string, any>;
-    expect(() => { document.openapi = '3.0.0'; }).toThrow(TypeError);
+    expect(() => {
+      document.openapi = '3.0.0';
+    }).toThrow(TypeError);
     const requestSchema = document.paths['/runs'].post.requestBody.content['application/json'].schema;
-    expect(() => { requestSchema.oneOf.pop(); }).toThrow(TypeError);
-    expect(() => { requestSchema.oneOf[2].properties.request.required.push('name'); }).toThrow(TypeError);
+    expect(() => {
+      requestSchema.oneOf.pop();
+    }).toThrow(TypeError);
+    expect(() => {
+      requestSchema.oneOf[2].properties.request.required.push('name');
+    }).toThrow(TypeError);
     expect(loadContractDocument().openapi).toBe('3.1.0');
   });
 

@@ -9,9 +9,7 @@ import { ContractDocumentError } from './errors.js';
  * beside both `src/` (Jest runs the sources) and `dist/` (after `tsc -b`), so `../openapi`
  * is right in both.
  */
-export const contractDocumentPath: string = fileURLToPath(
-  new URL('../openapi/runs.openapi.yaml', import.meta.url),
-);
+export const contractDocumentPath: string = fileURLToPath(new URL('../openapi/runs.openapi.yaml', import.meta.url));
 
 let cachedDocument: Readonly<Record<string, unknown>> | undefined;
 
@@ -65,10 +63,7 @@ export const contractSchemaPointers = {
  *
  * @throws ContractDocumentError when the pointer leads nowhere or not to a mapping
  */
-export function schemaAt(
-  document: Readonly<Record<string, unknown>>,
-  pointer: string,
-): Readonly<Record<string, unknown>> {
+export function schemaAt(document: Readonly<Record<string, unknown>>, pointer: string): Readonly<Record<string, unknown>> {
   let node: unknown = document;
   for (const token of pointer.split('/').slice(1)) {
     const key = token.replaceAll('~1', '/').replaceAll('~0', '~');

@@ -2,11 +2,35 @@ import { REMOVE, SAMPLE_UUID, OTHER_UUID, setAtPointer, validCreateRunResponse }
 import { validateCreateRunResponse } from './validators.js';
 
 const ENVELOPE_REQUIRED = [
-  'run_id', 'kind', 'status', 'owner', 'parent_run_id', 'root_run_id', 'waiting_reason', 'target',
-  'workflow_id', 'schedule_id', 'batch_id', 'runtime_target_kind', 'runtime_target_environment_id',
-  'runtime_target_branch_id', 'error', 'logs', 'artifacts', 'duration_ms', 'exit_code', 'start_mode',
-  'timeout_seconds', 'backoff_limit', 'trigger_kind', 'trigger_id', 'created_by', 'updated_at',
-  'created_at', 'started_at', 'completed_at',
+  'run_id',
+  'kind',
+  'status',
+  'owner',
+  'parent_run_id',
+  'root_run_id',
+  'waiting_reason',
+  'target',
+  'workflow_id',
+  'schedule_id',
+  'batch_id',
+  'runtime_target_kind',
+  'runtime_target_environment_id',
+  'runtime_target_branch_id',
+  'error',
+  'logs',
+  'artifacts',
+  'duration_ms',
+  'exit_code',
+  'start_mode',
+  'timeout_seconds',
+  'backoff_limit',
+  'trigger_kind',
+  'trigger_id',
+  'created_by',
+  'updated_at',
+  'created_at',
+  'started_at',
+  'completed_at',
 ];
 
 const STATUSES = ['pending', 'running', 'waiting', 'completed', 'failed', 'cancelled'];
@@ -31,14 +55,35 @@ describe('validateCreateRunResponse', () => {
       message_id: OTHER_UUID,
     };
     const run = Object.assign(body.run as Record<string, unknown>, {
-      kind: 'agent', status: 'waiting', owner: { kind: 'conversation', id: SAMPLE_UUID },
-      parent_run_id: 'run_0', waiting_reason: 'approval', metadata: { any: ['json'] }, target: 't',
-      workflow_id: 'w', schedule_id: SAMPLE_UUID, batch_id: OTHER_UUID, runtime_target_kind: 'environment',
-      runtime_target_environment_id: SAMPLE_UUID, runtime_target_branch_id: SAMPLE_UUID, input: 'x',
-      config: [1], output: 3, error: { message: 'boom', code: 'timeout' }, logs: 'line\n',
-      artifacts: [null, { a: 1 }, 'x'], duration_ms: 1200, exit_code: 0, start_mode: 'cold',
-      timeout_seconds: 60, backoff_limit: 2, trigger_kind: 'api', trigger_id: 'k', created_by: 'me',
-      started_at: '2026-11-29T04:40:01Z', completed_at: '2026-11-29T04:40:02Z',
+      kind: 'agent',
+      status: 'waiting',
+      owner: { kind: 'conversation', id: SAMPLE_UUID },
+      parent_run_id: 'run_0',
+      waiting_reason: 'approval',
+      metadata: { any: ['json'] },
+      target: 't',
+      workflow_id: 'w',
+      schedule_id: SAMPLE_UUID,
+      batch_id: OTHER_UUID,
+      runtime_target_kind: 'environment',
+      runtime_target_environment_id: SAMPLE_UUID,
+      runtime_target_branch_id: SAMPLE_UUID,
+      input: 'x',
+      config: [1],
+      output: 3,
+      error: { message: 'boom', code: 'timeout' },
+      logs: 'line\n',
+      artifacts: [null, { a: 1 }, 'x'],
+      duration_ms: 1200,
+      exit_code: 0,
+      start_mode: 'cold',
+      timeout_seconds: 60,
+      backoff_limit: 2,
+      trigger_kind: 'api',
+      trigger_id: 'k',
+      created_by: 'me',
+      started_at: '2026-11-29T04:40:01Z',
+      completed_at: '2026-11-29T04:40:02Z',
     });
     expect(run.kind).toBe('agent');
     expect(validateCreateRunResponse(body).ok).toBe(true);
@@ -50,15 +95,11 @@ describe('validateCreateRunResponse', () => {
   });
 
   it.each(ENVELOPE_REQUIRED)('when run.%s is missing, then exactly one issue says it is required', (field) => {
-    expect(errorsOf(setAtPointer(validCreateRunResponse(), `/run/${field}`, REMOVE))).toEqual([
-      { path: `/run/${field}`, message: 'is required' },
-    ]);
+    expect(errorsOf(setAtPointer(validCreateRunResponse(), `/run/${field}`, REMOVE))).toEqual([{ path: `/run/${field}`, message: 'is required' }]);
   });
 
   it.each(['accepted', 'run'])('when %s is missing from the body, then exactly one issue says it is required', (field) => {
-    expect(errorsOf(setAtPointer(validCreateRunResponse(), `/${field}`, REMOVE))).toEqual([
-      { path: `/${field}`, message: 'is required' },
-    ]);
+    expect(errorsOf(setAtPointer(validCreateRunResponse(), `/${field}`, REMOVE))).toEqual([{ path: `/${field}`, message: 'is required' }]);
   });
 
   it.each(STATUSES)('when run.status is %s, then it is accepted', (status) => {
@@ -84,9 +125,7 @@ describe('validateCreateRunResponse', () => {
   });
 
   it('when run.error has no message, then /run/error/message is required', () => {
-    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/run/error', { code: 'x' }))).toEqual([
-      { path: '/run/error/message', message: 'is required' },
-    ]);
+    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/run/error', { code: 'x' }))).toEqual([{ path: '/run/error/message', message: 'is required' }]);
   });
 
   it('when run.owner has an unknown kind, then the issue lists conversation and project', () => {
@@ -96,9 +135,7 @@ describe('validateCreateRunResponse', () => {
   });
 
   it('when run.created_by is empty or longer than 255, then its length is reported', () => {
-    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/run/created_by', ''))).toEqual([
-      { path: '/run/created_by', message: 'must not be empty' },
-    ]);
+    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/run/created_by', ''))).toEqual([{ path: '/run/created_by', message: 'must not be empty' }]);
     expect(errorsOf(setAtPointer(validCreateRunResponse(), '/run/created_by', 'u'.repeat(256)))).toEqual([
       { path: '/run/created_by', message: 'must be at most 255 characters long' },
     ]);
@@ -115,8 +152,6 @@ describe('validateCreateRunResponse', () => {
   });
 
   it('when conversation_id is not a UUID, then it must be a UUID', () => {
-    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/conversation_id', 'c1'))).toEqual([
-      { path: '/conversation_id', message: 'must be a UUID' },
-    ]);
+    expect(errorsOf(setAtPointer(validCreateRunResponse(), '/conversation_id', 'c1'))).toEqual([{ path: '/conversation_id', message: 'must be a UUID' }]);
   });
 });

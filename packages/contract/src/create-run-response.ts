@@ -1,6 +1,4 @@
-import type {
-  RunKind, RunOwner, RunStatus, RuntimeTargetKind, TriggerKind, WaitingReason,
-} from './run-enums.js';
+import type { RunKind, RunOwner, RunStatus, RuntimeTargetKind, TriggerKind, WaitingReason } from './run-enums.js';
 
 /** The `error` of a failed run. */
 export interface RunError {

@@ -20,21 +20,15 @@ function deepFreeze<T>(value: T): T {
 
 describe('request error reporting: the variant named by kind', () => {
   it('when a task body lacks request.target, then exactly one issue points at /request/target', () => {
-    expect(errorsOf(setAtPointer(validRequestBody('task'), '/request/target', REMOVE))).toEqual([
-      { path: '/request/target', message: 'is required' },
-    ]);
+    expect(errorsOf(setAtPointer(validRequestBody('task'), '/request/target', REMOVE))).toEqual([{ path: '/request/target', message: 'is required' }]);
   });
 
   it('when kind is "nope", then the only issue is at /kind and lists the four kinds', () => {
-    expect(errorsOf({ kind: 'nope', owner: 5, request: null })).toEqual([
-      { path: '/kind', message: 'must be one of: "agent", "workflow", "task", "eval"' },
-    ]);
+    expect(errorsOf({ kind: 'nope', owner: 5, request: null })).toEqual([{ path: '/kind', message: 'must be one of: "agent", "workflow", "task", "eval"' }]);
   });
 
   it('when kind is missing, then the only issue is at /kind and says it is required', () => {
-    expect(errorsOf({ owner: { kind: 'project', id: SAMPLE_UUID }, request: { target: 'x' } })).toEqual([
-      { path: '/kind', message: MSG.requiredOneOf(KINDS) },
-    ]);
+    expect(errorsOf({ owner: { kind: 'project', id: SAMPLE_UUID }, request: { target: 'x' } })).toEqual([{ path: '/kind', message: MSG.requiredOneOf(KINDS) }]);
   });
 
   it.each([null, [], 'task', 42, true])('when the body is %j, then a root issue and the /kind issue are reported', (body) => {
@@ -69,9 +63,7 @@ describe('request error reporting: the variant named by kind', () => {
 
   it('when a nullable enum gets a number, then one issue lists the allowed values and null (no separate type issue)', () => {
     const body = setAtPointer(validRequestBody('agent-runtime'), '/request/runtime_target_kind', 7);
-    expect(errorsOf(body)).toEqual([
-      { path: '/request/runtime_target_kind', message: 'must be one of: "main_branch", "environment", "preview_branch", null' },
-    ]);
+    expect(errorsOf(body)).toEqual([{ path: '/request/runtime_target_kind', message: 'must be one of: "main_branch", "environment", "preview_branch", null' }]);
   });
 });
 
@@ -94,13 +86,15 @@ describe('request error reporting: the agent request shape', () => {
 
   it('when only worker_key marks the shape, then RuntimeAgentRequest reports implementation_kind as required', () => {
     const body = setAtPointer(validRequestBody('agent-runtime'), '/request/implementation_kind', REMOVE);
-    expect(errorsOf(setAtPointer(body, '/request/worker_key', 'w'))).toEqual([
-      { path: '/request/implementation_kind', message: 'is required' },
-    ]);
+    expect(errorsOf(setAtPointer(body, '/request/worker_key', 'w'))).toEqual([{ path: '/request/implementation_kind', message: 'is required' }]);
   });
 
   it('when input.model (hosted only) is present, then HostedDefaultChatAgentRequest reports its own errors', () => {
-    const body = { kind: 'agent', owner: { kind: 'project', id: SAMPLE_UUID }, request: { mode: 'agent', input: { model: 'm', messages: [], context: { project_id: null, branch_id: null } } } };
+    const body = {
+      kind: 'agent',
+      owner: { kind: 'project', id: SAMPLE_UUID },
+      request: { mode: 'agent', input: { model: 'm', messages: [], context: { project_id: null, branch_id: null } } },
+    };
     expect(errorsOf(body)).toEqual([{ path: '/request/agent_id', message: 'is required' }]);
   });
 
@@ -114,7 +108,7 @@ describe('request error reporting: the agent request shape', () => {
   });
 });
 
-describe('request validation: defaults and the caller\'s object', () => {
+describe("request validation: defaults and the caller's object", () => {
   it('when a stream body omits every property with a default, then it is accepted and nothing is filled in', () => {
     const body = validRequestBody('agent-stream');
     const result = validateCreateRunRequest(body);
@@ -143,7 +137,10 @@ describe('request validation: defaults and the caller\'s object', () => {
   });
 
   it.each([
-    undefined, {}, { kind: 'agent' }, { kind: 'agent', owner: {}, request: {} },
+    undefined,
+    {},
+    { kind: 'agent' },
+    { kind: 'agent', owner: {}, request: {} },
     { kind: 'task', owner: { kind: 'project' }, request: { target: '' } },
     { kind: 'agent', owner: { kind: 'project', id: SAMPLE_UUID }, request: { mode: 'agent', input: { agent_id: 'a', context: [{ type: 'json', data: 1 }] } } },
   ])('when the refused body %j is validated, then the issue list is not empty and has no duplicates', (body) => {

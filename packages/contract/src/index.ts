@@ -10,19 +10,49 @@ export { ContractDocumentError } from './errors.js';
 export { validateCreateRunRequest, validateCreateRunResponse } from './validators.js';
 export type { ValidationIssue, ValidationResult } from './validation-issues.js';
 export type {
-  ConversationMode, ConversationOwner, InitialStatus, JsonObject, OwnerKind, ProjectOwner, RunKind,
-  RunOwner, RunStatus, RuntimeTargetKind, SourceTargetKind, StreamSourceTargetKind, TriggerKind,
+  ConversationMode,
+  ConversationOwner,
+  InitialStatus,
+  JsonObject,
+  OwnerKind,
+  ProjectOwner,
+  RunKind,
+  RunOwner,
+  RunStatus,
+  RuntimeTargetKind,
+  SourceTargetKind,
+  StreamSourceTargetKind,
+  TriggerKind,
   WaitingReason,
 } from './run-enums.js';
 export type {
-  AgentContextItem, AgentRequest, AgentTargetFields, AgentTool, DurableRootRun, HostedChatContext,
-  HostedChatInput, HostedDefaultChatAgentRequest, JsonContextItem, ProjectAgentStreamAgentRequest,
-  ProjectAgentStreamInput, ResourceContextItem, RuntimeAgentRequest, RuntimeOverrides,
+  AgentContextItem,
+  AgentRequest,
+  AgentTargetFields,
+  AgentTool,
+  DurableRootRun,
+  HostedChatContext,
+  HostedChatInput,
+  HostedDefaultChatAgentRequest,
+  JsonContextItem,
+  ProjectAgentStreamAgentRequest,
+  ProjectAgentStreamInput,
+  ResourceContextItem,
+  RuntimeAgentRequest,
+  RuntimeOverrides,
   TextContextItem,
 } from './agent-request.js';
 export type {
-  AgentRunRequest, CreateRunRequest, EvalRequest, EvalRunRequest, RunRequestCommon, RunTrigger,
-  TaskRequest, TaskRunRequest, WorkflowRequest, WorkflowRunRequest,
+  AgentRunRequest,
+  CreateRunRequest,
+  EvalRequest,
+  EvalRunRequest,
+  RunRequestCommon,
+  RunTrigger,
+  TaskRequest,
+  TaskRunRequest,
+  WorkflowRequest,
+  WorkflowRunRequest,
 } from './create-run-request.js';
 export type { CreateRunResponse, RunEnvelope, RunError } from './create-run-response.js';
 export { loadRunqDocument, mergedDocument, runqDocumentPath, servedOpenApiJson } from './served-document.js';

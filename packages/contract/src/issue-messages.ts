@@ -38,9 +38,7 @@ export function describeAjvError(error: ErrorObject): ValidationIssue {
       const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : [];
       return {
         path,
-        message: allowed.length === 1
-          ? `must be ${JSON.stringify(allowed[0])}`
-          : `must be one of: ${describeAllowedValues(allowed)}`,
+        message: allowed.length === 1 ? `must be ${JSON.stringify(allowed[0])}` : `must be one of: ${describeAllowedValues(allowed)}`,
       };
     }
     case 'const':
@@ -72,9 +70,7 @@ export function describeAjvError(error: ErrorObject): ValidationIssue {
     case 'oneOf':
       return {
         path,
-        message: Array.isArray(params.passingSchemas)
-          ? 'matches more than one of the allowed shapes'
-          : 'does not match any of the allowed shapes',
+        message: Array.isArray(params.passingSchemas) ? 'matches more than one of the allowed shapes' : 'does not match any of the allowed shapes',
       };
     default:
       return { path, message: error.message ?? 'is invalid' };

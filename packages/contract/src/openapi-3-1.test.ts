@@ -23,7 +23,10 @@ describe('toOpenApi31', () => {
   });
 
   it('when a nullable schema has an enum, then null joins the enum too', () => {
-    expect(schemaOf(toOpenApi31(withSchema({ type: 'string', enum: ['a', 'b'], nullable: true })))).toEqual({ type: ['string', 'null'], enum: ['a', 'b', null] });
+    expect(schemaOf(toOpenApi31(withSchema({ type: 'string', enum: ['a', 'b'], nullable: true })))).toEqual({
+      type: ['string', 'null'],
+      enum: ['a', 'b', null],
+    });
   });
 
   it('when nullable has no type beside it, then the keyword goes and the schema still accepts anything', () => {
@@ -69,7 +72,10 @@ describe('toOpenApi31', () => {
     expect(schemaOf(toOpenApi31(withSchema({ $ref: '#/components/schemas/T', description: 'the T', nullable: true })))).toEqual({
       anyOf: [{ type: 'null' }, { $ref: '#/components/schemas/T', description: 'the T' }],
     });
-    expect(schemaOf(toOpenApi31(withSchema({ $ref: '#/components/schemas/T', description: 'the T' })))).toEqual({ $ref: '#/components/schemas/T', description: 'the T' });
+    expect(schemaOf(toOpenApi31(withSchema({ $ref: '#/components/schemas/T', description: 'the T' })))).toEqual({
+      $ref: '#/components/schemas/T',
+      description: 'the T',
+    });
   });
 
   it('when a nullable schema is a combinator, then it is wrapped in anyOf with null rather than given a type', () => {

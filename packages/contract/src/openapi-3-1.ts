@@ -43,9 +43,7 @@ function schema(value: unknown, pointer: string): unknown {
 }
 
 function mediaTypes(value: unknown, pointer: string): unknown {
-  return mapValues(value, (media, type) =>
-    rewriting(media, { schema: (s) => schema(s, `${pointer}/${escapeToken(type)}/schema`) }),
-  );
+  return mapValues(value, (media, type) => rewriting(media, { schema: (s) => schema(s, `${pointer}/${escapeToken(type)}/schema`) }));
 }
 
 function parameterOrHeader(value: unknown, pointer: string): unknown {

@@ -36,15 +36,22 @@ export type JsonSchemaObject = Record<string, unknown>;
 
 /** Keywords whose value is one subschema (or, for `items`, possibly a list of them). */
 const SINGLE_SCHEMA_KEYWORDS = [
-  'additionalProperties', 'items', 'additionalItems', 'contains', 'not', 'propertyNames',
-  'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties',
+  'additionalProperties',
+  'items',
+  'additionalItems',
+  'contains',
+  'not',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
 ] as const;
 /** Keywords whose value is a list of subschemas. */
 const SCHEMA_LIST_KEYWORDS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const;
 /** Keywords whose value maps names to subschemas. */
-const SCHEMA_MAP_KEYWORDS = [
-  'properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions',
-] as const;
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'] as const;
 /** Keywords under which `null` cannot be added through `type` alone. */
 const COMBINATOR_KEYWORDS = ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'const'] as const;
 
@@ -72,20 +79,13 @@ export function toJsonSchema(schema: unknown, pointer = ''): JsonSchemaObject | 
 
 function convertKeywordValue(keyword: string, value: unknown, pointer: string): unknown {
   if ((SINGLE_SCHEMA_KEYWORDS as readonly string[]).includes(keyword)) {
-    return Array.isArray(value)
-      ? value.map((item, index) => toJsonSchema(item, `${pointer}/${index}`))
-      : toJsonSchema(value, pointer);
+    return Array.isArray(value) ? value.map((item, index) => toJsonSchema(item, `${pointer}/${index}`)) : toJsonSchema(value, pointer);
   }
   if ((SCHEMA_LIST_KEYWORDS as readonly string[]).includes(keyword) && Array.isArray(value)) {
     return value.map((item, index) => toJsonSchema(item, `${pointer}/${index}`));
   }
   if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) && isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([name, child]) => [
-        name,
-        toJsonSchema(child, `${pointer}/${escapeToken(name)}`),
-      ]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, toJsonSchema(child, `${pointer}/${escapeToken(name)}`)]));
   }
   // Literal values (enum, default, example, description...) are data, never schemas.
   return structuredClone(value);
@@ -103,10 +103,7 @@ function convertExclusiveBound(
   if (!exclusive) return;
   const bound = schema[boundKeyword];
   if (typeof bound !== 'number') {
-    throw new ContractDocumentError(
-      `"${exclusiveKeyword}: true" needs a numeric "${boundKeyword}"`,
-      `${pointer}/${exclusiveKeyword}`,
-    );
+    throw new ContractDocumentError(`"${exclusiveKeyword}: true" needs a numeric "${boundKeyword}"`, `${pointer}/${exclusiveKeyword}`);
   }
   delete schema[boundKeyword];
   schema[exclusiveKeyword] = bound;

@@ -36,15 +36,17 @@ describe('coverage of the request schema by the tables above', () => {
   const coveredIds = new Set(tables.flatMap(([, rows]) => rows.flatMap((row) => row.covers)));
 
   it('when the request schema is walked, then it yields the constraints expected of it', () => {
-    expect(documentIds).toEqual(expect.arrayContaining([
-      'task/request/timeout_seconds#exclusiveMinimum',
-      'task/request/backoff_limit#minimum',
-      'agent/request/RuntimeAgentRequest/implementation_kind#pattern',
-      'agent/request/ProjectAgentStreamAgentRequest/input/context/[]/2#required:uri',
-      'agent/request/HostedDefaultChatAgentRequest/input/runtime_overrides/thinking/1#branch',
-      'agent/owner/0#branch',
-      'eval/request/config/*#nullable',
-    ]));
+    expect(documentIds).toEqual(
+      expect.arrayContaining([
+        'task/request/timeout_seconds#exclusiveMinimum',
+        'task/request/backoff_limit#minimum',
+        'agent/request/RuntimeAgentRequest/implementation_kind#pattern',
+        'agent/request/ProjectAgentStreamAgentRequest/input/context/[]/2#required:uri',
+        'agent/request/HostedDefaultChatAgentRequest/input/runtime_overrides/thinking/1#branch',
+        'agent/owner/0#branch',
+        'eval/request/config/*#nullable',
+      ]),
+    );
     expect(new Set(documentIds).size).toBe(documentIds.length);
     expect(documentIds).toHaveLength(273);
   });

@@ -70,7 +70,15 @@ export interface RouteBodies {
   SchedulePatchRequest: SchedulePatchBody;
 }
 
-const ROUTE_BODIES = ['ResumeRunRequest', 'CompleteRunRequest', 'FailRunRequest', 'WaitRunRequest', 'PolicyRequest', 'ScheduleRequest', 'SchedulePatchRequest'] as const satisfies readonly (keyof RouteBodies)[];
+const ROUTE_BODIES = [
+  'ResumeRunRequest',
+  'CompleteRunRequest',
+  'FailRunRequest',
+  'WaitRunRequest',
+  'PolicyRequest',
+  'ScheduleRequest',
+  'SchedulePatchRequest',
+] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.
 // These routes are rare next to POST /runs: the reporting validator alone decides.

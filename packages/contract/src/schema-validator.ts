@@ -34,11 +34,7 @@ function compileAt<T>(ajv: Ajv2020, document: ContractDocument, pointer: string)
  *
  * @example const validate = compileSchemaValidator<Body>(document, '/components/schemas/Body', { decide: true });
  */
-export function compileSchemaValidator<T>(
-  document: ContractDocument,
-  pointer: string,
-  options: { decide: boolean },
-): (body: unknown) => ValidationResult<T> {
+export function compileSchemaValidator<T>(document: ContractDocument, pointer: string, options: { decide: boolean }): (body: unknown) => ValidationResult<T> {
   const report = compileAt<T>(sharedAjv, document, pointer);
   const decide = options.decide ? compileAt<T>((decidingAjv ??= createContractAjv('decide')), document, pointer) : report;
   return (body) => {

@@ -24,7 +24,8 @@ function inlineComponents(schema: unknown, document: Record<string, any>): unkno
   if (Array.isArray(schema)) return schema.map((item) => inlineComponents(item, document));
   if (typeof schema !== 'object' || schema === null) return schema;
   const ref = (schema as Record<string, unknown>)['$ref'];
-  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) return inlineComponents(document['components']['schemas'][ref.split('/').pop() ?? ''], document);
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/'))
+    return inlineComponents(document['components']['schemas'][ref.split('/').pop() ?? ''], document);
   return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, inlineComponents(value, document)]));
 }
 
@@ -62,7 +63,9 @@ describe('the served API description', () => {
   });
 
   it('when 202 bodies with null and non-null envelope fields are checked against the served schema, then the verdict is the validator’s', () => {
-    const check = createContractAjv('decide').compile(inlineComponents(schemaAt(served, contractSchemaPointers.createRunResponse), served) as Record<string, unknown>);
+    const check = createContractAjv('decide').compile(
+      inlineComponents(schemaAt(served, contractSchemaPointers.createRunResponse), served) as Record<string, unknown>,
+    );
     const nullable = ['parent_run_id', 'metadata', 'target', 'batch_id', 'runtime_target_kind'];
     const bodies = [
       validCreateRunResponse(),

@@ -10,18 +10,10 @@ export const SAMPLE_UUID = '0b6f2b7e-7a4a-4c8e-9b1e-4f0d6f3c2a11';
 export const OTHER_UUID = 'A3F1C2D4-5B6E-4F70-8192-A3B4C5D6E7F8';
 
 /** Names of the minimal valid request bodies returned by {@link validRequestBody}. */
-export type RequestFixture =
-  | 'agent-runtime'
-  | 'agent-hosted'
-  | 'agent-stream'
-  | 'workflow'
-  | 'task'
-  | 'eval';
+export type RequestFixture = 'agent-runtime' | 'agent-hosted' | 'agent-stream' | 'workflow' | 'task' | 'eval';
 
 /** Every fixture name, in document order. */
-export const REQUEST_FIXTURES: readonly RequestFixture[] = [
-  'agent-runtime', 'agent-hosted', 'agent-stream', 'workflow', 'task', 'eval',
-];
+export const REQUEST_FIXTURES: readonly RequestFixture[] = ['agent-runtime', 'agent-hosted', 'agent-stream', 'workflow', 'task', 'eval'];
 
 /**
  * A fresh minimal valid `POST /runs` body: only required properties, plus for `agent-hosted`

@@ -38,9 +38,7 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
  */
 export function toValidationIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
   const entries = selectBranchErrors(errors);
-  const enumPaths = new Set(
-    entries.flatMap((entry) => ('error' in entry && entry.error.keyword === 'enum' ? [entry.error.instancePath] : [])),
-  );
+  const enumPaths = new Set(entries.flatMap((entry) => ('error' in entry && entry.error.keyword === 'enum' ? [entry.error.instancePath] : [])));
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
   for (const entry of entries) {

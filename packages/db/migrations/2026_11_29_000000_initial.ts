@@ -81,10 +81,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz')
     .addColumn('completed_at', 'timestamptz')
     .addCheckConstraint('runs_kind_check', sql`kind in ('agent', 'workflow', 'task', 'eval')`)
-    .addCheckConstraint(
-      'runs_status_check',
-      sql`status in ('pending', 'running', 'waiting', 'completed', 'failed', 'cancelled')`,
-    )
+    .addCheckConstraint('runs_status_check', sql`status in ('pending', 'running', 'waiting', 'completed', 'failed', 'cancelled')`)
     .addCheckConstraint('runs_executor_check', sql`executor in ('worker', 'caller')`)
     .addCheckConstraint('runs_owner_kind_check', sql`owner_kind in ('project', 'conversation')`)
     .addCheckConstraint('runs_waiting_reason_check', sql`waiting_reason in ('tool', 'approval', 'event', 'input')`)
@@ -103,18 +100,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('runs_project_status_idx').on('runs').columns(['project_id', 'status', 'id desc']).execute();
   await db.schema.createIndex('runs_project_kind_idx').on('runs').columns(['project_id', 'kind', 'id desc']).execute();
   await db.schema.createIndex('runs_owner_idx').on('runs').columns(['owner_kind', 'owner_id', 'id desc']).execute();
-  await db.schema
-    .createIndex('runs_batch_idx')
-    .on('runs')
-    .columns(['batch_id', 'id desc'])
-    .where(sql.ref('batch_id'), 'is not', null)
-    .execute();
-  await db.schema
-    .createIndex('runs_parent_idx')
-    .on('runs')
-    .columns(['parent_run_id', 'id desc'])
-    .where(sql.ref('parent_run_id'), 'is not', null)
-    .execute();
+  await db.schema.createIndex('runs_batch_idx').on('runs').columns(['batch_id', 'id desc']).where(sql.ref('batch_id'), 'is not', null).execute();
+  await db.schema.createIndex('runs_parent_idx').on('runs').columns(['parent_run_id', 'id desc']).where(sql.ref('parent_run_id'), 'is not', null).execute();
   await db.schema.createIndex('runs_root_idx').on('runs').columns(['root_run_id', 'id desc']).execute();
   // The reconciler's scans: worker-executed runs that are not finished, oldest change first.
   await db.schema
@@ -134,12 +121,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('messages_conversation_idx').on('messages').columns(['conversation_id', 'created_at']).execute();
-  await db.schema
-    .createIndex('messages_run_idx')
-    .on('messages')
-    .column('run_id')
-    .where(sql.ref('run_id'), 'is not', null)
-    .execute();
+  await db.schema.createIndex('messages_run_idx').on('messages').column('run_id').where(sql.ref('run_id'), 'is not', null).execute();
 
   await db.schema
     .createTable('run_events')

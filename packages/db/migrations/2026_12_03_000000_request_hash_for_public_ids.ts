@@ -9,7 +9,10 @@ import { sql, type Kysely } from 'kysely';
  * read without blocking writes (every one of them has a hash).
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('runs').alterColumn('request_hash', (column) => column.dropNotNull()).execute();
+  await db.schema
+    .alterTable('runs')
+    .alterColumn('request_hash', (column) => column.dropNotNull())
+    .execute();
   await sql`alter table runs add constraint runs_public_id_hashed check (public_id is null or request_hash is not null) not valid`.execute(db);
   await sql`alter table runs validate constraint runs_public_id_hashed`.execute(db);
 }

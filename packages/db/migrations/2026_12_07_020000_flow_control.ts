@@ -24,7 +24,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rate_key', 'text')
     .addColumn('rate_max', 'integer', (col) => col.check(sql`rate_max >= 1`))
     .addColumn('rate_per_ms', 'bigint', (col) => col.check(sql`rate_per_ms >= 1000`))
-    .addColumn('priority', 'integer', (col) => col.notNull().defaultTo(0).check(sql`priority between -86400 and 86400`))
+    .addColumn('priority', 'integer', (col) =>
+      col
+        .notNull()
+        .defaultTo(0)
+        .check(sql`priority between -86400 and 86400`),
+    )
     .addColumn('ttl_ms', 'bigint', (col) => col.check(sql`ttl_ms > 0`))
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))

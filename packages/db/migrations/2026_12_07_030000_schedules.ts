@@ -20,7 +20,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('start_at', 'timestamptz')
     .addColumn('end_at', 'timestamptz')
     .addColumn('max_runs', 'integer', (col) => col.check(sql`max_runs >= 1`))
-    .addColumn('jitter_ms', 'bigint', (col) => col.notNull().defaultTo(0).check(sql`jitter_ms >= 0`))
+    .addColumn('jitter_ms', 'bigint', (col) =>
+      col
+        .notNull()
+        .defaultTo(0)
+        .check(sql`jitter_ms >= 0`),
+    )
     .addColumn('overlap', 'text', (col) => col.notNull().check(sql`overlap in ('skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow')`))
     .addColumn('missed', 'text', (col) => col.notNull().check(sql`missed in ('skip', 'once', 'all')`))
     .addColumn('catchup_window_ms', 'bigint', (col) => col.notNull().check(sql`catchup_window_ms >= 0`))
@@ -57,7 +62,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Occurrences whose run is still to be created (the firer creates it after its transaction
   // commits): few at any time, read per schedule (overlap) and all together (recovery).
-  await sql`create index schedule_occurrences_unresolved_idx on schedule_occurrences (schedule_id, fired_at) where outcome = 'created' and run_id is null and error is null`.execute(db);
+  await sql`create index schedule_occurrences_unresolved_idx on schedule_occurrences (schedule_id, fired_at) where outcome = 'created' and run_id is null and error is null`.execute(
+    db,
+  );
   await sql`create index schedule_occurrences_run_idx on schedule_occurrences (run_id) where run_id is not null`.execute(db);
 
   await db.schema.alterTable('runs').addColumn('expires_at', 'timestamptz').execute();
@@ -65,5 +72,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // A schedule's runs, newest first (GET /runs?schedule_id=).
   await sql`create index runs_schedule_idx on runs (schedule_id, id desc) where schedule_id is not null`.execute(db);
   // A schedule's unfinished runs (its overlap policy reads them at every occurrence).
-  await sql`create index runs_schedule_unfinished_idx on runs (schedule_id) where schedule_id is not null and status in ('pending', 'running', 'waiting')`.execute(db);
+  await sql`create index runs_schedule_unfinished_idx on runs (schedule_id) where schedule_id is not null and status in ('pending', 'running', 'waiting')`.execute(
+    db,
+  );
 }

@@ -10,7 +10,12 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('worker_targets')
-    .addColumn('concurrency', 'integer', (col) => col.notNull().defaultTo(1).check(sql`concurrency >= 1`))
+    .addColumn('concurrency', 'integer', (col) =>
+      col
+        .notNull()
+        .defaultTo(1)
+        .check(sql`concurrency >= 1`),
+    )
     .execute();
   await sql`create index runs_ready_idx on runs (project_id, kind)
     where status = 'pending' and hold_reason is null and executor = 'worker'

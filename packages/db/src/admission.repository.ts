@@ -39,7 +39,11 @@ export async function tryLockBuckets(trx: Db, buckets: readonly string[]): Promi
 
 /** The slots held in `bucket` (a count of its rows: its use). */
 export async function countSlots(trx: Db, bucket: string): Promise<number> {
-  const row = await trx.selectFrom('run_slots').select(sql<string>`count(*)`.as('count')).where('bucket', '=', bucket).executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('run_slots')
+    .select(sql<string>`count(*)`.as('count'))
+    .where('bucket', '=', bucket)
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -68,7 +72,11 @@ export interface RateWindow {
 
 /** The state of rate bucket `bucket` for a ring of `max` slots (the rate's `max`). */
 export async function readRateWindow(trx: Db, bucket: string, max: number): Promise<RateWindow> {
-  await trx.insertInto('rate_buckets').values({ bucket }).onConflict((oc) => oc.doNothing()).execute();
+  await trx
+    .insertInto('rate_buckets')
+    .values({ bucket })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   const { next_slot } = await trx.selectFrom('rate_buckets').select('next_slot').where('bucket', '=', bucket).executeTakeFirstOrThrow();
   const nextSlot = Number(next_slot);
   const slot = nextSlot % max;
@@ -83,7 +91,11 @@ export async function recordRateStart(trx: Db, bucket: string, window: RateWindo
     .values({ bucket, slot: window.slot, started_at: at })
     .onConflict((oc) => oc.columns(['bucket', 'slot']).doUpdateSet({ started_at: at }))
     .execute();
-  await trx.updateTable('rate_buckets').set({ next_slot: window.nextSlot + 1 }).where('bucket', '=', bucket).execute();
+  await trx
+    .updateTable('rate_buckets')
+    .set({ next_slot: window.nextSlot + 1 })
+    .where('bucket', '=', bucket)
+    .execute();
 }
 
 /** The database's clock, which every admission decision reads. */
@@ -204,7 +216,12 @@ export async function listHoldPlaces(db: Db, runId: string): Promise<HoldPlace[]
       'h.bucket',
       'p.name',
       'p.concurrency_limit',
-      (eb) => eb.selectFrom('run_slots as s').select(sql<string>`count(*)`.as('n')).whereRef('s.bucket', '=', 'h.bucket').as('running'),
+      (eb) =>
+        eb
+          .selectFrom('run_slots as s')
+          .select(sql<string>`count(*)`.as('n'))
+          .whereRef('s.bucket', '=', 'h.bucket')
+          .as('running'),
     ])
     .where('h.run_id', '=', runId)
     .orderBy('h.bucket')

@@ -8,15 +8,15 @@ import type { ConversationRow, NewConversationRow, NewMessageRow } from './conve
  * nothing; the caller checks whose it is.
  */
 export async function insertConversationIfAbsent(db: Db, conversation: NewConversationRow): Promise<void> {
-  await db.insertInto('conversations').values(conversation).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('conversations')
+    .values(conversation)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /** Finds a conversation; with `projectIds`, only when it belongs to one of them. */
-export async function findConversation(
-  db: Db,
-  id: string,
-  projectIds?: readonly string[],
-): Promise<ConversationRow | undefined> {
+export async function findConversation(db: Db, id: string, projectIds?: readonly string[]): Promise<ConversationRow | undefined> {
   let query = db.selectFrom('conversations').selectAll().where('id', '=', id);
   if (projectIds) query = query.where('project_id', '=', inProjects(projectIds));
   return query.executeTakeFirst();

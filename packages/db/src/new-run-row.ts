@@ -1,13 +1,4 @@
-import {
-  TRANSITIONS,
-  newRunId,
-  runIdTime,
-  type RunCreation,
-  type RunKind,
-  type RunOwnerKind,
-  type RunSharedFields,
-  type TriggerKind,
-} from '@runq/runs';
+import { TRANSITIONS, newRunId, runIdTime, type RunCreation, type RunKind, type RunOwnerKind, type RunSharedFields, type TriggerKind } from '@runq/runs';
 import { toJson } from './json.js';
 import type { NewRunRow } from './run.table.js';
 

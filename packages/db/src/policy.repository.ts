@@ -22,7 +22,13 @@ export function toFlowPolicy(row: PolicyRow): FlowPolicy {
 /** The policies of `projectIds`, by project then name. */
 export async function listPolicies(db: Db, projectIds: readonly string[]): Promise<PolicyRow[]> {
   if (projectIds.length === 0) return [];
-  return db.selectFrom('policies').selectAll().where('project_id', 'in', [...projectIds]).orderBy('project_id').orderBy('name').execute();
+  return db
+    .selectFrom('policies')
+    .selectAll()
+    .where('project_id', 'in', [...projectIds])
+    .orderBy('project_id')
+    .orderBy('name')
+    .execute();
 }
 
 /** Every project's policies (for operators), by project then name, at most `limit`; one project's when `projectId` is given. */
@@ -35,7 +41,11 @@ export async function listAllPolicies(db: Db, options: { projectId?: string | un
 /** Policies by id (those that still exist). */
 export async function findPoliciesById(db: Db, ids: readonly string[]): Promise<PolicyRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('policies').selectAll().where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('policies')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /**
@@ -58,7 +68,12 @@ export async function upsertPolicy(db: Db, row: NewPolicyRow): Promise<{ policy:
 /** Deletes the policy `name` of one of `projectIds`; the deleted row, or undefined when there was none. */
 export async function deletePolicy(db: Db, projectIds: readonly string[], name: string): Promise<PolicyRow | undefined> {
   if (projectIds.length === 0) return undefined;
-  return db.deleteFrom('policies').where('project_id', 'in', [...projectIds]).where('name', '=', name).returningAll().executeTakeFirst();
+  return db
+    .deleteFrom('policies')
+    .where('project_id', 'in', [...projectIds])
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** How full each bucket of a policy is: slots held and runs waiting, for the buckets in use. */

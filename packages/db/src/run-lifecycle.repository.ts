@@ -69,7 +69,10 @@ export async function redispatchRun(db: Db, run: { id: string; job_id: string },
 }
 
 /** What the reconciler looks at for one run. */
-export type ReconcileCandidate = Pick<RunRow, 'id' | 'kind' | 'status' | 'job_id' | 'runtime_target_kind' | 'runtime_target_environment_id' | 'runtime_target_branch_id'>;
+export type ReconcileCandidate = Pick<
+  RunRow,
+  'id' | 'kind' | 'status' | 'job_id' | 'runtime_target_kind' | 'runtime_target_environment_id' | 'runtime_target_branch_id'
+>;
 
 const CANDIDATE_COLUMNS = ['id', 'kind', 'status', 'job_id', 'runtime_target_kind', 'runtime_target_environment_id', 'runtime_target_branch_id'] as const;
 
@@ -77,10 +80,7 @@ const CANDIDATE_COLUMNS = ['id', 'kind', 'status', 'job_id', 'runtime_target_kin
  * Worker-executed runs the reconciler should check, oldest change first: pending runs older
  * than `pendingGraceMs`, and running runs whose lease expired more than `leaseGraceMs` ago.
  */
-export async function listReconcileCandidates(
-  db: Db,
-  options: { pendingGraceMs: number; leaseGraceMs: number; limit: number },
-): Promise<ReconcileCandidate[]> {
+export async function listReconcileCandidates(db: Db, options: { pendingGraceMs: number; leaseGraceMs: number; limit: number }): Promise<ReconcileCandidate[]> {
   const pending = db
     .selectFrom('runs')
     .select(CANDIDATE_COLUMNS)

@@ -79,7 +79,10 @@ export async function readRunOverview(db: Db, options: { until: Date; windowMs: 
     return query;
   };
   const [created, finished, waits, projects] = await Promise.all([
-    createdInWindow().select([minute('created_at').as('minute'), 'kind', sql<string>`count(*)`.as('count')]).groupBy(['minute', 'kind']).execute(),
+    createdInWindow()
+      .select([minute('created_at').as('minute'), 'kind', sql<string>`count(*)`.as('count')])
+      .groupBy(['minute', 'kind'])
+      .execute(),
     db
       .selectFrom('runs')
       .select([minute('completed_at').as('minute'), 'kind', 'status', sql<string>`count(*)`.as('count')])
@@ -109,7 +112,8 @@ export async function readRunOverview(db: Db, options: { until: Date; windowMs: 
       .limit(options.topProjects)
       .execute(),
   ]);
-  const counts = (rows: { minute: Date; kind: RunKind; count: string }[]) => rows.map((row) => ({ minute: new Date(row.minute), kind: row.kind, count: Number(row.count) }));
+  const counts = (rows: { minute: Date; kind: RunKind; count: string }[]) =>
+    rows.map((row) => ({ minute: new Date(row.minute), kind: row.kind, count: Number(row.count) }));
   return {
     since,
     until,

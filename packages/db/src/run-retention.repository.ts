@@ -37,9 +37,7 @@ export async function deleteFinishedRuns(db: Db, options: DeleteFinishedRunsOpti
       .select('r.id')
       .where('r.status', 'in', [...TERMINAL_STATUSES])
       .where('r.completed_at', '<', options.finishedBefore)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('runs as child').select('child.id').whereRef('child.parent_run_id', '=', 'r.id'))),
-      )
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('runs as child').select('child.id').whereRef('child.parent_run_id', '=', 'r.id'))))
       .orderBy('r.completed_at')
       .limit(options.limit)
       .forUpdate()

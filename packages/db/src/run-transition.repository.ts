@@ -218,8 +218,7 @@ export async function claimRuns(db: Db, claims: readonly RunClaim[], leaseMs: nu
 
 /** How an attempt ended, as {@link settleAttempts} writes it: under the claim it ran with. */
 export type AttemptSettlement = { [T in 'complete' | 'fail' | 'retry' | 'wait']: RunTransitionWrite<T> & { leaseToken: string } }[
-  'complete' | 'fail' | 'retry' | 'wait'
-];
+  'complete' | 'fail' | 'retry' | 'wait'];
 
 const settleStatement = defineTransitionStatement('runq_settle_attempts', {
   transitions: {

@@ -4,7 +4,7 @@ import { defineTransitionStatement, TRANSITION_COLUMNS, transitionAssignments, t
 const UPDATES = (Object.keys(TRANSITIONS) as RunTransition[]).filter((name) => statusesBefore(name).length > 0);
 
 describe('transition statements', () => {
-  it.each(UPDATES)('when %s is written, then its SET list enters the rule\'s status and keeps the event sequence and history', (name) => {
+  it.each(UPDATES)("when %s is written, then its SET list enters the rule's status and keeps the event sequence and history", (name) => {
     const set = transitionAssignments(name, TRANSITION_COLUMNS[name]);
     expect(set.get('status')).toBe(`'${TRANSITIONS[name].to}'`);
     expect(set.get('previous_status')).toBe('r.status');

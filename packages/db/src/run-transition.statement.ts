@@ -157,7 +157,9 @@ function buildTransitionStatement(name: string, spec: TransitionStatementSpec): 
 
   const inputs: InputColumn[] = [{ name: 'id', type: 'text[]' }];
   if (many) inputs.push({ name: 'transition', type: 'text[]' });
-  const payload = RUN_COLUMNS.filter((column) => transitions.some((transition) => (spec.transitions[transition] as readonly string[] | undefined)?.includes(column)));
+  const payload = RUN_COLUMNS.filter((column) =>
+    transitions.some((transition) => (spec.transitions[transition] as readonly string[] | undefined)?.includes(column)),
+  );
   for (const column of payload) inputs.push({ name: column, type: `${RUN_COLUMN_TYPES[column]}[]` });
   if (effects.some((effect) => effect.startsAttempt)) {
     inputs.push({ name: 'claim_token', type: 'uuid[]' }, { name: 'claim_lease_ms', type: 'double precision[]' }, { name: 'claim_holder', type: 'integer[]' });
@@ -176,7 +178,9 @@ function buildTransitionStatement(name: string, spec: TransitionStatementSpec): 
   const where = ['r.id = i.id'];
   if (spec.priorUpdatedAt) where.push('prior.id = i.id');
   const guards = new Map(transitions.map((transition) => [transition, guardOf(transition)]));
-  where.push(many && new Set(guards.values()).size > 1 ? `(${perTransition(guards, 'false', transitions.length)}) is true` : [...guards.values()][0] ?? 'false');
+  where.push(
+    many && new Set(guards.values()).size > 1 ? `(${perTransition(guards, 'false', transitions.length)}) is true` : ([...guards.values()][0] ?? 'false'),
+  );
   if (spec.fences.lease) where.push('r.lease_token = i.held_token');
   if (spec.fences.job) where.push('r.job_id = i.dispatch_job_id');
   if (spec.fences.leaseExpired) where.push('(r.lease_expires_at is null or r.lease_expires_at < now())');

@@ -13,11 +13,7 @@ export async function findRun(db: Db, runId: string, projectIds?: readonly strin
 }
 
 /** Finds the run created with `publicId` for an owner (the idempotency key's scope). */
-export async function findRunByPublicId(
-  db: Db,
-  owner: { kind: RunOwnerKind; id: string },
-  publicId: string,
-): Promise<RunRow | undefined> {
+export async function findRunByPublicId(db: Db, owner: { kind: RunOwnerKind; id: string }, publicId: string): Promise<RunRow | undefined> {
   return db
     .selectFrom('runs')
     .selectAll()

@@ -1,14 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
-import type {
-  HoldReason,
-  RunError,
-  RunExecutor,
-  RunKind,
-  RunOwnerKind,
-  RunStatus,
-  TriggerKind,
-  WaitingReason,
-} from '@runq/runs';
+import type { HoldReason, RunError, RunExecutor, RunKind, RunOwnerKind, RunStatus, TriggerKind, WaitingReason } from '@runq/runs';
 import type { JsonColumn } from './json.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;

@@ -141,7 +141,15 @@ export async function listUnresolvedOccurrences(db: Db, olderThanMs: number, lim
     .limit(limit)
     .execute();
   if (occurrences.length === 0) return [];
-  const schedules = await db.selectFrom('schedules').selectAll().where('id', 'in', occurrences.map((row) => row.schedule_id)).execute();
+  const schedules = await db
+    .selectFrom('schedules')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      occurrences.map((row) => row.schedule_id),
+    )
+    .execute();
   const byId = new Map(schedules.map((row) => [row.id, row]));
   return occurrences.flatMap((occurrence) => {
     const schedule = byId.get(occurrence.schedule_id);
@@ -191,7 +199,11 @@ export async function lockExpiredRuns(trx: Db, limit: number): Promise<string[]>
 /** Marks the occurrences of runs that expired. */
 export async function markOccurrencesExpired(db: Db, runIds: readonly string[]): Promise<void> {
   if (runIds.length === 0) return;
-  await db.updateTable('schedule_occurrences').set({ outcome: 'expired' }).where('run_id', 'in', [...runIds]).execute();
+  await db
+    .updateTable('schedule_occurrences')
+    .set({ outcome: 'expired' })
+    .where('run_id', 'in', [...runIds])
+    .execute();
 }
 
 /**

@@ -19,7 +19,12 @@ export async function insertSchedule(db: Db, row: NewScheduleRow): Promise<Sched
 }
 
 /** The schedule `id` if it belongs to one of `projectIds`; `forUpdate` locks its row until the transaction ends. */
-export async function findSchedule(db: Db, id: string, projectIds: readonly string[] | 'all', options: { forUpdate?: boolean } = {}): Promise<ScheduleRow | undefined> {
+export async function findSchedule(
+  db: Db,
+  id: string,
+  projectIds: readonly string[] | 'all',
+  options: { forUpdate?: boolean } = {},
+): Promise<ScheduleRow | undefined> {
   if (projectIds !== 'all' && projectIds.length === 0) return undefined;
   let query = db.selectFrom('schedules').selectAll().where('id', '=', id);
   if (projectIds !== 'all') query = query.where('project_id', '=', inProjects(projectIds));
@@ -102,7 +107,10 @@ export async function notifySchedulesChanged(db: Db): Promise<void> {
 }
 
 /** Calls `onChanged` on every schedule change announced on {@link SCHEDULES_CHANNEL} (`client` is a dedicated session). */
-export async function listenForScheduleChanges(client: { on(event: 'notification', listener: (message: { channel: string }) => void): unknown; query(text: string): Promise<unknown> }, onChanged: () => void): Promise<void> {
+export async function listenForScheduleChanges(
+  client: { on(event: 'notification', listener: (message: { channel: string }) => void): unknown; query(text: string): Promise<unknown> },
+  onChanged: () => void,
+): Promise<void> {
   client.on('notification', (message) => {
     if (message.channel === SCHEDULES_CHANNEL) onChanged();
   });

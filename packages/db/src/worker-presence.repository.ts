@@ -96,9 +96,7 @@ export interface RecoveredRun {
  * (its presence connection may be coming back) before {@link recoverOrphanedRuns}.
  */
 export async function listOrphanedRuns(db: Db, limit: number): Promise<OrphanedRun[]> {
-  const result = await db.executeQuery<OrphanedRun>(
-    CompiledQuery.raw(LIST_ORPHANED_RUNS, [WORKER_PRESENCE_NAMESPACE, limit]),
-  );
+  const result = await db.executeQuery<OrphanedRun>(CompiledQuery.raw(LIST_ORPHANED_RUNS, [WORKER_PRESENCE_NAMESPACE, limit]));
   return result.rows;
 }
 

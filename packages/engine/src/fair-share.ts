@@ -41,7 +41,9 @@ export class FairShare {
   async shareOf(kind: string): Promise<number | undefined> {
     const now = Date.now();
     if (!this.slots || now - this.slots.at >= SLOTS_CACHE_MS) {
-      const byKind = listServedSlots(this.db).then((rows) => new Map(rows.filter((row) => row.target === DEFAULT_RUNTIME_TARGET).map((row) => [row.kind, row.slots])));
+      const byKind = listServedSlots(this.db).then(
+        (rows) => new Map(rows.filter((row) => row.target === DEFAULT_RUNTIME_TARGET).map((row) => [row.kind, row.slots])),
+      );
       this.slots = { at: now, byKind };
       byKind.catch(() => {
         if (this.slots?.byKind === byKind) this.slots = undefined;

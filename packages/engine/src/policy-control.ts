@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicyBody } from '@runq/contract';
-import {
-  deletePolicy,
-  deletePolicyBuckets,
-  listBucketUse,
-  listPolicies,
-  upsertPolicy,
-  type BucketUse,
-  type Db,
-  type PolicyRow,
-  type RunRow,
-} from '@runq/db';
+import { deletePolicy, deletePolicyBuckets, listBucketUse, listPolicies, upsertPolicy, type BucketUse, type Db, type PolicyRow, type RunRow } from '@runq/db';
 import { InvalidRunRequestError, PolicyNotFoundError, ProjectNotFoundError, parseDuration } from '@runq/runs';
 import type { RunAdmission } from './run-admission.js';
 import type { RunActor } from './run-control.js';
@@ -96,7 +86,8 @@ export class PolicyControl {
       return id;
     }
     const [only] = actor.projectIds;
-    if (actor.projectIds.length !== 1 || only === undefined) throw new InvalidRunRequestError('/project_id', 'is required when the caller has several projects');
+    if (actor.projectIds.length !== 1 || only === undefined)
+      throw new InvalidRunRequestError('/project_id', 'is required when the caller has several projects');
     return only;
   }
 }

@@ -120,7 +120,10 @@ export class RunAdmission {
    * `freesSlots`, admits the runs held for the freed buckets in the same transaction (then
    * enqueues them after commit). Without slots to free, `write` runs as is.
    */
-  async withRelease<T extends readonly (Pick<RunRow, 'status' | 'slot_buckets'> | undefined)[]>(freesSlots: boolean, write: (db: Db) => Promise<T>): Promise<T> {
+  async withRelease<T extends readonly (Pick<RunRow, 'status' | 'slot_buckets'> | undefined)[]>(
+    freesSlots: boolean,
+    write: (db: Db) => Promise<T>,
+  ): Promise<T> {
     if (!freesSlots) return write(this.db);
     const { rows, released } = await this.db.transaction().execute(async (trx) => {
       const moved = await write(trx);
@@ -284,7 +287,11 @@ export class RunAdmission {
       return { decision: { type: 'held', reason: 'rate', until, waitOn: [] }, cancelled };
     }
 
-    await insertSlots(trx, run.id, limited.map((slot) => slot.bucket));
+    await insertSlots(
+      trx,
+      run.id,
+      limited.map((slot) => slot.bucket),
+    );
     for (const { bucket, window } of windows) await recordRateStart(trx, bucket, window, now);
     if (run.hold_reason !== null) await clearHold(trx, run.id);
     return { decision: { type: 'admitted' }, cancelled };
@@ -373,7 +380,11 @@ export class RunAdmission {
   private async currentPolicies(trx: Db, buckets: readonly string[]): Promise<Map<string, FlowPolicy>> {
     const ids = [...new Set(buckets.map(policyIdOf))];
     const policies = new Map<string, FlowPolicy>();
-    for (const row of await findPoliciesById(trx, ids.filter((id) => id !== PROJECT_POLICY_ID))) policies.set(row.id, toFlowPolicy(row));
+    for (const row of await findPoliciesById(
+      trx,
+      ids.filter((id) => id !== PROJECT_POLICY_ID),
+    ))
+      policies.set(row.id, toFlowPolicy(row));
     const bound = this.options.projectConcurrency;
     if (ids.includes(PROJECT_POLICY_ID) && bound !== undefined) {
       policies.set(PROJECT_POLICY_ID, {

@@ -59,8 +59,17 @@ export class RunControl {
       const writes = descendants.map((run) => ({ runId: run.id, transition: 'cancel' as const, data: { ...data, cancelled_with: root.id } }));
       for (const run of await transitionRuns(trx, writes, { projectIds: caller.projectIds })) if (run) moved.push(run);
       // Told at commit: workers running one of them abort its handler.
-      await notifyRunsCancelled(trx, moved.filter((run) => run.previous_status === 'running').map((run) => run.id));
-      return { cancelled: moved, released: await this.admission.releaseBuckets(trx, moved.flatMap((run) => run.slot_buckets ?? [])) };
+      await notifyRunsCancelled(
+        trx,
+        moved.filter((run) => run.previous_status === 'running').map((run) => run.id),
+      );
+      return {
+        cancelled: moved,
+        released: await this.admission.releaseBuckets(
+          trx,
+          moved.flatMap((run) => run.slot_buckets ?? []),
+        ),
+      };
     });
     await this.stopExecution(cancelled);
     await this.admission.afterRelease(released);
@@ -79,8 +88,17 @@ export class RunControl {
       const runIds = await lockExpiredRuns(trx, limit);
       const writes = runIds.map((runId) => ({ runId, transition: 'cancel' as const, set: { error: toJson(error) }, data: { error, cancelled_by: 'run_ttl' } }));
       const moved = (await transitionRuns(trx, writes)).filter((run): run is RunRow => run !== undefined);
-      await markOccurrencesExpired(trx, moved.map((run) => run.id));
-      return { cancelled: moved, released: await this.admission.releaseBuckets(trx, moved.flatMap((run) => run.slot_buckets ?? [])) };
+      await markOccurrencesExpired(
+        trx,
+        moved.map((run) => run.id),
+      );
+      return {
+        cancelled: moved,
+        released: await this.admission.releaseBuckets(
+          trx,
+          moved.flatMap((run) => run.slot_buckets ?? []),
+        ),
+      };
     });
     await this.stopExecution(cancelled);
     await this.admission.afterRelease(released);

@@ -52,13 +52,7 @@ function agentFields(body: AgentRunRequest): RequestedRunFields {
     runtime_target_environment_id: lowerUuid(request.runtime_target_environment_id),
     runtime_target_branch_id: lowerUuid(request.runtime_target_branch_id),
     input: 'input' in request ? request.input : null,
-    metadata: collectMetadata(body, request, [
-      'agent_id',
-      'input',
-      'runtime_target_kind',
-      'runtime_target_environment_id',
-      'runtime_target_branch_id',
-    ]),
+    metadata: collectMetadata(body, request, ['agent_id', 'input', 'runtime_target_kind', 'runtime_target_environment_id', 'runtime_target_branch_id']),
     executedByCaller: request.initial_status === 'running',
   };
 }
@@ -112,14 +106,7 @@ export function requestedRunFields(body: CreateRunRequest): RequestedRunFields {
         config: body.request.config ?? null,
         timeout_seconds: body.request.timeout_seconds ?? null,
         backoff_limit: body.request.backoff_limit ?? null,
-        metadata: collectMetadata(body, body.request, [
-          'target',
-          'batch_id',
-          'config',
-          'timeout_seconds',
-          'backoff_limit',
-          ...RUNTIME_TARGET,
-        ]),
+        metadata: collectMetadata(body, body.request, ['target', 'batch_id', 'config', 'timeout_seconds', 'backoff_limit', ...RUNTIME_TARGET]),
       };
     case 'eval':
       return {

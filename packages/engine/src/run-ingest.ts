@@ -122,7 +122,12 @@ export class RunIngest {
       runBatch: async (dispatches) => {
         const runs = dispatches.map(({ run, priority }) => ({ ...run, priority }));
         await Promise.all(
-          groupByQueue(runs).map(({ route, runs: ofQueue }) => queues.enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id, priority: run.priority })))),
+          groupByQueue(runs).map(({ route, runs: ofQueue }) =>
+            queues.enqueueRuns(
+              route,
+              ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id, priority: run.priority })),
+            ),
+          ),
         );
         return dispatches.map(() => undefined);
       },
@@ -149,7 +154,13 @@ export class RunIngest {
     }
   }
 
-  private async create(caller: RunCreator, body: CreateRunRequest, trigger: RunTrigger, options: RunCreationOptions, traceparent: string | null): Promise<CreatedRun> {
+  private async create(
+    caller: RunCreator,
+    body: CreateRunRequest,
+    trigger: RunTrigger,
+    options: RunCreationOptions,
+    traceparent: string | null,
+  ): Promise<CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -220,7 +231,11 @@ export class RunIngest {
     await Promise.all(
       cancelled
         .filter((run) => run.previous_status === 'pending')
-        .map((run) => this.queues.removeRun(routeOf(run), run.job_id).catch((err: unknown) => this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed'))),
+        .map((run) =>
+          this.queues
+            .removeRun(routeOf(run), run.job_id)
+            .catch((err: unknown) => this.log.warn({ err, runId: run.id }, 'removing a cancelled run from its queue failed')),
+        ),
     );
   }
 
@@ -231,7 +246,12 @@ export class RunIngest {
    * (`unservedTarget`) is held for one instead; admission comes when it is released. Undefined
    * when its `public_id` is taken.
    */
-  private async store(row: NewRunRow, plan: ConversationPlan, admission: RunAdmissionPlan | undefined, unservedTarget: string | undefined): Promise<StoredRun | undefined> {
+  private async store(
+    row: NewRunRow,
+    plan: ConversationPlan,
+    admission: RunAdmissionPlan | undefined,
+    unservedTarget: string | undefined,
+  ): Promise<StoredRun | undefined> {
     const eventData = {
       trigger_kind: row.trigger_kind,
       ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
@@ -242,36 +262,39 @@ export class RunIngest {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
-    return this.db.transaction().execute(async (trx): Promise<StoredRun> => {
-      if (plan.create) {
-        // Two requests may create the same named conversation at once: the second reuses it,
-        // which must then be one of the caller's (404 otherwise).
-        await insertConversationIfAbsent(trx, { id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null });
-        if (!(await findConversation(trx, plan.create.id, plan.create.visibleTo))) throw new ConversationNotFoundError(plan.create.id);
-      }
-      const run = await insertRun(trx, row, eventData);
-      // A replayed public_id: throwing rolls back the conversation created above.
-      if (!run) throw new PublicIdTaken();
-      if (plan.message && plan.conversationId && plan.messageId) {
-        await insertMessage(trx, {
-          id: plan.messageId,
-          conversation_id: plan.conversationId,
-          run_id: run.id,
-          role: 'user',
-          content: toJson(plan.message.content),
-        });
-      }
-      if (unservedTarget) {
-        await this.admission.holdForWorker(trx, run, unservedTarget);
-        await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: unservedTarget });
-        return { run: { ...run, hold_reason: 'no_worker' }, cancelled: [] };
-      }
-      if (!admission) return { run, cancelled: [] };
-      return this.admitNew(trx, run);
-    }).catch((error: unknown) => {
-      if (error instanceof PublicIdTaken) return undefined;
-      throw error;
-    });
+    return this.db
+      .transaction()
+      .execute(async (trx): Promise<StoredRun> => {
+        if (plan.create) {
+          // Two requests may create the same named conversation at once: the second reuses it,
+          // which must then be one of the caller's (404 otherwise).
+          await insertConversationIfAbsent(trx, { id: plan.create.id, project_id: plan.create.projectId, created_by: row.created_by ?? null });
+          if (!(await findConversation(trx, plan.create.id, plan.create.visibleTo))) throw new ConversationNotFoundError(plan.create.id);
+        }
+        const run = await insertRun(trx, row, eventData);
+        // A replayed public_id: throwing rolls back the conversation created above.
+        if (!run) throw new PublicIdTaken();
+        if (plan.message && plan.conversationId && plan.messageId) {
+          await insertMessage(trx, {
+            id: plan.messageId,
+            conversation_id: plan.conversationId,
+            run_id: run.id,
+            role: 'user',
+            content: toJson(plan.message.content),
+          });
+        }
+        if (unservedTarget) {
+          await this.admission.holdForWorker(trx, run, unservedTarget);
+          await addEventData(trx, run.id, run.event_seq, { held: 'no_worker', runtime_target: unservedTarget });
+          return { run: { ...run, hold_reason: 'no_worker' }, cancelled: [] };
+        }
+        if (!admission) return { run, cancelled: [] };
+        return this.admitNew(trx, run);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof PublicIdTaken) return undefined;
+        throw error;
+      });
   }
 
   /** Flow control's decision for a run just inserted in `trx`, with the run as it then stands. */

@@ -18,13 +18,7 @@ import {
   type ScheduleRow,
   type ScheduleRowUpdate,
 } from '@runq/db';
-import {
-  ConversationNotFoundError,
-  ProjectNotFoundError,
-  ScheduleKeyTakenError,
-  ScheduleNotFoundError,
-  upcomingFires,
-} from '@runq/runs';
+import { ConversationNotFoundError, ProjectNotFoundError, ScheduleKeyTakenError, ScheduleNotFoundError, upcomingFires } from '@runq/runs';
 import type { RunActor } from './run-control.js';
 import { boundsOf, firstFire, scheduleBodyOf, scheduleFields, specOf, type ScheduleFields } from './schedule-fields.js';
 import type { ScheduleFirer } from './schedule-firer.js';
@@ -98,7 +92,8 @@ export class ScheduleControl {
       const fields = scheduleFields({ ...scheduleBodyOf(existing), ...patch }, now);
       const projectId = await this.projectOf(trx, actor, fields.run);
       if (projectId !== existing.project_id) throw new ProjectNotFoundError(projectId);
-      if (fields.key !== null && fields.key !== existing.key && (await findScheduleByKey(trx, projectId, fields.key))) throw new ScheduleKeyTakenError(fields.key);
+      if (fields.key !== null && fields.key !== existing.key && (await findScheduleByKey(trx, projectId, fields.key)))
+        throw new ScheduleKeyTakenError(fields.key);
       const schedule = await updateSchedule(trx, id, { ...columnsOf(fields), ...firstFire(id, fields, now, existing.runs_created) });
       await notifySchedulesChanged(trx);
       return schedule;
@@ -165,11 +160,26 @@ export function upcomingOf(schedule: ScheduleRow, count = UPCOMING): Date[] {
   if (schedule.next_slot === null) return [];
   let remaining = count;
   if (schedule.max_runs !== null) remaining = Math.min(count, Math.max(0, schedule.max_runs - schedule.runs_created));
-  return upcomingFires(specOf(schedule.spec), schedule.next_slot, boundsOf(schedule), { scheduleId: schedule.id, maxMs: Number(schedule.jitter_ms) }, remaining).map((fire) => fire.fireAt);
+  return upcomingFires(
+    specOf(schedule.spec),
+    schedule.next_slot,
+    boundsOf(schedule),
+    { scheduleId: schedule.id, maxMs: Number(schedule.jitter_ms) },
+    remaining,
+  ).map((fire) => fire.fireAt);
 }
 
 /** The stored columns of a schedule's fields. */
-function columnsOf(fields: ScheduleFields): ScheduleRowUpdate & { kind: ScheduleRow['kind']; spec: string | null; overlap: ScheduleRow['overlap']; missed: ScheduleRow['missed']; run: string | null; catchup_window_ms: number } {
+function columnsOf(
+  fields: ScheduleFields,
+): ScheduleRowUpdate & {
+  kind: ScheduleRow['kind'];
+  spec: string | null;
+  overlap: ScheduleRow['overlap'];
+  missed: ScheduleRow['missed'];
+  run: string | null;
+  catchup_window_ms: number;
+} {
   return {
     key: fields.key,
     kind: fields.kind,

@@ -141,9 +141,15 @@ export class ScheduleFirer {
     const { fired, schedules, recorded } = await this.db.transaction().execute(async (trx) => {
       const now = await databaseNow(trx);
       const due = await lockDueSchedules(trx, FIRE_BATCH);
-      const states = await readOverlapStates(trx, due.filter((schedule) => schedule.overlap !== 'allow').map((schedule) => schedule.id));
+      const states = await readOverlapStates(
+        trx,
+        due.filter((schedule) => schedule.overlap !== 'allow').map((schedule) => schedule.id),
+      );
       const plans = due.map((schedule) => planFiring(schedule, now, states.get(schedule.id) ?? NOTHING_UNFINISHED));
-      const inserted = await insertOccurrences(trx, plans.flatMap((plan) => plan.rows));
+      const inserted = await insertOccurrences(
+        trx,
+        plans.flatMap((plan) => plan.rows),
+      );
       const byId = new Map(inserted.map((row) => [row.id, row]));
       const advances: ScheduleAdvance[] = plans.map((plan) => {
         const counts = { created: 0, skipped: 0, missed: 0 };
@@ -178,7 +184,8 @@ export class ScheduleFirer {
     const outcomes = await Promise.allSettled(items.map((item) => this.carryOut(item, { record: false })));
     const resolved = items.flatMap((item, index) => {
       const outcome = outcomes[index];
-      if (outcome?.status === 'rejected') this.log.warn({ err: outcome.reason, occurrenceId: item.occurrence.id }, 'creating a scheduled run failed; a later pass will');
+      if (outcome?.status === 'rejected')
+        this.log.warn({ err: outcome.reason, occurrenceId: item.occurrence.id }, 'creating a scheduled run failed; a later pass will');
       return outcome?.status === 'fulfilled' && outcome.value ? [{ occurrenceId: item.occurrence.id, runId: outcome.value.id }] : [];
     });
     await recordOccurrenceRuns(this.db, resolved);
@@ -196,7 +203,9 @@ export class ScheduleFirer {
       const state = await readOverlapState(trx, schedule.id);
       const decision = decideOverlap(schedule.overlap, state);
       const outcome = decision === 'skip' ? 'skipped_overlap' : 'created';
-      const [occurrence] = await insertOccurrences(trx, [{ id: randomUUID(), schedule_id: schedule.id, scheduled_for: now, outcome, buffered: decision === 'buffer' }]);
+      const [occurrence] = await insertOccurrences(trx, [
+        { id: randomUUID(), schedule_id: schedule.id, scheduled_for: now, outcome, buffered: decision === 'buffer' },
+      ]);
       if (!occurrence) throw new Error('a triggered occurrence collided with an existing one');
       await updateSchedule(trx, schedule.id, {
         last_fired_at: now,
@@ -235,7 +244,10 @@ export class ScheduleFirer {
         actor,
         validation.value,
         { kind: 'schedule', id: occurrence.id, scheduleId: schedule.id },
-        { ...(occurrence.buffered ? { holdReason: 'schedule' as const } : {}), expiresAt: ttlMs === null ? null : new Date(occurrence.fired_at.getTime() + ttlMs) },
+        {
+          ...(occurrence.buffered ? { holdReason: 'schedule' as const } : {}),
+          expiresAt: ttlMs === null ? null : new Date(occurrence.fired_at.getTime() + ttlMs),
+        },
       );
       if (options.record) await resolveOccurrence(this.db, occurrence.id, { runId: run.id });
       return run;

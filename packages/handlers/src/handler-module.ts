@@ -40,10 +40,7 @@ export interface HandlerResult {
 }
 
 /** A handler: completes the run by returning, fails the attempt by throwing. */
-export type RunHandler = (
-  run: RunEnvelope,
-  ctx: HandlerContext,
-) => Promise<HandlerResult | WaitRequest | void> | HandlerResult | WaitRequest | void;
+export type RunHandler = (run: RunEnvelope, ctx: HandlerContext) => Promise<HandlerResult | WaitRequest | void> | HandlerResult | WaitRequest | void;
 
 /** Handlers by kind, then by name (`"*"` matches any name of the kind). */
 export type HandlerModule = Partial<Record<RunKind, Readonly<Record<string, RunHandler>>>>;

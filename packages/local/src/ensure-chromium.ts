@@ -4,7 +4,6 @@ import { ChromiumNotInstalledError } from './errors.js';
 /** The one-line instruction given when Chromium cannot be provided. */
 export const CHROMIUM_HINT = 'install Chromium (Debian/Ubuntu: sudo apt-get install chromium)';
 
-
 /**
  * Returns the path of Debian's `chromium` (for browser tests driven by playwright-core),
  * installing the package with apt-get when it is missing and this process is root. Browsers

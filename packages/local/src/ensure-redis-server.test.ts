@@ -60,9 +60,7 @@ describe('ensureRedisServerIn', () => {
   });
 
   it('when redis-server is missing and the process is not root, then one line names what to install', async () => {
-    const failure = await ensureRedisServerIn({ searchDirs: [binDir], root: false, aptGet: '/usr/bin/apt-get', log: ignore }).catch(
-      (error: unknown) => error,
-    );
+    const failure = await ensureRedisServerIn({ searchDirs: [binDir], root: false, aptGet: '/usr/bin/apt-get', log: ignore }).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(RedisNotInstalledError);
     expect((failure as RedisNotInstalledError).code).toBe('redis_not_installed');

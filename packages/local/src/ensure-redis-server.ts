@@ -27,8 +27,7 @@ export interface RedisServerEnvironment {
 }
 
 /** The one-line instruction given whenever we cannot provide Redis ourselves. */
-export const INSTALL_HINT =
-  'install Redis 6.2+ (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)';
+export const INSTALL_HINT = 'install Redis 6.2+ (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)';
 
 /** Runs apt-get non-interactively; waits for a dpkg lock held by a concurrent install instead of failing. */
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
@@ -151,7 +150,11 @@ async function runApt(aptGet: string, args: string[]): Promise<void> {
 function aptFailure(error: unknown): string {
   const failure = error as { code?: unknown; stderr?: unknown; message?: unknown };
   const output = typeof failure.stderr === 'string' ? failure.stderr : '';
-  const lastLine = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0).pop();
+  const lastLine = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .pop();
   const code = typeof failure.code === 'number' ? `exit code ${failure.code}` : String(failure.code ?? failure.message ?? 'failed');
   return lastLine ? `${code}: ${lastLine}` : code;
 }

@@ -91,7 +91,10 @@ export class ChromiumNotInstalledError extends LocalServerError {
 
 /** A database name PostgreSQL would reject or silently truncate (empty, NUL, over 63 bytes). */
 export class InvalidDatabaseNameError extends LocalServerError {
-  constructor(readonly databaseName: string, reason: string) {
+  constructor(
+    readonly databaseName: string,
+    reason: string,
+  ) {
     super('invalid_database_name', `invalid database name ${JSON.stringify(databaseName)}: ${reason}`);
   }
 }
@@ -106,10 +109,6 @@ export class TemplateInUseError extends LocalServerError {
     readonly template: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      'template_in_use',
-      `template database "${template}" has open connections; close them (end the pool that prepared it) before cloning it`,
-      options,
-    );
+    super('template_in_use', `template database "${template}" has open connections; close them (end the pool that prepared it) before cloning it`, options);
   }
 }

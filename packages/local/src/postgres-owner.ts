@@ -25,10 +25,7 @@ export function runningAsRoot(): boolean {
  */
 export async function lookupPostgresUser(): Promise<ServerOwner | undefined> {
   try {
-    const [uid, gid] = await Promise.all([
-      execFileAsync('id', ['-u', POSTGRES_OS_USER]),
-      execFileAsync('id', ['-g', POSTGRES_OS_USER]),
-    ]);
+    const [uid, gid] = await Promise.all([execFileAsync('id', ['-u', POSTGRES_OS_USER]), execFileAsync('id', ['-g', POSTGRES_OS_USER])]);
     return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
   } catch {
     return undefined;

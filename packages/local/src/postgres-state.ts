@@ -44,11 +44,9 @@ export async function readState(path: string, dataDir: string): Promise<Postgres
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ClusterStateError(
-      path,
-      `the credentials of the cluster in ${dataDir} are missing; remove ${dataDir} to create a new, empty cluster`,
-      { cause: error },
-    );
+    throw new ClusterStateError(path, `the credentials of the cluster in ${dataDir} are missing; remove ${dataDir} to create a new, empty cluster`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {

@@ -64,9 +64,9 @@ describe('ServerProcess', () => {
 
   it('when the server never reports ready, then start fails at the deadline and leaves nothing running', async () => {
     const lines: string[] = [];
-    const failure = await ServerProcess.start(
-      shellServer('echo "$$"; exec sleep 600', { readyTimeoutMs: 300, onLog: (line) => lines.push(line) }),
-    ).catch((error: unknown) => error);
+    const failure = await ServerProcess.start(shellServer('echo "$$"; exec sleep 600', { readyTimeoutMs: 300, onLog: (line) => lines.push(line) })).catch(
+      (error: unknown) => error,
+    );
 
     expect(failure).toBeInstanceOf(ServerStartError);
     expect((failure as Error).message).toMatch(/^fake-server failed to start: not ready after 300 ms/);

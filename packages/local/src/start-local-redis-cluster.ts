@@ -73,17 +73,15 @@ export async function startLocalRedisCluster(options: StartLocalRedisClusterOpti
   const cli = async (port: number, ...args: string[]): Promise<string> =>
     (await execFileAsync(redisCli, ['-h', LOOPBACK, '-p', String(port), ...args], { timeout: FORM_TIMEOUT_MS })).stdout;
   try {
-    await execFileAsync(
-      redisCli,
-      ['--cluster', 'create', ...nodes.map((node) => `${LOOPBACK}:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'],
-      { timeout: FORM_TIMEOUT_MS },
-    );
+    await execFileAsync(redisCli, ['--cluster', 'create', ...nodes.map((node) => `${LOOPBACK}:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: FORM_TIMEOUT_MS,
+    });
     await waitForClusterOk(nodes, cli);
   } catch (error) {
     await stopAll();
     const output = (error as { stdout?: unknown }).stdout;
     const tail = typeof output === 'string' ? output.trim().split('\n').slice(-10) : [];
-    throw new ServerStartError('redis cluster', error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : String(error), tail, { cause: error });
+    throw new ServerStartError('redis cluster', error instanceof Error ? (error.message.split('\n')[0] ?? 'failed') : String(error), tail, { cause: error });
   }
 
   let stopping: Promise<void> | undefined;

@@ -61,19 +61,34 @@ export async function startLocalRedis(options: StartLocalRedisOptions): Promise<
     start: async (port) => {
       // Redis's default bus port is port + 10000, which may be taken or past 65535: pick one.
       const clusterArgs = options.clusterNode
-        ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--cluster-port', String(await findFreePort())]
+        ? [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '5000',
+            '--cluster-port',
+            String(await findFreePort()),
+          ]
         : [];
       const server = await ServerProcess.start({
         name: 'redis-server',
         command: binary,
         args: [
-          '--port', String(port),
-          '--bind', LOOPBACK,
-          '--save', '',
-          '--appendonly', appendOnly ? 'yes' : 'no',
+          '--port',
+          String(port),
+          '--bind',
+          LOOPBACK,
+          '--save',
+          '',
+          '--appendonly',
+          appendOnly ? 'yes' : 'no',
           ...(appendOnly ? ['--appendfsync', 'everysec'] : []),
-          '--dir', dir,
-          '--daemonize', 'no',
+          '--dir',
+          dir,
+          '--daemonize',
+          'no',
           ...clusterArgs,
         ],
         cwd: dir,

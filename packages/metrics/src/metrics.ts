@@ -41,19 +41,77 @@ export interface TransitionSample {
  */
 export class RunqMetrics {
   readonly registry = new Registry();
-  readonly runsCreated = new Counter({ name: 'runq_runs_created_total', help: 'Runs accepted by POST /runs (duplicates excluded).', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly transitions = new Counter({ name: 'runq_run_transitions_total', help: 'Run transitions applied, by kind and from/to status.', labelNames: ['kind', 'from', 'to'] as const, registers: [this.registry] });
-  readonly runDuration = new Histogram({ name: 'runq_run_duration_seconds', help: 'From first start to the terminal status, by kind and outcome.', labelNames: ['kind', 'status'] as const, buckets: DURATION_BUCKETS, registers: [this.registry] });
-  readonly queueWait = new Histogram({ name: 'runq_run_queue_wait_seconds', help: 'From becoming pending to being claimed by a worker, by kind.', labelNames: ['kind'] as const, buckets: WAIT_BUCKETS, registers: [this.registry] });
-  readonly attempts = new Counter({ name: 'runq_run_attempts_total', help: 'Attempts started by workers.', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly retries = new Counter({ name: 'runq_run_retries_total', help: 'Failed attempts that were scheduled for a retry.', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly reconcilerRepairs = new Counter({ name: 'runq_reconciler_repairs_total', help: 'Runs repaired by the reconciler, by action.', labelNames: ['action'] as const, registers: [this.registry] });
-  readonly httpDuration = new Histogram({ name: 'runq_http_request_duration_seconds', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_BUCKETS, registers: [this.registry] });
+  readonly runsCreated = new Counter({
+    name: 'runq_runs_created_total',
+    help: 'Runs accepted by POST /runs (duplicates excluded).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly transitions = new Counter({
+    name: 'runq_run_transitions_total',
+    help: 'Run transitions applied, by kind and from/to status.',
+    labelNames: ['kind', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly runDuration = new Histogram({
+    name: 'runq_run_duration_seconds',
+    help: 'From first start to the terminal status, by kind and outcome.',
+    labelNames: ['kind', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueWait = new Histogram({
+    name: 'runq_run_queue_wait_seconds',
+    help: 'From becoming pending to being claimed by a worker, by kind.',
+    labelNames: ['kind'] as const,
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'runq_run_attempts_total',
+    help: 'Attempts started by workers.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'runq_run_retries_total',
+    help: 'Failed attempts that were scheduled for a retry.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcilerRepairs = new Counter({
+    name: 'runq_reconciler_repairs_total',
+    help: 'Runs repaired by the reconciler, by action.',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'runq_http_request_duration_seconds',
+    help: 'HTTP requests by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
   /** The API initialises every `limit` it has at 0, so a rate of refusals exists before the first one. */
-  readonly httpRateLimited = new Counter({ name: 'runq_http_rate_limited_total', help: 'Requests refused with 429 by a rate limit, by the limit that refused them.', labelNames: ['limit'] as const, registers: [this.registry] });
+  readonly httpRateLimited = new Counter({
+    name: 'runq_http_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit, by the limit that refused them.',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
 
-  readonly scheduleOccurrences = new Counter({ name: 'runq_schedule_occurrences_total', help: 'Schedule occurrences recorded, by outcome (created, skipped_overlap, missed, expired).', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly scheduleLateness = new Histogram({ name: 'runq_schedule_firing_lateness_seconds', help: 'From an occurrence\'s scheduled time to its firing (database clock).', buckets: LATENESS_BUCKETS, registers: [this.registry] });
+  readonly scheduleOccurrences = new Counter({
+    name: 'runq_schedule_occurrences_total',
+    help: 'Schedule occurrences recorded, by outcome (created, skipped_overlap, missed, expired).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly scheduleLateness = new Histogram({
+    name: 'runq_schedule_firing_lateness_seconds',
+    help: "From an occurrence's scheduled time to its firing (database clock).",
+    buckets: LATENESS_BUCKETS,
+    registers: [this.registry],
+  });
 
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
@@ -94,7 +152,12 @@ export class RunqMetrics {
    * A gauge whose values are read when Prometheus scrapes (queue depth, runs by status).
    * `collect` returns the samples; a failing read leaves the gauge empty for that scrape.
    */
-  addCollectedGauge<L extends string>(options: { name: string; help: string; labelNames: readonly L[]; collect: () => Promise<Array<{ labels: Record<L, string>; value: number }>> }): void {
+  addCollectedGauge<L extends string>(options: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+    collect: () => Promise<Array<{ labels: Record<L, string>; value: number }>>;
+  }): void {
     const { collect } = options;
     if (this.registry.getSingleMetric(options.name)) return;
     new Gauge<L>({

@@ -106,7 +106,10 @@ export class RunQueues {
    * queued creates nothing, so a retried dispatch is harmless.
    */
   async enqueueRun(ref: QueueRef, runId: string, options: { jobId?: string; delayMs?: number; priority?: number | undefined } = {}): Promise<void> {
-    await bounded(this.queue(ref).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs, options.priority)), 'adding a job');
+    await bounded(
+      this.queue(ref).add(RUN_JOB_NAME, { runId }, runJobOptions(this.backend.kind, options.jobId ?? runId, options.delayMs, options.priority)),
+      'adding a job',
+    );
   }
 
   /**
@@ -116,7 +119,11 @@ export class RunQueues {
    */
   async enqueueRuns(ref: QueueRef, runs: readonly { runId: string; jobId?: string; delayMs?: number; priority?: number | undefined }[]): Promise<void> {
     if (runs.length === 0) return;
-    const jobs = runs.map((run) => ({ name: RUN_JOB_NAME, data: { runId: run.runId }, opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs, run.priority) }));
+    const jobs = runs.map((run) => ({
+      name: RUN_JOB_NAME,
+      data: { runId: run.runId },
+      opts: runJobOptions(this.backend.kind, run.jobId ?? run.runId, run.delayMs, run.priority),
+    }));
     await bounded(this.queue(ref).addBulk(jobs), 'adding jobs');
   }
 

@@ -24,12 +24,7 @@ export function backoffDelayMs(failures: number, random: () => number = Math.ran
  * `backoffLimit` is the number of retries (null: none), so a run may fail `backoffLimit + 1`
  * times; a non-retryable error (no handler, for instance) fails at once.
  */
-export function decideAfterFailure(options: {
-  failures: number;
-  backoffLimit: number | null;
-  retryable: boolean;
-  random?: () => number;
-}): FailureDecision {
+export function decideAfterFailure(options: { failures: number; backoffLimit: number | null; retryable: boolean; random?: () => number }): FailureDecision {
   const retries = options.backoffLimit ?? 0;
   if (!options.retryable || options.failures > retries) return { type: 'fail' };
   return { type: 'retry', delayMs: backoffDelayMs(options.failures, options.random) };

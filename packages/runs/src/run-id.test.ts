@@ -31,7 +31,7 @@ describe('run ids', () => {
     expect(runIdTime('run_7ZZZZZZZZZ0000000000000000')).toBe(2 ** 48 - 1);
   });
 
-  it('when a creation window becomes an id range, then ids of the bounds\' own millisecond are outside it and the next ones inside', () => {
+  it("when a creation window becomes an id range, then ids of the bounds' own millisecond are outside it and the next ones inside", () => {
     const ms = Date.UTC(2026, 10, 29, 12, 0, 0, 123);
     const { above, below } = runIdRange({ after: new Date(ms), before: new Date(ms + 10) });
     // Built from the time part (newRunId would reuse a later time it already used: it is monotonic).

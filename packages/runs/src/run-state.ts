@@ -37,18 +37,7 @@ export const WAITING_REASONS = ['tool', 'approval', 'event', 'input'] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
 
 /** The named transitions of the lifecycle. */
-export type RunTransition =
-  | 'create'
-  | 'start'
-  | 'claim'
-  | 'reclaim'
-  | 'retry'
-  | 'complete'
-  | 'fail'
-  | 'wait'
-  | 'resume'
-  | 'expire'
-  | 'cancel';
+export type RunTransition = 'create' | 'start' | 'claim' | 'reclaim' | 'retry' | 'complete' | 'fail' | 'wait' | 'resume' | 'expire' | 'cancel';
 
 /**
  * One row of the transition table: the statuses it leaves from (`null`: a new run), the one it

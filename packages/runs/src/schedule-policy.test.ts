@@ -28,7 +28,8 @@ describe('missed occurrences', () => {
 
 describe('overlap', () => {
   it('when nothing is unfinished, then every policy creates', () => {
-    for (const policy of ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow'] as const) expect(decideOverlap(policy, { active: 0, buffered: 0 })).toBe('create');
+    for (const policy of ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow'] as const)
+      expect(decideOverlap(policy, { active: 0, buffered: 0 })).toBe('create');
   });
 
   it('when a run is unfinished, then each policy decides as documented', () => {

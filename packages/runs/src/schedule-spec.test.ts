@@ -41,11 +41,19 @@ describe('cron slots across daylight-saving changes', () => {
 
   it('when a step in the minutes crosses the New York fall back, then it keeps its elapsed-time rhythm', () => {
     const spec: ScheduleSpec = { type: 'cron', cron: '*/30 * * * *', timezone: 'America/New_York' };
-    expect(slots(spec, '2026-11-01T04:50:00Z', 4)).toEqual(['2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-01T06:00:00.000Z', '2026-11-01T06:30:00.000Z']);
+    expect(slots(spec, '2026-11-01T04:50:00Z', 4)).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+    ]);
   });
 
   it('when no zone differs from UTC, then slots are UTC wall times', () => {
-    expect(slots({ type: 'cron', cron: '0 3 * * *', timezone: 'UTC' }, '2026-01-01T03:00:00Z', 2)).toEqual(['2026-01-02T03:00:00.000Z', '2026-01-03T03:00:00.000Z']);
+    expect(slots({ type: 'cron', cron: '0 3 * * *', timezone: 'UTC' }, '2026-01-01T03:00:00Z', 2)).toEqual([
+      '2026-01-02T03:00:00.000Z',
+      '2026-01-03T03:00:00.000Z',
+    ]);
   });
 });
 

@@ -6,9 +6,7 @@ import { Cron } from 'croner';
  * zone, a fixed interval counted from an anchor, or a list of instants.
  */
 export type ScheduleSpec =
-  | { type: 'cron'; cron: string; timezone: string }
-  | { type: 'every'; everyMs: number; anchor: Date }
-  | { type: 'at'; at: readonly Date[] };
+  { type: 'cron'; cron: string; timezone: string } | { type: 'every'; everyMs: number; anchor: Date } | { type: 'at'; at: readonly Date[] };
 
 /** The shortest interval of an `every` spec. */
 export const MIN_SCHEDULE_INTERVAL_MS = 1_000;

@@ -9,9 +9,13 @@ describe('openTracing', () => {
     expect(tracing.startDispatch('task')).toBeUndefined();
     expect(tracing.startAttempt({ runId: 'r', kind: 'task', attempt: 1, jobId: 'r', traceparent: null, claimStartedAt: 0 })).toBeUndefined();
     let handled = false;
-    await tracing.traceHttpRequest({ method: 'GET', path: '/', scheme: 'http', headers: {} }, async () => {
-      handled = true;
-    }, () => ({ status: 200, route: undefined }));
+    await tracing.traceHttpRequest(
+      { method: 'GET', path: '/', scheme: 'http', headers: {} },
+      async () => {
+        handled = true;
+      },
+      () => ({ status: 200, route: undefined }),
+    );
     expect(handled).toBe(true);
   });
 });

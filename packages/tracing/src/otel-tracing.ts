@@ -153,7 +153,14 @@ export class OtelRunTracing implements RunTracing {
         handler.end();
         settle = tracer.startSpan(
           'settle',
-          { attributes: { [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM, [ATTR_MESSAGING_OPERATION_NAME]: 'settle', [ATTR_MESSAGING_OPERATION_TYPE]: 'settle', ...runAttributes } },
+          {
+            attributes: {
+              [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
+              [ATTR_MESSAGING_OPERATION_NAME]: 'settle',
+              [ATTR_MESSAGING_OPERATION_TYPE]: 'settle',
+              ...runAttributes,
+            },
+          },
           inAttempt,
         );
       },

@@ -53,9 +53,7 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     help: 'Jobs in each run queue, by state.',
     labelNames: ['kind', 'state'] as const,
     collect: async () =>
-      Object.entries(await queues.counts()).flatMap(([kind, counts]) =>
-        Object.entries(counts).map(([state, value]) => ({ labels: { kind, state }, value })),
-      ),
+      Object.entries(await queues.counts()).flatMap(([kind, counts]) => Object.entries(counts).map(([state, value]) => ({ labels: { kind, state }, value }))),
   });
   let unfinished: Promise<Awaited<ReturnType<typeof countUnfinishedRuns>>> | undefined;
   // One query serves both gauges of a scrape (Prometheus collects them concurrently).
@@ -87,8 +85,7 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     name: 'runq_runs_running_expired_lease',
     help: 'Running runs whose claim expired (their worker died and nothing has taken over yet).',
     labelNames: ['kind'] as const,
-    collect: async () =>
-      (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
+    collect: async () => (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
   });
 }
 
@@ -107,9 +104,7 @@ export function servedRoutes(app: Koa): ServedRoute[] {
   return routes
     .filter((layer) => typeof layer.path === 'string' && !layer.path.startsWith('/admin'))
     .flatMap((layer) =>
-      layer.methods
-        .filter((method) => method !== 'HEAD')
-        .map((method) => ({ method, path: String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}') })),
+      layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}') })),
     );
 }
 

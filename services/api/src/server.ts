@@ -6,14 +6,7 @@ import { openDatabase } from '@runq/db';
 import type { RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import { openTracing } from '@runq/tracing';
-import {
-  CONNECTION_CLOSE_TIMEOUT_MS,
-  SHUTDOWN_DEADLINE_MARGIN_MS,
-  closeSteps,
-  settlesWithin,
-  type CloseReport,
-  type CloseStage,
-} from '@runq/async';
+import { CONNECTION_CLOSE_TIMEOUT_MS, SHUTDOWN_DEADLINE_MARGIN_MS, closeSteps, settlesWithin, type CloseReport, type CloseStage } from '@runq/async';
 import { createApp, servedRoutes, type ServedRoute } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { RateLimitStore } from './http/rate-limit-store.js';

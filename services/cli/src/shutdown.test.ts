@@ -31,7 +31,10 @@ describe('Shutdown', () => {
   });
 
   it('when a step outlasts its bound, then the process exits 1 with a line naming it', async () => {
-    const { shutdown, lines, exited } = recordedShutdown(() => [stage({ name: 'queue workers', timeoutMs: 20, close: never }), stage({ name: 'worker database', close: async () => undefined })]);
+    const { shutdown, lines, exited } = recordedShutdown(() => [
+      stage({ name: 'queue workers', timeoutMs: 20, close: never }),
+      stage({ name: 'worker database', close: async () => undefined }),
+    ]);
     shutdown.handle('SIGTERM');
     expect(await exited).toBe(1);
     expect(lines).toContain('shutdown abandoned queue workers (not closed in time); exiting with code 1');
@@ -45,7 +48,10 @@ describe('Shutdown', () => {
   });
 
   it('when the final deadline passes first, then the process exits 1 naming the running step and those not started', async () => {
-    const { shutdown, lines, codes, exited } = recordedShutdown(() => [stage({ name: 'queue workers', timeoutMs: 300, close: never }), stage({ name: 'worker queues', close: async () => undefined })], 30);
+    const { shutdown, lines, codes, exited } = recordedShutdown(
+      () => [stage({ name: 'queue workers', timeoutMs: 300, close: never }), stage({ name: 'worker queues', close: async () => undefined })],
+      30,
+    );
     shutdown.handle('SIGTERM');
     expect(await exited).toBe(1);
     expect(codes).toEqual([1]);

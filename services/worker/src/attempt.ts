@@ -114,10 +114,7 @@ export async function runAttempt(
   const logs: string[] = [];
   let logSize = 0;
   const timeoutMs = options.timeoutSeconds === null ? undefined : options.timeoutSeconds * 1000;
-  const timer =
-    timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS
-      ? setTimeout(() => controller.abort(new AttemptAborted('timeout')), timeoutMs)
-      : undefined;
+  const timer = timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS ? setTimeout(() => controller.abort(new AttemptAborted('timeout')), timeoutMs) : undefined;
   const aborted = new Promise<AttemptOutcome>((resolve) => {
     const onAbort = () => resolve(abortedOutcome(controller.signal.reason, options.timeoutSeconds, logs));
     if (controller.signal.aborted) onAbort();
@@ -140,7 +137,9 @@ export async function runAttempt(
   const handled = (options.callHandler ? options.callHandler(call) : call()).then(
     (value) => settleResult(value, logs),
     (error: unknown): AttemptOutcome =>
-      controller.signal.aborted ? abortedOutcome(controller.signal.reason, options.timeoutSeconds, logs) : { type: 'failed', error: errorOf(error), retryable: true, logs },
+      controller.signal.aborted
+        ? abortedOutcome(controller.signal.reason, options.timeoutSeconds, logs)
+        : { type: 'failed', error: errorOf(error), retryable: true, logs },
   );
   try {
     return await Promise.race([handled, aborted]);

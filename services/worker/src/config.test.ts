@@ -84,9 +84,11 @@ describe('worker queue backend and retention settings', () => {
 
   it('when RUNQ_RETENTION_DAYS is set, then runs older than that many days go, in batches of 500 once a minute unless told otherwise', () => {
     expect(loadWorkerConfig({ ...BASE, RUNQ_RETENTION_DAYS: '30' }).retention).toEqual({ maxAgeMs: 30 * 86_400_000, batchSize: 500, intervalMs: 60_000 });
-    expect(
-      loadWorkerConfig({ ...BASE, RUNQ_RETENTION_DAYS: '0.5', RUNQ_RETENTION_BATCH: '50', RUNQ_RETENTION_INTERVAL_MS: '1000' }).retention,
-    ).toEqual({ maxAgeMs: 43_200_000, batchSize: 50, intervalMs: 1000 });
+    expect(loadWorkerConfig({ ...BASE, RUNQ_RETENTION_DAYS: '0.5', RUNQ_RETENTION_BATCH: '50', RUNQ_RETENTION_INTERVAL_MS: '1000' }).retention).toEqual({
+      maxAgeMs: 43_200_000,
+      batchSize: 50,
+      intervalMs: 1000,
+    });
   });
 
   it.each(['0', '-1', 'thirty', '36501', '1e3'])('when RUNQ_RETENTION_DAYS is %j, then the worker refuses to start naming it', (days) => {

@@ -86,7 +86,10 @@ function parseRuntimeTargets(values: readonly string[] | undefined): string[] {
 }
 
 function parseKinds(value: string): RunKind[] {
-  const kinds = value.split(',').map((kind) => kind.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
   const unknown = kinds.find((kind) => !isRunKind(kind));
   if (kinds.length === 0 || unknown !== undefined) {
     throw new ConfigError('--kinds', `must list kinds from ${RUN_KINDS.join(',')} (got ${JSON.stringify(value)})`);

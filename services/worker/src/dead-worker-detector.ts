@@ -53,11 +53,15 @@ export class DeadWorkerDetector {
 
   constructor(private readonly options: DeadWorkerDetectorOptions) {
     this.graceMs = options.graceMs ?? DEAD_WORKER_GRACE_MS;
-    this.loop = new PeriodicTask(() => this.tick(), options.intervalMs ?? DEAD_WORKER_CHECK_INTERVAL_MS, (err) => {
-      // Once per streak: during a Postgres outage this fails twice a second.
-      if (!this.failing) options.log.warn({ err }, 'dead worker check failed');
-      this.failing = true;
-    });
+    this.loop = new PeriodicTask(
+      () => this.tick(),
+      options.intervalMs ?? DEAD_WORKER_CHECK_INTERVAL_MS,
+      (err) => {
+        // Once per streak: during a Postgres outage this fails twice a second.
+        if (!this.failing) options.log.warn({ err }, 'dead worker check failed');
+        this.failing = true;
+      },
+    );
   }
 
   start(): void {
@@ -95,7 +99,11 @@ export class DeadWorkerDetector {
     for (const holder of absent) if (!this.absentSince.has(holder)) this.absentSince.set(holder, now);
     const due = orphans.filter((run) => now - (this.absentSince.get(run.lease_holder) ?? now) >= this.graceMs);
     if (due.length === 0) return [];
-    const recovered = await recoverOrphanedRuns(db, due, due.map((run) => newDispatchId(run.id)));
+    const recovered = await recoverOrphanedRuns(
+      db,
+      due,
+      due.map((run) => newDispatchId(run.id)),
+    );
     if (recovered.length === 0) return [];
     this.options.metrics?.reconcilerRepairs.inc({ action: 'recover_dead_worker' }, recovered.length);
     const holders = [...new Set(due.map((run) => run.lease_holder))];
@@ -109,8 +117,13 @@ export class DeadWorkerDetector {
     await Promise.all(
       groupByQueue(runs).map(({ route, runs: ofQueue }) =>
         this.options.queues
-          .enqueueRuns(route, ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })))
-          .catch((err: unknown) => this.options.log.warn({ err, kind: route.kind, target: route.target }, 'enqueueing runs taken over failed; the reconciler will dispatch them')),
+          .enqueueRuns(
+            route,
+            ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })),
+          )
+          .catch((err: unknown) =>
+            this.options.log.warn({ err, kind: route.kind, target: route.target }, 'enqueueing runs taken over failed; the reconciler will dispatch them'),
+          ),
       ),
     );
   }

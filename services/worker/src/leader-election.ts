@@ -57,7 +57,11 @@ export class LeaderElection implements Leadership {
       idleTimeoutMs: options.leaderTimeoutMs,
       onLost: (error) => options.log.warn({ err: error }, 'this process is no longer the reconciler'),
     });
-    this.campaigns = new PeriodicTask(() => this.campaign(), options.campaignIntervalMs, () => undefined);
+    this.campaigns = new PeriodicTask(
+      () => this.campaign(),
+      options.campaignIntervalMs,
+      () => undefined,
+    );
   }
 
   get isLeader(): boolean {

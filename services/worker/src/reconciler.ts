@@ -54,7 +54,11 @@ export class Reconciler {
   private readonly loop: PeriodicTask;
 
   constructor(private readonly options: ReconcilerOptions) {
-    this.loop = new PeriodicTask(() => this.tick(), options.intervalMs, () => undefined);
+    this.loop = new PeriodicTask(
+      () => this.tick(),
+      options.intervalMs,
+      () => undefined,
+    );
   }
 
   start(): void {

@@ -78,7 +78,11 @@ export class RunExecutor {
       runBatch: (items) =>
         options.admission.withRelease(
           items.some((item) => item.holdsSlots),
-          (target) => settleAttempts(target, items.map((item) => item.settlement)),
+          (target) =>
+            settleAttempts(
+              target,
+              items.map((item) => item.settlement),
+            ),
         ),
       ...RUN_STATEMENT_BATCHING,
     });
@@ -182,16 +186,19 @@ export class RunExecutor {
     }
     const controller = new AbortController();
     const unregister = this.options.attempts.register(run.id, controller);
-    const renewal = setInterval(() => {
-      renewLease(this.options.db, run.id, leaseToken, this.options.leaseMs).then(
-        (held) => {
-          // This attempt's own controller, not the run's entry in `attempts`: after a takeover
-          // by this same process that entry is the newer attempt, which must keep running.
-          if (!held && !controller.signal.aborted) controller.abort(new AttemptAborted('claim_lost'));
-        },
-        (err: unknown) => log.warn({ err }, 'lease renewal failed'),
-      );
-    }, Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        renewLease(this.options.db, run.id, leaseToken, this.options.leaseMs).then(
+          (held) => {
+            // This attempt's own controller, not the run's entry in `attempts`: after a takeover
+            // by this same process that entry is the newer attempt, which must keep running.
+            if (!held && !controller.signal.aborted) controller.abort(new AttemptAborted('claim_lost'));
+          },
+          (err: unknown) => log.warn({ err }, 'lease renewal failed'),
+        );
+      },
+      Math.max(250, Math.floor(this.options.leaseMs / 3)),
+    );
     try {
       return await runAttempt(handler, toRunEnvelope(run), {
         controller,

@@ -68,12 +68,7 @@ export interface WorkerPool {
  * reconciler. Handlers come from `handlers` when given, else from `config.handlersPath`.
  * `metrics` lets a process that also runs the API (`runq start`) share one registry.
  */
-export async function startWorkerPool(
-  config: Readonly<WorkerConfig>,
-  log: Logger,
-  handlers?: HandlerModule,
-  sharedMetrics?: RunqMetrics,
-): Promise<WorkerPool> {
+export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logger, handlers?: HandlerModule, sharedMetrics?: RunqMetrics): Promise<WorkerPool> {
   const module = handlers ?? (config.handlersPath ? await loadHandlerModule(config.handlersPath) : undefined);
   if (!module) throw new HandlerModuleError('no handlers: pass --handlers PATH (an ES module or CommonJS file)');
   const workerId = `${hostname()}:${process.pid}`;
@@ -85,7 +80,9 @@ export async function startWorkerPool(
   });
   const queues = RunQueues.open({ databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const attempts = new ActiveAttempts();
-  const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) => config.runtimeTargets.map((target) => ({ kind, target, concurrency: config.concurrency[kind] })));
+  const served: (ServedTarget & { kind: RunKind })[] = config.kinds.flatMap((kind) =>
+    config.runtimeTargets.map((target) => ({ kind, target, concurrency: config.concurrency[kind] })),
+  );
   let scheduleTimer: ScheduleTimer | undefined;
   const listener = new CancellationListener(config.databaseUrl, attempts, log, config.scheduleFirer ? () => scheduleTimer?.wake() : undefined);
   // Held before any run is claimed: every claim records this process's presence id.
@@ -122,7 +119,9 @@ export async function startWorkerPool(
   });
   // Runs that waited for a worker serving these targets go to their queues now (a release lost
   // here is redone by the reconciler's repair pass).
-  admission.releaseServed(served).catch((err: unknown) => log.warn({ err }, 'releasing the runs held for the runtime targets of this worker failed; the reconciler will'));
+  admission
+    .releaseServed(served)
+    .catch((err: unknown) => log.warn({ err }, 'releasing the runs held for the runtime targets of this worker failed; the reconciler will'));
   // Silent for a lease (or three ticks, whichever is longer): the leader is presumed dead, as a
   // worker is for its runs. Campaigns come as often as the dead-worker detector looks, so that
   // it has a leader again soon after the leader's process died.
@@ -153,7 +152,10 @@ export async function startWorkerPool(
   if (config.scheduleFirer) {
     const control = new RunControl(db, queues, log, admission, metrics);
     const ingest = new RunIngest(db, queues, log, admission, metrics);
-    scheduleTimer = new ScheduleTimer(new ScheduleFirer(db, ingest, control, admission, log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs)), log);
+    scheduleTimer = new ScheduleTimer(
+      new ScheduleFirer(db, ingest, control, admission, log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs)),
+      log,
+    );
     scheduleTimer.start();
   }
   const firing = scheduleTimer;

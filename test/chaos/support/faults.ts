@@ -71,7 +71,11 @@ function probeOutage(targets: FaultTargets): { stop(): Promise<number> } {
  * the load is done and every kind has run at least once. After each fault, a canary run must
  * complete: the processes recover by themselves, without a restart.
  */
-export async function runFaultSchedule(targets: FaultTargets, kinds: FaultKind[], options: { gapMs: number; seed: number; until: () => boolean }): Promise<FaultRecord[]> {
+export async function runFaultSchedule(
+  targets: FaultTargets,
+  kinds: FaultKind[],
+  options: { gapMs: number; seed: number; until: () => boolean },
+): Promise<FaultRecord[]> {
   const random = new SeededRandom(options.seed);
   const records: FaultRecord[] = [];
   for (let index = 0; !(options.until() && index >= kinds.length); index += 1) {
@@ -88,7 +92,9 @@ export async function runFaultSchedule(targets: FaultTargets, kinds: FaultKind[]
     } catch (error) {
       record.notRecovered = error instanceof Error ? error.message : String(error);
     }
-    targets.log(`fault ${index + 1}: ${kind} ${record.detail ?? ''} took ${record.durationMs} ms; ${record.notRecovered ?? `recovered in ${record.recoveryMs} ms`}`);
+    targets.log(
+      `fault ${index + 1}: ${kind} ${record.detail ?? ''} took ${record.durationMs} ms; ${record.notRecovered ?? `recovered in ${record.recoveryMs} ms`}`,
+    );
     records.push(record);
   }
   return records;

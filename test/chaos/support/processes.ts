@@ -137,7 +137,9 @@ export class ChaosProcesses {
     } catch (error) {
       // What the instance was doing, and how busy the machine was: a slow start under load is not a hang of the code.
       throw new Error(
-        `${(error as Error).message} (pid ${proc.pid}, ${Date.now() - started} ms after spawn, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}, last probe: ${lastError}; output: ${[...proc.stdout, ...proc.stderr].slice(-10).join('\n') || 'none'})`,
+        `${(error as Error).message} (pid ${proc.pid}, ${Date.now() - started} ms after spawn, load average ${loadavg()
+          .map((n) => n.toFixed(1))
+          .join(' ')}, last probe: ${lastError}; output: ${[...proc.stdout, ...proc.stderr].slice(-10).join('\n') || 'none'})`,
         { cause: error },
       );
     }
@@ -148,9 +150,16 @@ export class ChaosProcesses {
     const proc = this.group.run(['worker', '--handlers', CHAOS_HANDLERS, ...args], { ...this.env, ...workerEnv });
     this.workers[index] = this.watch(`worker-${index}`, proc);
     const started = Date.now();
-    await proc.waitForLog((line) => line?.msg === 'worker started', START_TIMEOUT_MS).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message} (load average ${loadavg().map((n) => n.toFixed(1)).join(' ')})`, { cause: error });
-    });
+    await proc
+      .waitForLog((line) => line?.msg === 'worker started', START_TIMEOUT_MS)
+      .catch((error: unknown) => {
+        throw new Error(
+          `${(error as Error).message} (load average ${loadavg()
+            .map((n) => n.toFixed(1))
+            .join(' ')})`,
+          { cause: error },
+        );
+      });
     this.startMs.push(Date.now() - started);
   }
 

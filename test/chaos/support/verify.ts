@@ -78,7 +78,16 @@ export async function verifyRuns(db: Db, projectId: string, accepted: readonly A
   const note = (problem: string) => {
     if (problems.length < 25) problems.push(problem);
   };
-  const counts: ChaosCounts = { accepted: accepted.length, lost: 0, duplicated: 0, invalidTransitions: 0, stuck: 0, wrongOutcome: 0, unacknowledged: 0, byStatus: {} };
+  const counts: ChaosCounts = {
+    accepted: accepted.length,
+    lost: 0,
+    duplicated: 0,
+    invalidTransitions: 0,
+    stuck: 0,
+    wrongOutcome: 0,
+    unacknowledged: 0,
+    byStatus: {},
+  };
 
   const acceptedIds = new Set(accepted.map((run) => run.runId));
   const publicIds = new Map<string, number>();

@@ -13,53 +13,53 @@ export const INJECTIONS: readonly string[] = [
   "' OR '1'='1",
   "' OR 1=1 --",
   "'; DROP TABLE runs; --",
-  "\"; DELETE FROM api_keys; --",
-  "1; SELECT pg_sleep(10)",
+  '"; DELETE FROM api_keys; --',
+  '1; SELECT pg_sleep(10)',
   "run_' UNION SELECT * FROM api_keys --",
-  "$1",
-  "::text",
-  "\\",
-  "%",
-  "_",
+  '$1',
+  '::text',
+  '\\',
+  '%',
+  '_',
   "%' OR ''='",
-  "\r\nX-Injected: 1",
-  "\r\nSet-Cookie: session=stolen",
-  "%0d%0aX-Injected:%201",
-  "\n{\"level\":60,\"msg\":\"forged\"}",
-  "\u0000",
-  "a\u0000b",
-  "%00",
-  "\u0007\u001b[31m",
-  "../../../etc/passwd",
-  "..%2f..%2fetc%2fpasswd",
-  "{{7*7}}",
-  "${jndi:ldap://127.0.0.1/a}",
-  "<script>alert(1)</script>",
-  "__proto__",
-  "constructor",
-  "prototype",
-  "\ud800",
-  "\udfff",
-  "\u202egnp.exe",
-  "😀",
-  "%ED%A0%80",
-  "%E0%A4%A",
-  "%",
-  "%%",
-  "run_",
-  "run_01J9Z7Q4W3",
-  "RUN_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-  "run_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-  "x".repeat(129),
-  "x".repeat(5_000),
-  "-1",
-  "0",
-  "1e400",
-  "NaN",
-  "null",
-  "true",
-  "[]",
-  "{}",
+  '\r\nX-Injected: 1',
+  '\r\nSet-Cookie: session=stolen',
+  '%0d%0aX-Injected:%201',
+  '\n{"level":60,"msg":"forged"}',
+  '\u0000',
+  'a\u0000b',
+  '%00',
+  '\u0007\u001b[31m',
+  '../../../etc/passwd',
+  '..%2f..%2fetc%2fpasswd',
+  '{{7*7}}',
+  '${jndi:ldap://127.0.0.1/a}',
+  '<script>alert(1)</script>',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '\ud800',
+  '\udfff',
+  '\u202egnp.exe',
+  '😀',
+  '%ED%A0%80',
+  '%E0%A4%A',
+  '%',
+  '%%',
+  'run_',
+  'run_01J9Z7Q4W3',
+  'RUN_01JZZZZZZZZZZZZZZZZZZZZZZZ',
+  'run_01JZZZZZZZZZZZZZZZZZZZZZZZ',
+  'x'.repeat(129),
+  'x'.repeat(5_000),
+  '-1',
+  '0',
+  '1e400',
+  'NaN',
+  'null',
+  'true',
+  '[]',
+  '{}',
 ];
 
 /** An injection string, a random printable string, or a random string of any code points. */
@@ -113,7 +113,8 @@ export function fromSchema(schema: Schema, root: Schema, depth = 6): fc.Arbitrar
 function shaped(schema: Schema, root: Schema, depth: number): fc.Arbitrary<unknown> {
   const alternatives = (schema['oneOf'] ?? schema['anyOf']) as Schema[] | undefined;
   if (Array.isArray(alternatives) && alternatives.length > 0) return fc.oneof(...alternatives.map((item) => fromSchema(item, root, depth - 1)));
-  if (Array.isArray(schema['allOf']) && schema['allOf'].length > 0) return fromSchema(Object.assign({}, ...schema['allOf'].map((item: Schema) => (item['$ref'] ? resolveRef(root, item['$ref']) : item))), root, depth - 1);
+  if (Array.isArray(schema['allOf']) && schema['allOf'].length > 0)
+    return fromSchema(Object.assign({}, ...schema['allOf'].map((item: Schema) => (item['$ref'] ? resolveRef(root, item['$ref']) : item))), root, depth - 1);
   if ('const' in schema) return fc.constant(schema['const']);
   if (Array.isArray(schema['enum'])) return fc.constantFrom(...(schema['enum'] as unknown[]));
   const type = Array.isArray(schema['type']) ? schema['type'].find((t: string) => t !== 'null') : schema['type'];
@@ -142,7 +143,8 @@ function shaped(schema: Schema, root: Schema, depth: number): fc.Arbitrary<unkno
 
 function stringFor(schema: Schema): fc.Arbitrary<string> {
   if (schema['format'] === 'uuid') return fc.uuid();
-  if (schema['format'] === 'date-time') return fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((date) => date.toISOString());
+  if (schema['format'] === 'date-time')
+    return fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((date) => date.toISOString());
   const minLength = schema['minLength'] ?? 0;
   const maxLength = Math.min(schema['maxLength'] ?? 40, minLength + 40);
   if (typeof schema['pattern'] === 'string') {
@@ -161,7 +163,8 @@ function objectFor(schema: Schema, root: Schema, depth: number): fc.Arbitrary<un
   const entries = Object.entries(properties).map(([name, sub]) => [name, fromSchema(sub, root, depth - 1)] as const);
   const record: Record<string, fc.Arbitrary<unknown>> = Object.fromEntries(entries);
   const base = fc.record(record, { requiredKeys: Object.keys(properties).filter((name) => required.has(name)) });
-  const extras = schema['additionalProperties'] === false ? fc.constant({}) : fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+  const extras =
+    schema['additionalProperties'] === false ? fc.constant({}) : fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
   return fc.tuple(base, extras).map(([value, extra]) => ({ ...extra, ...(value as object) }));
 }
 

@@ -9,7 +9,8 @@ export interface FuzzAnswer {
 }
 
 /** Traces of internals that must never reach a client: stack frames, SQL, driver messages, file paths. */
-const LEAKS = /\bat [^\s]+ \(|node_modules|\.ts:\d+|\.js:\d+|\bselect\s.+\sfrom\b|\binsert into\b|\bupdate\s+"?runs"?\s+set\b|syntax error at|pg_[a-z_]+\(|duplicate key value|violates .* constraint|ECONNREFUSED/i;
+const LEAKS =
+  /\bat [^\s]+ \(|node_modules|\.ts:\d+|\.js:\d+|\bselect\s.+\sfrom\b|\binsert into\b|\bupdate\s+"?runs"?\s+set\b|syntax error at|pg_[a-z_]+\(|duplicate key value|violates .* constraint|ECONNREFUSED/i;
 
 /**
  * What is wrong with an answer of the API to anything at all; undefined when nothing:

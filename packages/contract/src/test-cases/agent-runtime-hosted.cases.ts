@@ -1,10 +1,7 @@
 /* Cases for the RuntimeAgentRequest and HostedDefaultChatAgentRequest shapes. */
 import { REMOVE, SAMPLE_UUID } from '../testing.js';
 import { agentTargetCases, toolCases } from './agent-shared.cases.js';
-import {
-  edit, freeObjectCases, issue, lengthCases, MSG, requiredCase, stringCases, unknownPropertyCase,
-  uuidCases, type RequestCase,
-} from './request-case.js';
+import { edit, freeObjectCases, issue, lengthCases, MSG, requiredCase, stringCases, unknownPropertyCase, uuidCases, type RequestCase } from './request-case.js';
 
 const R = 'agent/request/RuntimeAgentRequest';
 const KIND_PATTERN = '^[a-zA-Z0-9_-]+$';
@@ -15,24 +12,51 @@ const runtimeCases: RequestCase[] = [
   ...agentTargetCases('agent-runtime', R),
   {
     fixture: 'agent-runtime',
-    edits: [['/request/implementation_kind', REMOVE], ['/request/worker_key', 'pool-1']],
+    edits: [
+      ['/request/implementation_kind', REMOVE],
+      ['/request/worker_key', 'pool-1'],
+    ],
     expected: issue('/request/implementation_kind', MSG.required),
     covers: [`${R}#required:implementation_kind`],
   },
   edit('agent-runtime', '/request/implementation_kind', 'Lang_Graph-2', 'valid', `${R}/implementation_kind#pattern`),
-  edit('agent-runtime', '/request/implementation_kind', 'lang graph', issue('/request/implementation_kind', MSG.pattern(KIND_PATTERN)), `${R}/implementation_kind#pattern`),
-  edit('agent-runtime', '/request/implementation_kind', 'lang.graph', issue('/request/implementation_kind', MSG.pattern(KIND_PATTERN)), `${R}/implementation_kind#pattern`),
-  edit('agent-runtime', '/request/implementation_kind', '', [
-    { path: '/request/implementation_kind', message: MSG.notEmpty },
-    { path: '/request/implementation_kind', message: MSG.pattern(KIND_PATTERN) },
-  ], `${R}/implementation_kind#minLength`),
+  edit(
+    'agent-runtime',
+    '/request/implementation_kind',
+    'lang graph',
+    issue('/request/implementation_kind', MSG.pattern(KIND_PATTERN)),
+    `${R}/implementation_kind#pattern`,
+  ),
+  edit(
+    'agent-runtime',
+    '/request/implementation_kind',
+    'lang.graph',
+    issue('/request/implementation_kind', MSG.pattern(KIND_PATTERN)),
+    `${R}/implementation_kind#pattern`,
+  ),
+  edit(
+    'agent-runtime',
+    '/request/implementation_kind',
+    '',
+    [
+      { path: '/request/implementation_kind', message: MSG.notEmpty },
+      { path: '/request/implementation_kind', message: MSG.pattern(KIND_PATTERN) },
+    ],
+    `${R}/implementation_kind#minLength`,
+  ),
   ...lengthCases('agent-runtime', '/request/implementation_kind', `${R}/implementation_kind`, { max: 64 }),
   edit('agent-runtime', '/request/worker_key', 'pool.eu-1:worker_7', 'valid', `${R}/worker_key#pattern`),
   edit('agent-runtime', '/request/worker_key', 'pool/1', issue('/request/worker_key', MSG.pattern(KEY_PATTERN)), `${R}/worker_key#pattern`),
-  edit('agent-runtime', '/request/worker_key', '', [
-    { path: '/request/worker_key', message: MSG.notEmpty },
-    { path: '/request/worker_key', message: MSG.pattern(KEY_PATTERN) },
-  ], `${R}/worker_key#minLength`),
+  edit(
+    'agent-runtime',
+    '/request/worker_key',
+    '',
+    [
+      { path: '/request/worker_key', message: MSG.notEmpty },
+      { path: '/request/worker_key', message: MSG.pattern(KEY_PATTERN) },
+    ],
+    `${R}/worker_key#minLength`,
+  ),
   ...lengthCases('agent-runtime', '/request/worker_key', `${R}/worker_key`, { max: 128 }),
   unknownPropertyCase('agent-runtime', '/request', R),
   edit('agent-runtime', '/request/input', { messages: [] }, issue('/request/input', MSG.unknown)),
@@ -76,8 +100,19 @@ const hostedCases: RequestCase[] = [
   unknownPropertyCase(f, overrides, `${H}/input/runtime_overrides`),
   edit(f, `${overrides}/allowed_tools`, ['search'], 'valid'),
   edit(f, `${overrides}/allowed_tools`, [''], issue(`${overrides}/allowed_tools/0`, MSG.notEmpty), `${H}/input/runtime_overrides/allowed_tools/[]#minLength`),
-  edit(f, `${overrides}/allowed_tools`, Array.from({ length: 100 }, (_, i) => `t${i}`), 'valid'),
-  edit(f, `${overrides}/allowed_tools`, Array.from({ length: 101 }, (_, i) => `t${i}`), issue(`${overrides}/allowed_tools`, MSG.maxItems(100)), `${H}/input/runtime_overrides/allowed_tools#maxItems`),
+  edit(
+    f,
+    `${overrides}/allowed_tools`,
+    Array.from({ length: 100 }, (_, i) => `t${i}`),
+    'valid',
+  ),
+  edit(
+    f,
+    `${overrides}/allowed_tools`,
+    Array.from({ length: 101 }, (_, i) => `t${i}`),
+    issue(`${overrides}/allowed_tools`, MSG.maxItems(100)),
+    `${H}/input/runtime_overrides/allowed_tools#maxItems`,
+  ),
   edit(f, `${overrides}/thinking`, false, 'valid', `${H}/input/runtime_overrides/thinking/0#branch`, `${H}/input/runtime_overrides/thinking/0#enum`),
   edit(f, `${overrides}/thinking`, true, issue(`${overrides}/thinking`, MSG.exactly(false)), `${H}/input/runtime_overrides/thinking/0#enum`),
   edit(f, `${overrides}/thinking`, 2048, 'valid', `${H}/input/runtime_overrides/thinking/1#branch`, `${H}/input/runtime_overrides/thinking/1#exclusiveMinimum`),
@@ -91,11 +126,29 @@ const hostedCases: RequestCase[] = [
   edit(f, root, { run_id: 'run_1', message_id: SAMPLE_UUID }, 'valid'),
   edit(f, root, { message_id: SAMPLE_UUID }, issue(`${root}/run_id`, MSG.required), `${H}/input/durable_root_run#required:run_id`),
   edit(f, root, { run_id: 'run_1' }, issue(`${root}/message_id`, MSG.required), `${H}/input/durable_root_run#required:message_id`),
-  edit(f, root, { run_id: 'run_1', message_id: SAMPLE_UUID, extra: 1 }, issue(`${root}/extra`, MSG.unknown), `${H}/input/durable_root_run#additionalProperties`),
+  edit(
+    f,
+    root,
+    { run_id: 'run_1', message_id: SAMPLE_UUID, extra: 1 },
+    issue(`${root}/extra`, MSG.unknown),
+    `${H}/input/durable_root_run#additionalProperties`,
+  ),
   edit(f, root, { run_id: '', message_id: SAMPLE_UUID }, issue(`${root}/run_id`, MSG.notEmpty), `${H}/input/durable_root_run/run_id#minLength`),
   edit(f, root, { run_id: 'r'.repeat(128), message_id: SAMPLE_UUID }, 'valid'),
-  edit(f, root, { run_id: 'r'.repeat(129), message_id: SAMPLE_UUID }, issue(`${root}/run_id`, MSG.maxLength(128)), `${H}/input/durable_root_run/run_id#maxLength`),
-  edit(f, root, { run_id: 'run_1', message_id: `urn:uuid:${SAMPLE_UUID}` }, issue(`${root}/message_id`, MSG.uuid), `${H}/input/durable_root_run/message_id#format`),
+  edit(
+    f,
+    root,
+    { run_id: 'r'.repeat(129), message_id: SAMPLE_UUID },
+    issue(`${root}/run_id`, MSG.maxLength(128)),
+    `${H}/input/durable_root_run/run_id#maxLength`,
+  ),
+  edit(
+    f,
+    root,
+    { run_id: 'run_1', message_id: `urn:uuid:${SAMPLE_UUID}` },
+    issue(`${root}/message_id`, MSG.uuid),
+    `${H}/input/durable_root_run/message_id#format`,
+  ),
 ];
 
 /** Every case of this file. */

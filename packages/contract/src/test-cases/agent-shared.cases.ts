@@ -3,9 +3,7 @@
  * and hosted shapes, and the `tools` array of the hosted and stream inputs.
  */
 import type { RequestFixture } from '../testing.js';
-import {
-  edit, enumCases, issue, lengthCases, MSG, requiredCase, uuidCases, type RequestCase,
-} from './request-case.js';
+import { edit, enumCases, issue, lengthCases, MSG, requiredCase, uuidCases, type RequestCase } from './request-case.js';
 
 const RUNTIME_TARGET_KINDS = ['main_branch', 'environment', 'preview_branch'];
 const SOURCE_TARGET_KINDS = ['project', 'main_branch', 'environment', 'preview_branch', 'release'];
@@ -36,8 +34,7 @@ const TOOL_NAME_PATTERN = '^[a-zA-Z][a-zA-Z0-9._:-]*$';
 /** The `tools` array at `p`: items, their `name` rules, free-form schemas, `maxItems: 50`. */
 export function toolCases(f: RequestFixture, p: string, id: string): RequestCase[] {
   const tools = (count: number) => Array.from({ length: count }, (_, index) => ({ name: `tool${index}` }));
-  const one = (tool: unknown, expected: RequestCase['expected'], ...covers: string[]) =>
-    edit(f, p, [tool], expected, ...covers);
+  const one = (tool: unknown, expected: RequestCase['expected'], ...covers: string[]) => edit(f, p, [tool], expected, ...covers);
   return [
     one({ name: 'search' }, 'valid'),
     one({ name: 'search', extra: true }, 'valid'),
@@ -46,10 +43,14 @@ export function toolCases(f: RequestFixture, p: string, id: string): RequestCase
     one({ name: 'a.b_c:d-1' }, 'valid', `${id}/[]/name#pattern`),
     one({ name: '9lives' }, issue(`${p}/0/name`, MSG.pattern(TOOL_NAME_PATTERN)), `${id}/[]/name#pattern`),
     one({ name: 'has space' }, issue(`${p}/0/name`, MSG.pattern(TOOL_NAME_PATTERN)), `${id}/[]/name#pattern`),
-    one({ name: '' }, [
-      { path: `${p}/0/name`, message: MSG.notEmpty },
-      { path: `${p}/0/name`, message: MSG.pattern(TOOL_NAME_PATTERN) },
-    ], `${id}/[]/name#minLength`),
+    one(
+      { name: '' },
+      [
+        { path: `${p}/0/name`, message: MSG.notEmpty },
+        { path: `${p}/0/name`, message: MSG.pattern(TOOL_NAME_PATTERN) },
+      ],
+      `${id}/[]/name#minLength`,
+    ),
     one({ name: 'a'.repeat(128) }, 'valid'),
     one({ name: 'a'.repeat(129) }, issue(`${p}/0/name`, MSG.maxLength(128)), `${id}/[]/name#maxLength`),
     one({ name: 't', description: 'd'.repeat(1024) }, 'valid'),

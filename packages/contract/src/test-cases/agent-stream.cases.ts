@@ -1,10 +1,7 @@
 /* Cases for the ProjectAgentStreamAgentRequest shape and its context items. */
 import { REMOVE } from '../testing.js';
 import { toolCases } from './agent-shared.cases.js';
-import {
-  edit, enumCases, freeObjectCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase,
-  uuidCases, type RequestCase,
-} from './request-case.js';
+import { edit, enumCases, freeObjectCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase, uuidCases, type RequestCase } from './request-case.js';
 
 const S = 'agent/request/ProjectAgentStreamAgentRequest';
 const f = 'agent-stream';
@@ -18,13 +15,7 @@ const shapeCases: RequestCase[] = [
     fixture: f,
     edits: [],
     expected: 'valid',
-    covers: [
-      `${S}#branch`,
-      `${S}/input/allow_delegation#default`,
-      `${S}/input/messages#default`,
-      `${S}/input/tools#default`,
-      `${S}/input/context#default`,
-    ],
+    covers: [`${S}#branch`, `${S}/input/allow_delegation#default`, `${S}/input/messages#default`, `${S}/input/tools#default`, `${S}/input/context#default`],
   },
   ...enumCases(f, '/request/mode', `${S}/mode`, ['agent'], false),
   requiredCase(f, '/request/mode', S),
@@ -37,7 +28,12 @@ const shapeCases: RequestCase[] = [
   requiredCase(f, `${input}/agent_id`, `${S}/input`),
   ...lengthCases(f, `${input}/agent_id`, `${S}/input/agent_id`, { min: 1, max: 128 }),
   ...enumCases(f, `${input}/source_target_kind`, `${S}/input/source_target_kind`, ['project', 'main_branch', 'environment', 'preview_branch'], false),
-  edit(f, `${input}/source_target_kind`, 'release', issue(`${input}/source_target_kind`, MSG.oneOf(['project', 'main_branch', 'environment', 'preview_branch']))),
+  edit(
+    f,
+    `${input}/source_target_kind`,
+    'release',
+    issue(`${input}/source_target_kind`, MSG.oneOf(['project', 'main_branch', 'environment', 'preview_branch'])),
+  ),
   edit(f, `${input}/allow_delegation`, false, 'valid'),
   edit(f, `${input}/allow_delegation`, true, 'valid'),
   edit(f, `${input}/allow_delegation`, null, issue(`${input}/allow_delegation`, 'must be a boolean')),
@@ -53,8 +49,7 @@ const shapeCases: RequestCase[] = [
   ...uuidCases(f, `${input}/target_branch_id`, `${S}/input/target_branch_id`, true),
 ];
 
-const item = (value: unknown, expected: RequestCase['expected'], ...covers: string[]) =>
-  edit(f, context, [value], expected, ...covers);
+const item = (value: unknown, expected: RequestCase['expected'], ...covers: string[]) => edit(f, context, [value], expected, ...covers);
 const at = (path: string, message: string) => issue(`${context}/0/${path}`, message);
 const long = (length: number) => 'x'.repeat(length);
 
@@ -84,8 +79,19 @@ const contextCases: RequestCase[] = [
   item({ type: 'resource', uri: 'u', mimeType: long(257) }, at('mimeType', MSG.maxLength(256)), `${C}/2/mimeType#maxLength`),
   item({ type: 'resource', uri: 'u', text: long(16385) }, at('text', MSG.maxLength(16384)), `${C}/2/text#maxLength`),
   edit(f, context, [{ type: 'text', text: 'ok' }, { type: 'json' }], issue(`${context}/1/data`, MSG.required)),
-  edit(f, context, Array.from({ length: 10 }, () => ({ type: 'text', text: 't' })), 'valid'),
-  edit(f, context, Array.from({ length: 11 }, () => ({ type: 'text', text: 't' })), issue(context, MSG.maxItems(10)), `${S}/input/context#maxItems`),
+  edit(
+    f,
+    context,
+    Array.from({ length: 10 }, () => ({ type: 'text', text: 't' })),
+    'valid',
+  ),
+  edit(
+    f,
+    context,
+    Array.from({ length: 11 }, () => ({ type: 'text', text: 't' })),
+    issue(context, MSG.maxItems(10)),
+    `${S}/input/context#maxItems`,
+  ),
 ];
 
 /** Every case of this file. */

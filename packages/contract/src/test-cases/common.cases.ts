@@ -4,10 +4,7 @@
  * `conversation_mode` and `conversation_id`.
  */
 import { OTHER_UUID, REMOVE, SAMPLE_UUID, type RequestFixture } from '../testing.js';
-import {
-  edit, enumCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase, uuidCases,
-  type RequestCase,
-} from './request-case.js';
+import { edit, enumCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase, uuidCases, type RequestCase } from './request-case.js';
 
 const KINDS = ['agent', 'workflow', 'task', 'eval'] as const;
 
@@ -60,8 +57,7 @@ const agentOwnerCases: RequestCase[] = [
   edit(f, '/owner', { kind: 'conversation', id: SAMPLE_UUID }, 'valid', 'agent/owner/0#branch'),
   edit(f, '/owner', { kind: 'project', id: OTHER_UUID }, 'valid', 'agent/owner/1#branch'),
   edit(f, '/owner/kind', 'team', issue('/owner/kind', MSG.oneOf(OWNER_KINDS)), 'agent/owner/0/kind#enum', 'agent/owner/1/kind#enum'),
-  edit(f, '/owner/kind', REMOVE, issue('/owner/kind', MSG.requiredOneOf(OWNER_KINDS)),
-    'agent/owner/0#required:kind', 'agent/owner/1#required:kind'),
+  edit(f, '/owner/kind', REMOVE, issue('/owner/kind', MSG.requiredOneOf(OWNER_KINDS)), 'agent/owner/0#required:kind', 'agent/owner/1#required:kind'),
   edit(f, '/owner', { kind: 'conversation' }, issue('/owner/id', MSG.required), 'agent/owner/0#required:id'),
   edit(f, '/owner', { kind: 'project' }, issue('/owner/id', MSG.required), 'agent/owner/1#required:id'),
   edit(f, '/owner', { kind: 'conversation', id: 'x' }, issue('/owner/id', MSG.uuid), 'agent/owner/0/id#format'),

@@ -31,18 +31,16 @@ export const MSG = {
   atLeast: (limit: number) => `must be greater than or equal to ${limit}`,
   oneOf: (values: readonly unknown[]) => `must be one of: ${values.map((value) => JSON.stringify(value)).join(', ')}`,
   exactly: (value: unknown) => `must be ${JSON.stringify(value)}`,
-  requiredOneOf: (values: readonly unknown[]) =>
-    `is required and must be one of: ${values.map((value) => JSON.stringify(value)).join(', ')}`,
+  requiredOneOf: (values: readonly unknown[]) => `is required and must be one of: ${values.map((value) => JSON.stringify(value)).join(', ')}`,
 } as const;
 
 /** A case name that reads "when …, then …". */
 export function caseName(row: RequestCase): string {
-  const edits = row.edits.length === 0
-    ? 'is used as it is'
-    : `has ${row.edits.map(([pointer, value]) => (value === REMOVE ? `${pointer} removed` : `${pointer} = ${show(value)}`)).join(' and ')}`;
-  const outcome = row.expected === 'valid'
-    ? 'it is accepted'
-    : row.expected.map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ');
+  const edits =
+    row.edits.length === 0
+      ? 'is used as it is'
+      : `has ${row.edits.map(([pointer, value]) => (value === REMOVE ? `${pointer} removed` : `${pointer} = ${show(value)}`)).join(' and ')}`;
+  const outcome = row.expected === 'valid' ? 'it is accepted' : row.expected.map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ');
   return `when the ${row.fixture} body ${edits}, then ${outcome}`;
 }
 
@@ -54,13 +52,7 @@ function show(value: unknown): string {
 }
 
 /** Shorthand for a case with one edit. */
-export function edit(
-  fixture: RequestFixture,
-  pointer: string,
-  value: unknown,
-  expected: RequestCase['expected'],
-  ...covers: string[]
-): RequestCase {
+export function edit(fixture: RequestFixture, pointer: string, value: unknown, expected: RequestCase['expected'], ...covers: string[]): RequestCase {
   return { fixture, edits: [[pointer, value]], expected, covers };
 }
 
@@ -81,12 +73,7 @@ export function unknownPropertyCase(fixture: RequestFixture, pointer: string, id
 }
 
 /** Length limits of a string at `pointer`: both edges accepted, one past each refused. */
-export function lengthCases(
-  fixture: RequestFixture,
-  pointer: string,
-  id: string,
-  limits: { min?: 1; max?: number; char?: string },
-): RequestCase[] {
+export function lengthCases(fixture: RequestFixture, pointer: string, id: string, limits: { min?: 1; max?: number; char?: string }): RequestCase[] {
   const char = limits.char ?? 'a';
   const cases: RequestCase[] = [];
   if (limits.min === 1) {
@@ -105,37 +92,24 @@ export function uuidCases(fixture: RequestFixture, pointer: string, id: string, 
   return [
     edit(fixture, pointer, SAMPLE_UUID, 'valid', `${id}#format`),
     edit(fixture, pointer, `urn:uuid:${SAMPLE_UUID}`, issue(pointer, MSG.uuid), `${id}#format`),
-    nullable
-      ? edit(fixture, pointer, null, 'valid', `${id}#nullable`)
-      : edit(fixture, pointer, null, issue(pointer, MSG.string)),
+    nullable ? edit(fixture, pointer, null, 'valid', `${id}#nullable`) : edit(fixture, pointer, null, issue(pointer, MSG.string)),
   ];
 }
 
 /** An `enum` at `pointer`: every value accepted, another refused with the list; and null. */
-export function enumCases(
-  fixture: RequestFixture,
-  pointer: string,
-  id: string,
-  values: readonly unknown[],
-  nullable: boolean,
-): RequestCase[] {
+export function enumCases(fixture: RequestFixture, pointer: string, id: string, values: readonly unknown[], nullable: boolean): RequestCase[] {
   const allowed = nullable ? [...values, null] : values;
   const refusal = allowed.length === 1 ? MSG.exactly(allowed[0]) : MSG.oneOf(allowed);
   return [
     ...values.map((value) => edit(fixture, pointer, value, 'valid', `${id}#enum`)),
     edit(fixture, pointer, 'nope', issue(pointer, refusal), `${id}#enum`),
-    nullable
-      ? edit(fixture, pointer, null, 'valid', `${id}#nullable`, `${id}#enum`)
-      : edit(fixture, pointer, null, issue(pointer, refusal)),
+    nullable ? edit(fixture, pointer, null, 'valid', `${id}#nullable`, `${id}#enum`) : edit(fixture, pointer, null, issue(pointer, refusal)),
   ];
 }
 
 /** A free-form object (`additionalProperties: { nullable: true }`) at `pointer`. */
 export function freeObjectCases(fixture: RequestFixture, pointer: string, id: string): RequestCase[] {
-  return [
-    edit(fixture, pointer, { a: null, b: { c: 1 }, d: [1, 'x'] }, 'valid', `${id}/*#nullable`),
-    edit(fixture, pointer, [], issue(pointer, MSG.object)),
-  ];
+  return [edit(fixture, pointer, { a: null, b: { c: 1 }, d: [1, 'x'] }, 'valid', `${id}/*#nullable`), edit(fixture, pointer, [], issue(pointer, MSG.object))];
 }
 
 /** A plain string at `pointer` (no constraint besides the type). */

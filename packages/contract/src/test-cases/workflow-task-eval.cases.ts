@@ -1,9 +1,6 @@
 /* Cases for the `request` objects of the workflow, task and eval variants. */
 import type { RequestFixture } from '../testing.js';
-import {
-  edit, enumCases, freeObjectCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase,
-  uuidCases, type RequestCase,
-} from './request-case.js';
+import { edit, enumCases, freeObjectCases, issue, lengthCases, MSG, requiredCase, unknownPropertyCase, uuidCases, type RequestCase } from './request-case.js';
 
 const RUNTIME_TARGET_KINDS = ['main_branch', 'environment', 'preview_branch'];
 

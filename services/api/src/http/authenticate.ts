@@ -29,17 +29,15 @@ export function credentialHeadersOf(ctx: Context): CredentialHeaders {
  */
 export function authenticate(authenticator: Authenticator): Middleware {
   return async (ctx: Context, next: Next) => {
-    const result = await authenticator
-      .authenticate(credentialHeadersOf(ctx))
-      .catch((error: unknown) => {
-        // The token may be fine; the keys to check it are out of reach for now.
-        if (error instanceof KeySetUnavailableError) {
-          throw new HttpProblem('dependency_unavailable', 'The JWT signing keys cannot be fetched; retry later.', {
-            headers: { 'Retry-After': '5' },
-          });
-        }
-        throw error;
-      });
+    const result = await authenticator.authenticate(credentialHeadersOf(ctx)).catch((error: unknown) => {
+      // The token may be fine; the keys to check it are out of reach for now.
+      if (error instanceof KeySetUnavailableError) {
+        throw new HttpProblem('dependency_unavailable', 'The JWT signing keys cannot be fetched; retry later.', {
+          headers: { 'Retry-After': '5' },
+        });
+      }
+      throw error;
+    });
     if (!result.ok) {
       const error = result.failure === 'missing' ? '' : ', error="invalid_token"';
       throw new HttpProblem('unauthorized', DETAIL[result.failure], {

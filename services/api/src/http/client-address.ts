@@ -16,9 +16,7 @@ export interface AddressRange {
  * - `ranges`: proxies whose addresses are in one of `ranges`.
  */
 export type TrustProxy =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'hops'; readonly hops: number }
-  | { readonly kind: 'ranges'; readonly ranges: readonly AddressRange[] };
+  { readonly kind: 'none' } | { readonly kind: 'hops'; readonly hops: number } | { readonly kind: 'ranges'; readonly ranges: readonly AddressRange[] };
 
 /** Trust nobody: the client is the connection's peer. */
 export const TRUST_NOBODY: TrustProxy = Object.freeze({ kind: 'none' });
@@ -101,7 +99,9 @@ export function parseTrustProxy(value: string): TrustProxy {
   }
   const entries = text.split(',').map((entry) => entry.trim());
   if (!entries.some((entry) => entry.includes('.') || entry.includes(':'))) {
-    throw new InvalidTrustProxyError(`must be a hop count (0, 1, 2, …) or a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 (got ${JSON.stringify(text)})`);
+    throw new InvalidTrustProxyError(
+      `must be a hop count (0, 1, 2, …) or a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 (got ${JSON.stringify(text)})`,
+    );
   }
   return Object.freeze({ kind: 'ranges', ranges: Object.freeze(entries.map(parseRange)) });
 }

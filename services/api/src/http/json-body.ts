@@ -62,7 +62,6 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   return value;
 }
 
-
 /**
  * Reads the JSON body of one of runq's own routes and validates it against its schema
  * (`RouteBodies`): a `validation_error` problem listing every issue when it does not match.

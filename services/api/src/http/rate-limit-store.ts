@@ -82,7 +82,8 @@ export class RateLimitStore {
 
   private warn(error: unknown): void {
     const suppressed = this.warnings.admit();
-    if (suppressed !== undefined) this.config.log.warn({ reason: reasonOf(error), suppressed }, 'rate-limit store unavailable; requests are not limited meanwhile');
+    if (suppressed !== undefined)
+      this.config.log.warn({ reason: reasonOf(error), suppressed }, 'rate-limit store unavailable; requests are not limited meanwhile');
   }
 
   private limiter(keyPrefix: string, points: number): RateLimiterAbstract {

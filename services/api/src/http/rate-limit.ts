@@ -126,7 +126,10 @@ export class RateLimits {
     const blocked = this.failuresPerAddress?.blockedFor(address);
     if (blocked !== undefined) return { limit: 'auth_failures_address', retryAfterSeconds: blocked, subject: {} };
     const prefix = presentedApiKeyPrefix(credentialHeadersOf(ctx));
-    const [byAddress, byKey] = await Promise.all([recordFailure(this.failuresPerAddress, address), prefix === undefined ? undefined : recordFailure(this.failuresPerKey, prefix)]);
+    const [byAddress, byKey] = await Promise.all([
+      recordFailure(this.failuresPerAddress, address),
+      prefix === undefined ? undefined : recordFailure(this.failuresPerKey, prefix),
+    ]);
     if (byAddress !== undefined) return { limit: 'auth_failures_address', retryAfterSeconds: byAddress, subject: {} };
     if (byKey !== undefined && prefix) return { limit: 'auth_failures_key', retryAfterSeconds: byKey, subject: { keyPrefix: prefix } };
     return undefined;

@@ -144,7 +144,11 @@ export class SharedLimit {
 
   private async consume(key: string, state: KeyState, points: number): Promise<LimitVerdict> {
     try {
-      const result = await withTimeout(this.limiter.consume(key, points), this.storeTimeoutMs, () => new Error(`rate-limit store did not answer within ${this.storeTimeoutMs} ms`));
+      const result = await withTimeout(
+        this.limiter.consume(key, points),
+        this.storeTimeoutMs,
+        () => new Error(`rate-limit store did not answer within ${this.storeTimeoutMs} ms`),
+      );
       this.learn(state, result, false);
       return { allowed: true };
     } catch (error) {

@@ -35,7 +35,10 @@ export function toPolicyBody(policy: PolicyRow, buckets: readonly BucketUse[]) {
       policy.concurrency_limit === null
         ? null
         : { key: policy.concurrency_key, limit: policy.concurrency_limit, strategy: policy.concurrency_strategy ?? 'queue' },
-    rate: policy.rate_max === null || policy.rate_per_ms === null ? null : { key: policy.rate_key, max: policy.rate_max, per: formatDuration(Number(policy.rate_per_ms)) },
+    rate:
+      policy.rate_max === null || policy.rate_per_ms === null
+        ? null
+        : { key: policy.rate_key, max: policy.rate_max, per: formatDuration(Number(policy.rate_per_ms)) },
     priority: policy.priority,
     ttl: policy.ttl_ms === null ? null : formatDuration(Number(policy.ttl_ms)),
     buckets: buckets.map((use) => ({ key: keyOf(use.bucket), running: use.running, held: use.held, limit: policy.concurrency_limit })),

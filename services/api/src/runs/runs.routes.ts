@@ -12,7 +12,13 @@ import { toRunEvent } from './run-event.js';
 import { encodeCursor, parseRunListQuery } from './list-query.js';
 
 /** Routes of the runs resource. */
-export function runsRouter(deps: { db: Db; ingest: RunIngest; control: RunControl; bodyLimitBytes: number; eventStreams?: OpenEventStreams | undefined }): Router {
+export function runsRouter(deps: {
+  db: Db;
+  ingest: RunIngest;
+  control: RunControl;
+  bodyLimitBytes: number;
+  eventStreams?: OpenEventStreams | undefined;
+}): Router {
   const router = new Router();
 
   /** The run, if the caller may see it; otherwise 404, whether or not it exists. */

@@ -40,14 +40,16 @@ export function parsePage(query: Record<string, string | string[] | undefined>, 
     else if (value !== undefined) values[name] = value;
   }
   const limit = values['limit'];
-  if (limit !== undefined && !(/^\d{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 100)) errors.push({ path: '/query/limit', message: 'must be an integer from 1 to 100' });
+  if (limit !== undefined && !(/^\d{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 100))
+    errors.push({ path: '/query/limit', message: 'must be an integer from 1 to 100' });
   const cursor = values['cursor'];
   const after = cursor === undefined ? undefined : decodePageCursor(cursor);
   if (cursor !== undefined && !after) errors.push({ path: '/query/cursor', message: 'is not a cursor returned by this API' });
   const paused = values['paused'];
   if (paused !== undefined && paused !== 'true' && paused !== 'false') errors.push({ path: '/query/paused', message: 'must be true or false' });
   const kind = values['kind'];
-  if (kind !== undefined && !(RUN_KINDS as readonly string[]).includes(kind)) errors.push({ path: '/query/kind', message: `must be one of: ${RUN_KINDS.join(', ')}` });
+  if (kind !== undefined && !(RUN_KINDS as readonly string[]).includes(kind))
+    errors.push({ path: '/query/kind', message: `must be one of: ${RUN_KINDS.join(', ')}` });
   if (errors.length > 0) throw new HttpProblem('invalid_parameter', 'The query parameters are invalid.', { errors });
   return {
     filters: { ...(paused !== undefined ? { paused: paused === 'true' } : {}), ...(kind !== undefined ? { kind } : {}) },

@@ -47,12 +47,24 @@ export async function createBody(values: Record<string, string | boolean | undef
       // A task has no `input` in the contract: --input is its `config`.
       return { kind, owner, request: { target, ...((config ?? input) !== undefined ? { config: (config ?? input) as Record<string, unknown> } : {}) } };
     case 'eval':
-      return { kind, owner, request: { target, ...(input !== undefined ? { input: input as Record<string, unknown> } : {}), ...(config !== undefined ? { config: config as Record<string, unknown> } : {}) } };
+      return {
+        kind,
+        owner,
+        request: {
+          target,
+          ...(input !== undefined ? { input: input as Record<string, unknown> } : {}),
+          ...(config !== undefined ? { config: config as Record<string, unknown> } : {}),
+        },
+      };
     case 'workflow':
       return {
         kind,
         owner,
-        request: { target, workflow_id: (values['workflow'] as string | undefined) ?? target, ...(input !== undefined ? { input: input as Record<string, unknown> } : {}) },
+        request: {
+          target,
+          workflow_id: (values['workflow'] as string | undefined) ?? target,
+          ...(input !== undefined ? { input: input as Record<string, unknown> } : {}),
+        },
       };
     case 'agent':
       return { kind, owner, request: { mode: 'agent', input: { agent_id: target, ...((input as object | undefined) ?? {}) } } } as CreateRunBody;

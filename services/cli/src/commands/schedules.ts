@@ -34,18 +34,22 @@ export async function scheduleBody(values: Record<string, string | string[] | bo
   const cron = values['cron'] as string | undefined;
   const every = values['every'] as string | undefined;
   const at = values['at'] as string[] | undefined;
-  if ([cron, every, at].filter((value) => value !== undefined).length !== 1) throw new UsageError('schedules create needs one of --cron EXPR, --every DURATION or --at ISO (repeatable)');
-  const spec = cron !== undefined
-    ? { cron, ...(values['timezone'] ? { timezone: values['timezone'] as string } : {}) }
-    : every !== undefined
-      ? { every, ...(values['anchor'] ? { anchor: values['anchor'] as string } : {}) }
-      : { at: at ?? [] };
+  if ([cron, every, at].filter((value) => value !== undefined).length !== 1)
+    throw new UsageError('schedules create needs one of --cron EXPR, --every DURATION or --at ISO (repeatable)');
+  const spec =
+    cron !== undefined
+      ? { cron, ...(values['timezone'] ? { timezone: values['timezone'] as string } : {}) }
+      : every !== undefined
+        ? { every, ...(values['anchor'] ? { anchor: values['anchor'] as string } : {}) }
+        : { at: at ?? [] };
   const optional = (flag: string, field: string) => (values[flag] === undefined ? {} : { [field]: values[flag] });
   const maxRuns = values['max-runs'] === undefined ? undefined : Number(values['max-runs']);
   if (maxRuns !== undefined && !(Number.isInteger(maxRuns) && maxRuns >= 1)) throw new UsageError('--max-runs must be a positive integer');
   return {
     spec,
-    run: (await createBody(values as Record<string, string | boolean | undefined>, () => projectFor(client, values as Record<string, string | boolean | undefined>, env))) as unknown as ScheduleBody['run'],
+    run: (await createBody(values as Record<string, string | boolean | undefined>, () =>
+      projectFor(client, values as Record<string, string | boolean | undefined>, env),
+    )) as unknown as ScheduleBody['run'],
     ...optional('key', 'key'),
     ...optional('overlap', 'overlap'),
     ...optional('missed', 'missed'),

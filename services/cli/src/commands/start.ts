@@ -67,7 +67,11 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
       ...alongside(workers.shutdownStages, api.shutdownStages),
       ...(server ? [[{ name: 'local postgres', timeoutMs: LOCAL_POSTGRES_STOP_MS, close: () => server.stop() }]] : []),
     ];
-    onShutdown({ stages: () => stages, deadlineMs: startShutdownDeadlineMs(workerConfig, server !== undefined), log: { info: print, warn: print, error: print } });
+    onShutdown({
+      stages: () => stages,
+      deadlineMs: startShutdownDeadlineMs(workerConfig, server !== undefined),
+      log: { info: print, warn: print, error: print },
+    });
     printBanner(print, api.url, credentials, settings['RUNQ_ADMIN_TOKEN'] ?? '', values.handlers);
     return 0;
   } catch (error) {

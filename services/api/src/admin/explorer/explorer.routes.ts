@@ -29,10 +29,20 @@ function filterOf(query: Context['query']): { filter: ExplorerFilter; error?: st
     if (valid(value)) filter[name] = normalise(value);
     else problems.push(problem);
   };
-  take('project', (v) => UUID.test(v), 'project must be a UUID', (v) => v.toLowerCase());
+  take(
+    'project',
+    (v) => UUID.test(v),
+    'project must be a UUID',
+    (v) => v.toLowerCase(),
+  );
   take('kind', (v) => (RUN_KINDS as readonly string[]).includes(v), 'unknown kind');
   take('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), 'unknown status');
-  take('batch', (v) => UUID.test(v), 'batch must be a UUID', (v) => v.toLowerCase());
+  take(
+    'batch',
+    (v) => UUID.test(v),
+    'batch must be a UUID',
+    (v) => v.toLowerCase(),
+  );
   return problems.length > 0 ? { filter, error: problems.join('; ') } : { filter };
 }
 

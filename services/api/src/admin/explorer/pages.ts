@@ -26,8 +26,7 @@ function nameOf(run: Pick<RunRow, 'kind' | 'workflow_id' | 'target'>): string {
 
 /** The list of recent runs with its filters and keyset pagination. */
 export function runsPage(runs: RunListRow[], filter: ExplorerFilter, nextCursor: string | null, error?: string): SafeHtml {
-  const query = (extra: Record<string, string>) =>
-    new URLSearchParams(Object.entries({ ...filter, ...extra }).filter(([, v]) => v)).toString();
+  const query = (extra: Record<string, string>) => new URLSearchParams(Object.entries({ ...filter, ...extra }).filter(([, v]) => v)).toString();
   const rows = runs.map(
     (run) => html`<tr data-run-id="${run.id}">
 <td><a href="/admin/runs/${run.id}">${run.id}</a></td><td>${run.kind}</td><td>${statusBadge(run.status, run.waiting_reason)}</td>
@@ -92,9 +91,11 @@ export function runPage(run: RunRow, events: RunEventRow[], children: RunRow[], 
   });
   const actions = html`<div class="actions">
 ${isTerminalStatus(run.status) ? '' : html`<form method="post" action="/admin/runs/${run.id}/cancel"><button class="danger" type="submit" id="cancel">Cancel run</button></form>`}
-${run.status === 'waiting'
+${
+  run.status === 'waiting'
     ? html`<form method="post" action="/admin/runs/${run.id}/resume"><textarea name="data" rows="2" cols="40" aria-label="resume data">{}</textarea><br><button type="submit" id="resume">Resume with this JSON</button></form>`
-    : ''}</div>`;
+    : ''
+}</div>`;
   return page(
     run.id,
     html`<h1>${run.id} ${statusBadge(run.status, run.waiting_reason)}</h1>

@@ -15,7 +15,9 @@ function seconds(ms: string | number | null): string {
 export function policiesPage(policies: readonly { policy: PolicyRow; buckets: BucketUse[] }[], project: string | undefined, error?: string): SafeHtml {
   const rows = policies.map(({ policy, buckets }) => {
     const concurrency =
-      policy.concurrency_limit === null ? '—' : `${policy.concurrency_limit} per ${policy.concurrency_key ?? 'policy'} (${policy.concurrency_strategy ?? 'queue'})`;
+      policy.concurrency_limit === null
+        ? '—'
+        : `${policy.concurrency_limit} per ${policy.concurrency_key ?? 'policy'} (${policy.concurrency_strategy ?? 'queue'})`;
     const rate = policy.rate_max === null ? '—' : `${policy.rate_max} per ${seconds(policy.rate_per_ms)} per ${policy.rate_key ?? 'policy'}`;
     const use = buckets.map(
       (bucket) =>

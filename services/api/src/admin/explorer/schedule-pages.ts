@@ -12,7 +12,9 @@ function specText(spec: unknown): string {
 }
 
 function outcomeBadge(outcome: string | undefined): SafeHtml | string {
-  return outcome ? html`<span class="status ${outcome === 'created' ? 'completed' : outcome === 'missed' || outcome === 'expired' ? 'failed' : 'cancelled'}" data-outcome="${outcome}">${outcome}</span>` : '—';
+  return outcome
+    ? html`<span class="status ${outcome === 'created' ? 'completed' : outcome === 'missed' || outcome === 'expired' ? 'failed' : 'cancelled'}" data-outcome="${outcome}">${outcome}</span>`
+    : '—';
 }
 
 function target(schedule: ScheduleRow): string {
@@ -21,7 +23,13 @@ function target(schedule: ScheduleRow): string {
 }
 
 /** The schedules list: next fire time, last outcome and whether each is paused. */
-export function schedulesPage(schedules: ScheduleRow[], lastOutcomes: ReadonlyMap<string, ScheduleOccurrenceRow>, project: string | undefined, nextCursor: string | null, error?: string): SafeHtml {
+export function schedulesPage(
+  schedules: ScheduleRow[],
+  lastOutcomes: ReadonlyMap<string, ScheduleOccurrenceRow>,
+  project: string | undefined,
+  nextCursor: string | null,
+  error?: string,
+): SafeHtml {
   const rows = schedules.map((schedule) => {
     const last = lastOutcomes.get(schedule.id);
     return html`<tr data-schedule-id="${schedule.id}">

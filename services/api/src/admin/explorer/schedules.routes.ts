@@ -48,10 +48,23 @@ export function schedulesExplorerRouter(deps: { db: Db }): Router {
       limit: PAGE_SIZE + 1,
     });
     const page = rows.slice(0, PAGE_SIZE);
-    const latest = new Map((await listLatestOccurrences(deps.db, page.map((row) => row.id))).map((row) => [row.schedule_id, row]));
+    const latest = new Map(
+      (
+        await listLatestOccurrences(
+          deps.db,
+          page.map((row) => row.id),
+        )
+      ).map((row) => [row.schedule_id, row]),
+    );
     const last = page.at(-1);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = schedulesPage(page, latest, valid ? project : undefined, rows.length > PAGE_SIZE && last ? encodePageCursor(last.created_at, last.id) : null, valid ? undefined : 'project must be a UUID').value;
+    ctx.body = schedulesPage(
+      page,
+      latest,
+      valid ? project : undefined,
+      rows.length > PAGE_SIZE && last ? encodePageCursor(last.created_at, last.id) : null,
+      valid ? undefined : 'project must be a UUID',
+    ).value;
   });
 
   router.get('/:schedule_id', async (ctx) => {

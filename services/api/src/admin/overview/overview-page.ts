@@ -35,7 +35,11 @@ function kindChart(id: string, title: string, rows: RunOverview['created'], data
 export function overviewCharts(data: OverviewData): SafeHtml {
   const { overview, minutes } = data;
   const waits = (pick: (wait: RunOverview['queueWait'][number]) => number) =>
-    perMinute(overview.queueWait.map((wait) => ({ minute: wait.minute, count: Math.round(pick(wait)) })), overview.since, minutes);
+    perMinute(
+      overview.queueWait.map((wait) => ({ minute: wait.minute, count: Math.round(pick(wait)) })),
+      overview.since,
+      minutes,
+    );
   const backlog: ChartBar[] = RUN_KINDS.map((kind) => {
     const of = data.backlog.find((row) => row.kind === kind);
     return {

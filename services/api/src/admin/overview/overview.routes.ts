@@ -23,7 +23,10 @@ export function overviewRouter(deps: { db: Db }): Router {
   const load = async (): Promise<OverviewData> => {
     // Whole minutes: the last bucket is the minute in progress.
     const until = new Date((Math.floor(Date.now() / 60_000) + 1) * 60_000);
-    const [overview, backlog] = await Promise.all([readRunOverview(deps.db, { until, windowMs: MINUTES * 60_000, topProjects: TOP_PROJECTS }), countBacklog(deps.db)]);
+    const [overview, backlog] = await Promise.all([
+      readRunOverview(deps.db, { until, windowMs: MINUTES * 60_000, topProjects: TOP_PROJECTS }),
+      countBacklog(deps.db),
+    ]);
     return { overview, backlog, minutes: MINUTES };
   };
   const noStore = { 'Cache-Control': 'no-store' };

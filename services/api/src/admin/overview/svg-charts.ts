@@ -37,7 +37,14 @@ const format = (value: number) => (Number.isInteger(value) ? String(value) : val
  * series' total (or, with `summary: 'max'`, its highest value). Each series is a `<g>` with
  * `data-series` and `data-total`, so what the chart shows can be read back (the tests do).
  */
-export function lineChart(options: { id: string; title: string; unit: string; series: readonly ChartSeries[]; minutes: number; summary?: 'total' | 'max' }): SafeHtml {
+export function lineChart(options: {
+  id: string;
+  title: string;
+  unit: string;
+  series: readonly ChartSeries[];
+  minutes: number;
+  summary?: 'total' | 'max';
+}): SafeHtml {
   const innerWidth = WIDTH - PAD.left - PAD.right;
   const innerHeight = HEIGHT - PAD.top - PAD.bottom;
   const max = niceCeiling(Math.max(0, ...options.series.flatMap((series) => series.values)));
@@ -54,7 +61,8 @@ export function lineChart(options: { id: string; title: string; unit: string; se
   );
   const axis = html`<text x="${PAD.left}" y="${HEIGHT - 6}">-${options.minutes} min</text><text x="${WIDTH - PAD.right}" y="${HEIGHT - 6}" text-anchor="end">now</text>`;
   const legend = options.series.map(
-    (series) => html`<li><span class="swatch" style="background:${series.color}"></span>${series.name} <strong>${format(summarise(series.values))}</strong></li>`,
+    (series) =>
+      html`<li><span class="swatch" style="background:${series.color}"></span>${series.name} <strong>${format(summarise(series.values))}</strong></li>`,
   );
   return html`<figure class="chart" data-chart="${options.id}">
 <figcaption>${options.title} <span class="muted">(${options.unit})</span></figcaption>
