@@ -170,9 +170,7 @@ export function upcomingOf(schedule: ScheduleRow, count = UPCOMING): Date[] {
 }
 
 /** The stored columns of a schedule's fields. */
-function columnsOf(
-  fields: ScheduleFields,
-): ScheduleRowUpdate & {
+function columnsOf(fields: ScheduleFields): ScheduleRowUpdate & {
   kind: ScheduleRow['kind'];
   spec: string | null;
   overlap: ScheduleRow['overlap'];
