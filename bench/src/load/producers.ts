@@ -4,20 +4,14 @@ import type { RunToInsert } from '@runq/db';
 import { CREATED_EVENT_DATA, taskRequest, taskRunRow } from '../systems/run-rows.js';
 import { LeanHttpPool } from './lean-http.js';
 import type { ProducerSpec } from './protocol.js';
+import type { Producer } from './producer.js';
+
+export type { Producer } from './producer.js';
 
 /*
  * Libraries are imported when a producer of their kind opens: a load process then starts in a
  * fraction of a second instead of loading every system compared.
  */
-
-/** One system's enqueue operation, as driven by the load generator. */
-export interface Producer {
-  /** One enqueue; `sentAt` (wall-clock ms) travels with the job so that pickup latency can be measured. Throws on failure. */
-  send(seq: number, sentAt: number): Promise<void>;
-  /** Enqueues `count` jobs through the batch API (peers only). */
-  sendBulk?(count: number, sentAt: number): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** The job name every peer's no-op worker handles. */
 export const PEER_TASK = 'noop';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { claimRuns, insertRun, insertRuns, openDatabase, settleAttempts, toJson, transitionRun } from '@runq/db';
 import { CREATED_EVENT_DATA, taskRunRow } from '../systems/run-rows.js';
-import type { Producer } from './producers.js';
+import type { Producer } from './producer.js';
 import type { ProducerSpec } from './protocol.js';
 
 /*

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { isPlainObject } from './contract-document.js';
 import { describeAllowedValues, describeTypes, joinPointer } from './issue-messages.js';
-import type { ValidationIssue } from './validation-issues.js';
+import type { ValidationIssue } from './validation-issue.js';
 
 /**
  * An Ajv error still to be described, or an issue this module wrote in place of the failed

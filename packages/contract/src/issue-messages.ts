@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import type { ValidationIssue } from './validation-issues.js';
+import type { ValidationIssue } from './validation-issue.js';
 
 /** Messages for formats; any other format reads "must be a valid <format>". */
 const FORMAT_MESSAGES: Readonly<Record<string, string>> = {

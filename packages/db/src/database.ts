@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { ApiKeyTable } from './api-key.table.js';
-import { preparedStatementName } from './prepared-statement.js';
+import { preparedStatementName } from './prepared-statement-names.js';
 import type { ConversationTable, MessageTable } from './conversation.table.js';
 import type { RateLimitTable } from './rate-limit.table.js';
 import type { RunEventTable } from './run-event.table.js';

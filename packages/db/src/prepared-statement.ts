@@ -1,13 +1,9 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 
-/** SQL text of every prepared statement → its name. Read by the pool (see `openDatabase`). */
-const statementNames = new Map<string, string>();
+import { registerStatementName } from './prepared-statement-names.js';
 
-/** The name under which pooled connections prepare `text`, when it is a {@link PreparedStatement}'s. */
-export function preparedStatementName(text: string): string | undefined {
-  return statementNames.get(text);
-}
+export { preparedStatementName } from './prepared-statement-names.js';
 
 /**
  * A statement with fixed text that each pooled connection parses once and then executes by
@@ -27,8 +23,7 @@ export class PreparedStatement<Row> {
     readonly name: string,
     readonly text: string,
   ) {
-    if ([...statementNames.values()].includes(name)) throw new Error(`prepared statement ${name} is defined twice`);
-    statementNames.set(text, name);
+    registerStatementName(text, name);
   }
 
   /** Runs the statement on `db` (a pool or a transaction) with positional parameters. */
