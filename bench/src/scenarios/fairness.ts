@@ -21,7 +21,7 @@ async function post(deployment: RunqDeployment, key: string, body: unknown): Pro
 
 /**
  * Fairness between projects: project A posts a backlog of no-op runs as fast as 32 clients can,
- * while project B posts one run every 50 ms until A's backlog has drained. Reports B's created →
+ * while project B posts one run every `QUIET_INTERVAL_MS` until A's backlog has drained. Reports B's created →
  * running p50/p99 (database clock), and A's drain rate once all of it was created (runs
  * completed per second after its last creation), which shows that A still had the pool.
  */

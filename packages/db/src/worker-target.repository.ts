@@ -15,14 +15,6 @@ with present as materialized (${PRESENT_HOLDERS})
 delete from worker_targets as t
 where t.presence_id <> all (array(select p.holder::integer from present as p))`;
 
-const LIST_SERVED_TARGETS = `
--- The queues some live worker process serves.
--- $1: the presence namespace. Returns: kind, target of each, once.
-with present as materialized (${PRESENT_HOLDERS})
-select distinct t.kind, t.target
-from worker_targets as t
-where t.presence_id = any (array(select p.holder::integer from present as p))`;
-
 /** A queue: a run kind and a runtime target, and (when registering) the worker's slots on it. */
 export interface ServedTarget {
   kind: string;
@@ -56,11 +48,5 @@ group by t.kind, t.target`;
 /** The slots live worker processes have on each queue they serve. */
 export async function listServedSlots(db: Db): Promise<(ServedTarget & { slots: number })[]> {
   const result = await db.executeQuery<ServedTarget & { slots: number }>(CompiledQuery.raw(SERVED_SLOTS, [WORKER_PRESENCE_NAMESPACE]));
-  return result.rows;
-}
-
-/** The queues at least one live worker process serves now. */
-export async function listServedTargets(db: Db): Promise<ServedTarget[]> {
-  const result = await db.executeQuery<ServedTarget>(CompiledQuery.raw(LIST_SERVED_TARGETS, [WORKER_PRESENCE_NAMESPACE]));
   return result.rows;
 }

@@ -1,9 +1,7 @@
-import { countReadyRuns, listServedSlots, type Db } from '@runq/db';
-import { PRIORITY_LANE_LIMIT } from '@runq/queue';
+import { countReadyRuns, type Db } from '@runq/db';
 import { DEFAULT_RUNTIME_TARGET } from '@runq/runs';
+import type { ServedQueues } from './served-queues.js';
 
-/** How long the live workers' slots are reused before being read again (ms). */
-const SLOTS_CACHE_MS = 1_000;
 /** How long a project's counted ready runs are trusted before being counted again (ms). */
 const COUNT_TTL_MS = 200;
 /** The deepest backlog counted exactly; deeper runs share the last places. */
@@ -32,31 +30,23 @@ interface ReadyEstimate {
  * project alone keeps every slot busy: nothing is held back, only ordered.
  */
 export class FairShare {
-  private slots: { at: number; byKind: Promise<ReadonlyMap<string, number>> } | undefined;
   private readonly estimates = new Map<string, ReadyEstimate>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly served: ServedQueues,
+  ) {}
 
   /** The share of a project in `kind`'s queue: the slots live workers have on it (undefined: no worker). */
-  async shareOf(kind: string): Promise<number | undefined> {
-    const now = Date.now();
-    if (!this.slots || now - this.slots.at >= SLOTS_CACHE_MS) {
-      const byKind = listServedSlots(this.db).then(
-        (rows) => new Map(rows.filter((row) => row.target === DEFAULT_RUNTIME_TARGET).map((row) => [row.kind, row.slots])),
-      );
-      this.slots = { at: now, byKind };
-      byKind.catch(() => {
-        if (this.slots?.byKind === byKind) this.slots = undefined;
-      });
-    }
-    return (await this.slots.byKind).get(kind);
+  shareOf(kind: string): Promise<number | undefined> {
+    return this.served.slotsOf(kind, DEFAULT_RUNTIME_TARGET);
   }
 
   /**
    * The backlog-lane priority of a new run of `kind` in `projectId` (default target, no policy),
    * or undefined for the main lane; counts it as queued. The project's ready runs are counted
    * only once this process has queued half a share of them since the last count, and at most
-   * every 200 ms: a quiet project costs no query.
+   * once per `COUNT_TTL_MS`: a quiet project costs no query.
    */
   async placeOf(projectId: string, kind: string): Promise<number | undefined> {
     const share = await this.shareOf(kind);
@@ -77,7 +67,8 @@ export class FairShare {
     const depth = estimate.ready - share + 1;
     estimate.ready += 1;
     if (!estimate.backlogged && estimate.ready < share / 2 && now - estimate.countedAt >= COUNT_TTL_MS) this.estimates.delete(key);
-    if (estimate.backlogged) return Math.min(Math.max(depth, 1), PRIORITY_LANE_LIMIT);
-    return depth > 0 ? Math.min(depth, PRIORITY_LANE_LIMIT) : undefined;
+    // The queue caps a depth at its lowest place (`runJobOptions`).
+    if (estimate.backlogged) return Math.max(depth, 1);
+    return depth > 0 ? depth : undefined;
   }
 }

@@ -10,7 +10,6 @@ import {
   listHeldRuns,
   nextRateHoldAt,
   listPolicies,
-  listServedTargets,
   listSlotHolders,
   lockBuckets,
   readRateWindow,
@@ -25,7 +24,8 @@ import {
 } from '@runq/db';
 import type { Logger } from '@runq/config';
 import { FairShare } from './fair-share.js';
-import { routeOf, type RunQueues } from '@runq/queue';
+import { ServedQueues, servedQueueKey } from './served-queues.js';
+import { groupByQueue, type RunQueues } from '@runq/queue';
 import {
   DEFAULT_RUNTIME_TARGET,
   parseTargetHoldBucket,
@@ -69,7 +69,7 @@ export interface AdmissionOutcome {
 export interface RunAdmissionOptions {
   /** `RUNQ_PROJECT_CONCURRENCY`: the most running runs of one project and kind; unset, no bound. */
   projectConcurrency?: number | undefined;
-  /** How long a project's policies, and the queues live workers serve, are reused before being read again (ms). */
+  /** How long a project's policies are reused before being read again (ms). */
   policyCacheMs?: number;
 }
 
@@ -86,7 +86,8 @@ function policyIdOf(bucket: string): string {
  */
 export class RunAdmission {
   private readonly cache = new Map<string, { at: number; policies: FlowPolicy[] }>();
-  private served: { at: number; queues: Promise<ReadonlySet<string>> } | undefined;
+  /** The queues live workers serve (routing) and their slots (fair share), read once per second. */
+  private readonly servedQueues: ServedQueues;
   /** Fairness between projects for runs no policy limits. */
   readonly fairShare: FairShare;
 
@@ -96,7 +97,8 @@ export class RunAdmission {
     private readonly log: Logger,
     private readonly options: RunAdmissionOptions = {},
   ) {
-    this.fairShare = new FairShare(db);
+    this.servedQueues = new ServedQueues(db);
+    this.fairShare = new FairShare(db, this.servedQueues);
   }
 
   /**
@@ -134,13 +136,18 @@ export class RunAdmission {
     return rows;
   }
 
-  /** Enqueues admitted runs; a failure loses nothing (the reconciler dispatches pending admitted runs). */
+  /** Enqueues admitted runs, one add per queue; a failure loses nothing (the reconciler dispatches pending admitted runs). */
   async dispatch(runs: readonly RunRow[]): Promise<void> {
     await Promise.all(
-      runs.map((run) =>
-        this.queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id }).catch((err: unknown) => {
-          this.log.warn({ err, runId: run.id }, 'enqueue of an admitted run failed; the reconciler will dispatch it');
-        }),
+      groupByQueue(runs).map(({ route, runs: ofQueue }) =>
+        this.queues
+          .enqueueRuns(
+            route,
+            ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id })),
+          )
+          .catch((err: unknown) => {
+            this.log.warn({ err, runs: ofQueue.map((run) => run.id) }, 'enqueue of admitted runs failed; the reconciler will dispatch them');
+          }),
       ),
     );
   }
@@ -161,16 +168,7 @@ export class RunAdmission {
    * whichever worker comes, as they always have.
    */
   async isServed(kind: string, target: string): Promise<boolean> {
-    if (target === DEFAULT_RUNTIME_TARGET) return true;
-    const now = Date.now();
-    if (!this.served || now - this.served.at >= (this.options.policyCacheMs ?? 1_000)) {
-      const queues = listServedTargets(this.db).then((rows) => new Set(rows.map((row) => targetHoldBucket(row.kind, row.target))));
-      this.served = { at: now, queues };
-      queues.catch(() => {
-        if (this.served?.queues === queues) this.served = undefined;
-      });
-    }
-    return (await this.served.queues).has(targetHoldBucket(kind, target));
+    return target === DEFAULT_RUNTIME_TARGET || (await this.servedQueues.slotsOf(kind, target)) !== undefined;
   }
 
   /**
@@ -358,8 +356,8 @@ export class RunAdmission {
     const buckets = await listHeldBuckets(this.db, limit);
     const waitingForWorkers = buckets.flatMap((bucket) => parseTargetHoldBucket(bucket) ?? []);
     if (waitingForWorkers.length > 0) {
-      const served = new Set((await listServedTargets(this.db)).map((row) => targetHoldBucket(row.kind, row.target)));
-      admitted += await this.releaseServed(waitingForWorkers.filter((queue) => served.has(targetHoldBucket(queue.kind, queue.target))));
+      const served = await ServedQueues.read(this.db);
+      admitted += await this.releaseServed(waitingForWorkers.filter((queue) => served.has(servedQueueKey(queue.kind, queue.target))));
     }
     for (const bucket of buckets) {
       if (parseTargetHoldBucket(bucket)) continue;
