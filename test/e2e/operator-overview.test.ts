@@ -1,22 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureChromium } from '@runq/local';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SCREENSHOTS } from '../support/browser.js';
 import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
 
-/** Screenshots are test artifacts (gitignored), kept for people to look at. */
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** What a chart shows, read back from the page: each series' total (`data-total`) or each bar's value. */
 async function chartValues(page: Page, chart: string): Promise<Record<string, number>> {
@@ -47,7 +34,6 @@ describe.each(QUEUE_BACKENDS)('operator overview in a real browser, queues on %s
   };
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
     api = await startTestApi({ backend, env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
     key = await api.createKey([project]);
     // No worker takes eval runs: they stay pending, the backlog.
@@ -71,7 +57,7 @@ describe.each(QUEUE_BACKENDS)('operator overview in a real browser, queues on %s
       create('eval', 'held'),
     ]);
     await Promise.all(ids.slice(0, 6).map((id) => waitForRun(api, key, id, (run) => run.status === 'completed' || run.status === 'failed')));
-    browser = await chromium.launch({ executablePath: await ensureChromium(), args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -105,7 +91,7 @@ describe.each(QUEUE_BACKENDS)('operator overview in a real browser, queues on %s
       const wait = await chartValues(page, 'queue-wait');
       expect(wait['p95']).toBeGreaterThanOrEqual(wait['p50']!);
       expect(await page.locator('[data-chart="queue-wait"] polyline').count()).toBe(2);
-      await page.screenshot({ path: `${ARTIFACTS}overview-${backend}.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}overview-${backend}.png`, fullPage: true });
 
       // Live: runs created now show up on the open page when its script refreshes the charts.
       const more = await Promise.all([create('task', 'ok'), create('task', 'ok')]);

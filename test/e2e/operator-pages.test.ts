@@ -1,23 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { ensureChromium } from '@runq/local';
+import type { Browser } from 'playwright-core';
 import { RunQueues } from '@runq/queue';
+import { launchChromium, SCREENSHOTS } from '../support/browser.js';
 import { QUEUE_BACKENDS, requestJson, startTestApi, startTestWorker, waitForRun, type TestApi, type TestWorker } from '../support/harness.js';
 
-/** Screenshots are test artifacts (gitignored), kept for people to look at. */
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', (backend) => {
   let api: TestApi;
@@ -33,7 +20,6 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       .run_id as string;
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
     api = await startTestApi({ backend, env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
     key = await api.createKey([project]);
     worker = await startTestWorker(api, {
@@ -53,7 +39,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
     await waitForRun(api, key, ids['ok'], (run) => run.status === 'completed');
     await waitForRun(api, key, ids['boom'], (run) => run.status === 'failed');
     await waitForRun(api, key, ids['approve'], (run) => run.status === 'waiting');
-    browser = await chromium.launch({ executablePath: await ensureChromium(), args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -96,7 +82,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
         expect(queue.counts['completed']).toBe(counts['completed']);
         expect(queue.counts['failed']).toBe(counts['failed']);
       }
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-queues.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-queues.png`, fullPage: true });
       if (backend === 'postgres') {
         // BullMQ's PostgreSQL backend removes finished jobs as they finish (FINISHED_JOB_RETENTION).
         expect(board.queues.map((queue) => queue.counts['completed'])).toEqual([0, 0, 0, 0]);
@@ -108,7 +94,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
         .getByText(ids['ok'] as string)
         .first()
         .waitFor();
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-queue-task-completed.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-queue-task-completed.png`, fullPage: true });
     } finally {
       await context.close();
     }
@@ -124,12 +110,12 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       const statuses = await page.locator('#runs tbody [data-status]').allTextContents();
       expect(statuses.length).toBeGreaterThan(0);
       expect(new Set(statuses)).toEqual(new Set(['failed']));
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-runs-failed.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-runs-failed.png`, fullPage: true });
       await Promise.all([page.waitForURL(new RegExp(ids['boom'] as string)), page.getByRole('link', { name: ids['boom'] }).click()]);
       const timeline = await page.locator('#timeline tr.event').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-to')));
       expect(timeline).toEqual(['pending', 'running', 'failed']);
       expect(await page.locator('#timeline').textContent()).toContain('exploded on purpose (kaboom)');
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-run-failed.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-run-failed.png`, fullPage: true });
     } finally {
       await context.close();
     }
@@ -146,7 +132,7 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       expect(await page.getByRole('status').textContent()).toContain('Run cancelled.');
       const run = await requestJson(api.url, 'GET', `/runs/${ids['approve']}`, { key });
       expect(run.body.status).toBe('cancelled');
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-run-cancelled.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-run-cancelled.png`, fullPage: true });
     } finally {
       await context.close();
     }
@@ -179,13 +165,13 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       expect(await page.locator('#pending-reason').textContent()).toMatch(
         /held: its concurrency bucket is full\s*policy one-block, bucket \S+: 1 \/ 1 running/,
       );
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-pending-reason.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-pending-reason.png`, fullPage: true });
       await page.goto(`${api.url}/admin/runs/${first}`);
       expect(await page.locator('#pending-reason').count()).toBe(0);
       await Promise.all([page.waitForURL(/\/admin\/policies$/), page.getByRole('link', { name: 'Policies', exact: true }).click()]);
       const bucket = page.locator('#policies tr[data-policy="one-block"] .bucket');
       expect(await bucket.textContent()).toBe('*: 1 / 1 running, 1 held');
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-policies.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-policies.png`, fullPage: true });
     } finally {
       await context.close();
       for (const id of [unserved.body.run.run_id, second, first]) await requestJson(api.url, 'POST', `/runs/${id}/cancel`, { key, body: {} });
@@ -218,13 +204,13 @@ describe.each(QUEUE_BACKENDS)('operator pages in a real browser, queues on %s', 
       expect(await activeRow.locator('.next-fire').textContent()).toContain('—');
       const pausedRow = page.locator(`#schedules tr[data-schedule-id="${paused.id}"]`);
       expect(await pausedRow.locator('[data-paused]').textContent()).toBe('paused');
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-schedules.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-schedules.png`, fullPage: true });
       await Promise.all([page.waitForURL(new RegExp(active.id)), page.getByRole('link', { name: 'explorer-active' }).click()]);
       const rows = await page.locator('#occurrences tr.occurrence').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-outcome')));
       expect(rows).toEqual(['created', 'created']);
       const runLinks = await page.locator('#occurrences a').allTextContents();
       expect(new Set(runLinks)).toEqual(new Set(occurrences.map((row: any) => row.run_id)));
-      await page.screenshot({ path: `${ARTIFACTS}${backend}-schedule.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}${backend}-schedule.png`, fullPage: true });
       await Promise.all([page.waitForURL(/\/admin\/runs\/run_/), page.locator('#occurrences a').first().click()]);
       await Promise.all([page.waitForURL(new RegExp(`/admin/schedules/${active.id}`)), page.getByRole('link', { name: active.id }).click()]);
       await page.goto(`${api.url}/admin/schedules/${paused.id}`);

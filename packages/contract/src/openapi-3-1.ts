@@ -1,5 +1,5 @@
 import { isPlainObject } from './contract-document.js';
-import { toJsonSchema } from './openapi-schema.js';
+import { escapeToken, toJsonSchema } from './openapi-schema.js';
 
 /*
  * The served description in OpenAPI 3.1 form.
@@ -21,10 +21,6 @@ export const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'he
 function mapValues(value: unknown, convert: (item: unknown, key: string) => unknown): unknown {
   if (!isPlainObject(value)) return structuredClone(value);
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, convert(item, key)]));
-}
-
-function escapeToken(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** A copy of `node` with the keys of `rewrite` replaced by their rewritten values. */

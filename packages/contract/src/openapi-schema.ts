@@ -128,6 +128,7 @@ function convertNullable(schema: JsonSchemaObject, pointer: string): JsonSchemaO
   return rest;
 }
 
-function escapeToken(token: string): string {
+/** A key as one token of a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`). */
+export function escapeToken(token: string): string {
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }

@@ -83,9 +83,10 @@ export function servedOpenApiJson(): string {
 export function mergedDocument(): Record<string, unknown> {
   const contract = loadContractDocument();
   const runq = loadRunqDocument();
-  const paths: Record<string, unknown> = structuredClone(mapping(runq['paths']));
+  // Merging builds new path items and the whole is copied below: the loaded documents stay as they are.
+  const paths: Record<string, unknown> = { ...mapping(runq['paths']) };
   for (const [path, item] of Object.entries(mapping(contract['paths']))) {
-    paths[path] = mergePathItem(mapping(paths[path]), structuredClone(mapping(item)));
+    paths[path] = mergePathItem(mapping(paths[path]), mapping(item));
   }
   const contractComponents = mapping(contract['components']);
   const runqComponents = mapping(runq['components']);

@@ -120,12 +120,11 @@ export class RunIngest {
     });
     this.dispatches = new MicroBatcher({
       runBatch: async (dispatches) => {
-        const runs = dispatches.map(({ run, priority }) => ({ ...run, priority }));
         await Promise.all(
-          groupByQueue(runs).map(({ route, runs: ofQueue }) =>
+          groupByQueue(dispatches, (dispatch) => dispatch.run).map(({ route, runs: ofQueue }) =>
             queues.enqueueRuns(
               route,
-              ofQueue.map((run) => ({ runId: run.id, jobId: run.job_id, priority: run.priority })),
+              ofQueue.map(({ run, priority }) => ({ runId: run.id, jobId: run.job_id, priority })),
             ),
           ),
         );

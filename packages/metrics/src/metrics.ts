@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RUN_KINDS, TERMINAL_STATUSES, TRANSITIONS } from '@runq/runs';
+import { OCCURRENCE_OUTCOMES, RUN_KINDS, TERMINAL_STATUSES, TRANSITIONS } from '@runq/runs';
 
 /** The run-duration buckets: a no-op run takes milliseconds, real work minutes. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
@@ -7,8 +7,6 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Firing lateness buckets: a firer that is up fires within a second; downtime shows as minutes. */
 const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 3600];
-/** The outcomes of `runq_schedule_occurrences_total`, each exposed from 0. */
-export const OCCURRENCE_OUTCOMES = ['created', 'skipped_overlap', 'missed', 'expired'] as const;
 /** HTTP request buckets. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -26,6 +24,8 @@ function knownMoves(): Array<{ from: string; to: string }> {
   }
   return [...moves.values()];
 }
+
+const KNOWN_MOVES = knownMoves();
 
 /** A run as far as metrics care: its kind and the move it just made. */
 export interface TransitionSample {
@@ -133,7 +133,7 @@ export class RunqMetrics {
       this.retries.labels(kind).inc(0);
       this.queueWait.zero({ kind });
       for (const status of TERMINAL_STATUSES) this.runDuration.zero({ kind, status });
-      for (const move of knownMoves()) this.transitions.labels(kind, move.from, move.to).inc(0);
+      for (const move of KNOWN_MOVES) this.transitions.labels(kind, move.from, move.to).inc(0);
     }
   }
 

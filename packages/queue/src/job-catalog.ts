@@ -69,11 +69,16 @@ export function runJobOptions(backend: QueueBackendKind, jobId: string, delayMs 
   };
 }
 
-/** `runs` grouped by the queue each goes to (first appearance order), for one add per queue. */
-export function groupByQueue<Run extends RuntimeTargetFields & { kind: RunKind }>(runs: readonly Run[]): { route: RunRoute; runs: Run[] }[] {
-  const groups = new Map<string, { route: RunRoute; runs: Run[] }>();
-  for (const run of runs) {
-    const route = routeOf(run);
+type Routable = RuntimeTargetFields & { kind: RunKind };
+
+/**
+ * `items` grouped by the queue each one's run goes to (first appearance order), for one add per
+ * queue; `runOf` finds the run of an item that is not one itself.
+ */
+export function groupByQueue<Item>(items: readonly Item[], runOf: (item: Item) => Routable = (item) => item as Routable): { route: RunRoute; runs: Item[] }[] {
+  const groups = new Map<string, { route: RunRoute; runs: Item[] }>();
+  for (const run of items) {
+    const route = routeOf(runOf(run));
     const name = queueNameOf(route.kind, route.target);
     const group = groups.get(name);
     if (group) group.runs.push(run);

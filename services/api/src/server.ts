@@ -97,7 +97,9 @@ export async function startApi(config: Readonly<ApiConfig>, log: Logger, metrics
     url,
     server,
     shutdownStages,
-    routes: servedRoutes(app),
+    get routes() {
+      return servedRoutes(app);
+    },
     close() {
       closing ??= closeSteps(shutdownStages);
       return closing;

@@ -3,7 +3,7 @@ import type { Caller } from '@runq/auth';
 import { callerOf } from '../http/authenticate.js';
 
 /** The API's representation of the authenticated caller (`Whoami` in the served description). */
-export function toWhoamiBody(caller: Caller) {
+function toWhoamiBody(caller: Caller) {
   return {
     kind: caller.kind,
     name: caller.name,

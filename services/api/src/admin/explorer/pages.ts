@@ -68,8 +68,10 @@ function pendingReason(run: RunRow, places: readonly HoldPlace[]): SafeHtml {
       return html`held: its concurrency bucket is full${buckets}`;
     case 'rate':
       return html`held: its rate window is used up; it tries again at ${run.hold_until?.toISOString() ?? 'the next opening'}`;
-    case 'no_worker':
-      return html`held: no live worker serves its runtime target <code>${runtimeTargetOf(run)}</code> (start one with <code>--runtime-target ${runtimeTargetOf(run)}</code>)`;
+    case 'no_worker': {
+      const target = runtimeTargetOf(run);
+      return html`held: no live worker serves its runtime target <code>${target}</code> (start one with <code>--runtime-target ${target}</code>)`;
+    }
     case 'schedule':
       return html`held: its schedule lets it start when the schedule's previous run ends`;
     default:

@@ -41,7 +41,7 @@ export function overviewRouter(deps: { db: Db }): Router {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = overviewCharts(await load()).value;
   });
-  router.get('/admin/overview.js', (ctx) => {
+  router.get(`${OVERVIEW_ASSETS_PATH}.js`, (ctx) => {
     ctx.type = 'text/javascript; charset=utf-8';
     ctx.body = OVERVIEW_SCRIPT;
   });
