@@ -89,7 +89,13 @@ describe.each(QUEUE_BACKENDS)('routing to runtime targets on %s', (backend) => {
         { timeoutMs: 15_000, intervalMs: 50 },
       );
       expect(released).toEqual({ value: null, done: true });
-      expect(await suite.queues.jobState({ kind: 'task', target: `preview_branch:${branch}` }, held.run_id)).toBe('waiting');
+      // The run is enqueued once its release has committed.
+      const queued = await pollUntil(
+        () => suite.queues.jobState({ kind: 'task', target: `preview_branch:${branch}` }, held.run_id),
+        (state) => state !== undefined,
+        { timeoutMs: 15_000, intervalMs: 50 },
+      );
+      expect(queued.value).toBe('waiting');
     } finally {
       await session.end();
     }

@@ -197,13 +197,14 @@ export async function lockExpiredRuns(trx: Db, limit: number): Promise<string[]>
 }
 
 /** Marks the occurrences of runs that expired. */
-export async function markOccurrencesExpired(db: Db, runIds: readonly string[]): Promise<void> {
-  if (runIds.length === 0) return;
-  await db
+export async function markOccurrencesExpired(db: Db, runIds: readonly string[]): Promise<number> {
+  if (runIds.length === 0) return 0;
+  const result = await db
     .updateTable('schedule_occurrences')
     .set({ outcome: 'expired' })
     .where('run_id', 'in', [...runIds])
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /**

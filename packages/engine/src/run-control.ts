@@ -84,16 +84,17 @@ export class RunControl {
    */
   async expireRuns(limit: number): Promise<RunRow[]> {
     const error = { message: 'the run did not start within its run_ttl', code: 'expired' };
-    const { cancelled, released } = await this.db.transaction().execute(async (trx) => {
+    const { cancelled, occurrences, released } = await this.db.transaction().execute(async (trx) => {
       const runIds = await lockExpiredRuns(trx, limit);
       const writes = runIds.map((runId) => ({ runId, transition: 'cancel' as const, set: { error: toJson(error) }, data: { error, cancelled_by: 'run_ttl' } }));
       const moved = (await transitionRuns(trx, writes)).filter((run): run is RunRow => run !== undefined);
-      await markOccurrencesExpired(
+      const occurrences = await markOccurrencesExpired(
         trx,
         moved.map((run) => run.id),
       );
       return {
         cancelled: moved,
+        occurrences,
         released: await this.admission.releaseBuckets(
           trx,
           moved.flatMap((run) => run.slot_buckets ?? []),
@@ -102,7 +103,8 @@ export class RunControl {
     });
     await this.stopExecution(cancelled);
     await this.admission.afterRelease(released);
-    for (const _run of cancelled) this.metrics?.observeOccurrence('expired', undefined);
+    // Only a schedule's runs have an occurrence; a policy's ttl expires runs that have none.
+    for (let i = 0; i < occurrences; i += 1) this.metrics?.observeOccurrence('expired', undefined);
     return cancelled;
   }
 

@@ -5,6 +5,7 @@ import {
   MIN_SCHEDULE_INTERVAL_MS,
   checkCronSpec,
   firstSlot,
+  formatDuration,
   jitterOf,
   parseDuration,
   type MissedPolicy,
@@ -123,20 +124,6 @@ export function scheduleBodyOf(row: ScheduleRow): ScheduleBody {
     paused: row.paused,
     run: row.run as Record<string, unknown>,
   };
-}
-
-const UNITS = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-] as const;
-
-/** A duration in the largest unit that divides it (`60000` → `1m`). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  for (const [unit, size] of UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
 }
 
 /** The milliseconds of a duration the schema accepted (its pattern), or a problem naming `path`. */

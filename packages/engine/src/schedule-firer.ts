@@ -127,7 +127,6 @@ export class ScheduleFirer {
       this.lastMaintenance = Date.now();
       await this.resolveUnresolved();
       await this.releaseBuffered();
-      await this.control.expireRuns(MAINTENANCE_BATCH);
     }
     return { created, occurrences, next: await nextScheduleFire(this.db) };
   }
@@ -139,8 +138,10 @@ export class ScheduleFirer {
    */
   private async fireBatch(): Promise<{ schedules: number; created: number; occurrences: number }> {
     const { fired, schedules, recorded } = await this.db.transaction().execute(async (trx) => {
-      const now = await databaseNow(trx);
       const due = await lockDueSchedules(trx, FIRE_BATCH);
+      if (due.length === 0) return { fired: [], schedules: 0, recorded: [] };
+      // The transaction's clock: the same instant `lockDueSchedules` compared with.
+      const now = await databaseNow(trx);
       const states = await readOverlapStates(
         trx,
         due.filter((schedule) => schedule.overlap !== 'allow').map((schedule) => schedule.id),
@@ -314,8 +315,10 @@ function planFiring(schedule: ScheduleRow, now: Date, overlap: ScheduleOverlap):
   const lateBefore = new Date(Math.max(now.getTime() - LATE_AFTER_MS, schedule.late_before?.getTime() ?? 0));
   const due: DueSlot[] = [];
   let slot = schedule.next_slot;
-  while (slot !== null && fireAt(slot).getTime() <= now.getTime() && due.length < MAX_DUE_SLOTS) {
-    due.push({ slot, fireAt: fireAt(slot) });
+  while (slot !== null && due.length < MAX_DUE_SLOTS) {
+    const at = fireAt(slot);
+    if (at.getTime() > now.getTime()) break;
+    due.push({ slot, fireAt: at });
     slot = nextSlot(spec, slot, bounds);
   }
   const truncated = slot !== null && fireAt(slot).getTime() <= now.getTime();

@@ -142,6 +142,20 @@ export function rateDecision(maxthLatestStart: number | null, now: number, perMs
 const DURATION = /^(\d{1,9})(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
+const FORMAT_UNITS = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+] as const;
+
+/** A duration in the largest unit that divides it (`60000` → `1m`, `0` → `0s`): the inverse of {@link parseDuration}. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of FORMAT_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
 /** Milliseconds of a duration such as `30s`, `15m`, `2h`, `1d` (or `250ms`); undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text);

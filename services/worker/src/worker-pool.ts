@@ -30,6 +30,9 @@ import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
 import { WorkerPresence } from './worker-presence.js';
 
+/** Runs expired per pass of the hold timer. */
+const EXPIRY_BATCH = 100;
+
 /** After the grace period, how long aborted attempts get to settle (leases released, jobs finished) before the queue workers' close is given up. */
 const SETTLE_AFTER_ABORT_MS = 2_000;
 
@@ -147,10 +150,11 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
   election.start();
   reconciler.start();
   detector.start();
-  const holdTimer = new HoldTimer(admission, log);
+  const control = new RunControl(db, queues, log, admission, metrics);
+  // Every worker expires runs past their time to live (a policy's ttl, a schedule's run_ttl), firer or not.
+  const holdTimer = new HoldTimer(admission, log, () => control.expireRuns(EXPIRY_BATCH));
   holdTimer.start();
   if (config.scheduleFirer) {
-    const control = new RunControl(db, queues, log, admission, metrics);
     const ingest = new RunIngest(db, queues, log, admission, metrics);
     scheduleTimer = new ScheduleTimer(
       new ScheduleFirer(db, ingest, control, admission, log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs)),

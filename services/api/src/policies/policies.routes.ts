@@ -1,24 +1,12 @@
 import Router from '@koa/router';
 import type { BucketUse, PolicyRow } from '@runq/db';
 import type { PolicyControl, PolicyWithUse } from '@runq/engine';
-import { PolicyNotFoundError } from '@runq/runs';
+import { formatDuration, PolicyNotFoundError } from '@runq/runs';
 import { callerOf } from '../http/authenticate.js';
 import { readRouteBody } from '../http/json-body.js';
 
 /** Policy names: what `PolicyName` in the served description allows; anything else cannot exist. */
 const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const UNITS = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-] as const;
-
-/** A duration in the largest unit that divides it (`60000` → `1m`). */
-function formatDuration(ms: number): string {
-  for (const [unit, size] of UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
 
 /** A bucket's key value, without its policy id (`<policy id>/<value>`). */
 function keyOf(bucket: string): string {

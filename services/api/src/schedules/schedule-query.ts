@@ -8,7 +8,7 @@ export function encodePageCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify({ at: at.toISOString(), id }), 'utf8').toString('base64url');
 }
 
-function decodePageCursor(cursor: string): { at: Date; id: string } | undefined {
+export function decodePageCursor(cursor: string): { at: Date; id: string } | undefined {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
     if (typeof value.at !== 'string' || typeof value.id !== 'string' || !UUID.test(value.id)) return undefined;

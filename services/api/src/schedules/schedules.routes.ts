@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { validateCreateRunRequest, type ScheduleBody, type SchedulePatchBody } from '@runq/contract';
 import type { ScheduleOccurrenceRow, ScheduleRow } from '@runq/db';
-import { formatDuration, upcomingOf, type ScheduleControl } from '@runq/engine';
+import { scheduleBodyOf, upcomingOf, type ScheduleControl } from '@runq/engine';
 import { ScheduleNotFoundError, toRunEnvelope } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
@@ -18,18 +18,7 @@ export function toScheduleBody(schedule: ScheduleRow) {
   return {
     id: schedule.id,
     project_id: schedule.project_id,
-    key: schedule.key,
-    spec: schedule.spec,
-    start_at: schedule.start_at?.toISOString() ?? null,
-    end_at: schedule.end_at?.toISOString() ?? null,
-    max_runs: schedule.max_runs,
-    jitter: formatDuration(Number(schedule.jitter_ms)),
-    overlap: schedule.overlap,
-    missed: schedule.missed,
-    catchup_window: formatDuration(Number(schedule.catchup_window_ms)),
-    run_ttl: schedule.run_ttl_ms === null ? null : formatDuration(Number(schedule.run_ttl_ms)),
-    paused: schedule.paused,
-    run: schedule.run,
+    ...scheduleBodyOf(schedule),
     state: {
       next_fire_at: schedule.paused ? null : (schedule.next_fire_at?.toISOString() ?? null),
       last_fired_at: schedule.last_fired_at?.toISOString() ?? null,

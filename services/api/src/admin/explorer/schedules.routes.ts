@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { findSchedule, listLatestOccurrences, listOccurrences, listSchedules, type Db } from '@runq/db';
 import { HttpProblem } from '../../http/problem.js';
-import { encodePageCursor } from '../../schedules/schedule-query.js';
+import { decodePageCursor, encodePageCursor } from '../../schedules/schedule-query.js';
 import { schedulePage, schedulesPage } from './schedule-pages.js';
 
 /** Where the schedules explorer is served. */
@@ -19,15 +19,7 @@ function one(value: string | string[] | undefined): string | undefined {
 /** A keyset cursor of these pages (a time and a UUID), or undefined when it is not one. */
 function cursorOf(ctx: Context): { at: Date; id: string } | undefined {
   const cursor = one(ctx.query['cursor']);
-  if (cursor === undefined) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-    if (typeof value.at !== 'string' || typeof value.id !== 'string' || !UUID.test(value.id)) return undefined;
-    const at = new Date(value.at);
-    return Number.isNaN(at.getTime()) ? undefined : { at, id: value.id };
-  } catch {
-    return undefined;
-  }
+  return cursor === undefined ? undefined : decodePageCursor(cursor);
 }
 
 /**
