@@ -14,6 +14,7 @@ const swc = [
 
 const workspaces = {
   async: 'packages/async',
+  webhooks: 'packages/webhooks',
   runs: 'packages/runs',
   config: 'packages/config',
   metrics: 'packages/metrics',

@@ -1,0 +1,2 @@
+export * from './standard-webhooks.js';
+export * from './secret-box.js';
