@@ -9,6 +9,9 @@ import { loadWorkerConfig, startWorkerPool, type HandlerModule, type WorkerPool 
 import { HARNESS_ENV, TEMPLATE_DATABASE } from './harness-env.js';
 import { pollUntil } from './poll.js';
 
+/** The `RUNQ_SECRETS_KEY` of every API and worker the harness starts. */
+export const TEST_SECRETS_KEY = 'test-secrets-key-of-the-harness-0123456789';
+
 /** Every queue backend the harness can run an API and workers on. */
 export const ALL_QUEUE_BACKENDS = ['postgres', 'redis', 'redis-cluster'] as const;
 /** A queue backend: PostgreSQL, one Redis server, or the three-master Redis Cluster. */
@@ -158,6 +161,7 @@ export async function startTestApi(options: { backend?: QueueBackendName; env?: 
     PORT: '0',
     HOST: '127.0.0.1',
     RUNQ_QUEUE_PREFIX: `test-${randomUUID()}`,
+    RUNQ_SECRETS_KEY: TEST_SECRETS_KEY,
     LOG_LEVEL: 'info',
     ...(backend !== 'postgres' ? { REDIS_URL: redisUrlOf(backend) as string } : {}),
     ...options.env,
@@ -230,6 +234,7 @@ export async function startTestWorker(
     {
       DATABASE_URL: api.database.url,
       RUNQ_QUEUE_PREFIX: api.config.queuePrefix,
+      RUNQ_SECRETS_KEY: TEST_SECRETS_KEY,
       LOG_LEVEL: 'info',
       RUNQ_WORKER_LEASE_MS: '3000',
       RUNQ_RECONCILE_INTERVAL_MS: '250',

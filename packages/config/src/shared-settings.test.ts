@@ -1,4 +1,4 @@
-import { DEFAULT_HOST, DEFAULT_QUEUE_PREFIX, hostSetting, queuePrefixSetting, readSharedSettings } from './shared-settings.js';
+import { DEFAULT_HOST, DEFAULT_QUEUE_PREFIX, MIN_SECRETS_KEY_CHARS, hostSetting, queuePrefixSetting, readSharedSettings } from './shared-settings.js';
 
 import { configErrorOf } from './testing.js';
 
@@ -29,6 +29,7 @@ describe('readSharedSettings', () => {
     ['REDIS_URL', { ...BASE, REDIS_URL: 'redis+cluster://a:1,b:port' }],
     ['RUNQ_QUEUE_PREFIX', { ...BASE, RUNQ_QUEUE_PREFIX: 'has space' }],
     ['LOG_LEVEL', { ...BASE, LOG_LEVEL: 'verbose' }],
+    ['RUNQ_SECRETS_KEY', { ...BASE, RUNQ_SECRETS_KEY: 'too-short-a-key' }],
   ])('when %s is missing or malformed (%j), then a ConfigError names it on one line', (variable, env) => {
     const error = configErrorOf(() => readSharedSettings(env));
     expect(error.variable).toBe(variable);
@@ -39,6 +40,16 @@ describe('readSharedSettings', () => {
   it('when a URL with a password is refused, then the message does not repeat the password', () => {
     expect(configErrorOf(() => readSharedSettings({ DATABASE_URL: 'mysql://runq:hunter2@db/runq' })).message).not.toContain('hunter2');
     expect(configErrorOf(() => readSharedSettings({ ...BASE, REDIS_URL: 'redis+cluster://:hunter2@a:1,b:x' })).message).not.toContain('hunter2');
+  });
+});
+
+describe('RUNQ_SECRETS_KEY', () => {
+  it('when set to 32 characters or more, then it is returned; a shorter one is refused without being repeated', () => {
+    const key = 'k'.repeat(MIN_SECRETS_KEY_CHARS);
+    expect(readSharedSettings({ ...BASE, RUNQ_SECRETS_KEY: key }).secretsKey).toBe(key);
+    expect(readSharedSettings(BASE).secretsKey).toBeUndefined();
+    const short = 'hunter2-'.repeat(3);
+    expect(configErrorOf(() => readSharedSettings({ ...BASE, RUNQ_SECRETS_KEY: short })).message).not.toContain('hunter2');
   });
 });
 

@@ -42,6 +42,8 @@ export interface SharedSettings {
   projectConcurrency: number | undefined;
   /** The standard `OTEL_*` variables: where traces go; undefined, tracing is off. */
   tracing: Readonly<TracingSettings> | undefined;
+  /** `RUNQ_SECRETS_KEY`: the key stored webhook secrets are sealed under; unset, webhooks are unavailable. */
+  secretsKey: string | undefined;
 }
 
 /**
@@ -53,6 +55,23 @@ export function queuePrefixSetting(env: Env): string {
   const prefix = optionalString(env, 'RUNQ_QUEUE_PREFIX') ?? DEFAULT_QUEUE_PREFIX;
   if (!QUEUE_PREFIX.test(prefix)) throw new ConfigError('RUNQ_QUEUE_PREFIX', 'must be 1 to 64 letters, digits or _ { } . -');
   return prefix;
+}
+
+/** The fewest characters of a `RUNQ_SECRETS_KEY`. */
+export const MIN_SECRETS_KEY_CHARS = 32;
+
+/**
+ * `RUNQ_SECRETS_KEY`: at least 32 characters (for example 32 random bytes in base64); undefined
+ * when unset. The value is never echoed.
+ *
+ * @throws {ConfigError} naming `RUNQ_SECRETS_KEY` when the value is shorter.
+ */
+export function secretsKeySetting(env: Env): string | undefined {
+  const key = optionalString(env, 'RUNQ_SECRETS_KEY');
+  if (key !== undefined && key.length < MIN_SECRETS_KEY_CHARS) {
+    throw new ConfigError('RUNQ_SECRETS_KEY', `must have at least ${MIN_SECRETS_KEY_CHARS} characters`);
+  }
+  return key;
 }
 
 /** `HOST`: the address a process listens on (the API, a worker's metrics); `127.0.0.1` when unset. */
@@ -75,5 +94,6 @@ export function readSharedSettings(env: Env): Readonly<SharedSettings> {
     logLevel: choiceSetting(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     projectConcurrency: optionalIntegerSetting(env, 'RUNQ_PROJECT_CONCURRENCY', 1, 1_000_000),
     tracing: tracingSettings(env),
+    secretsKey: secretsKeySetting(env),
   });
 }

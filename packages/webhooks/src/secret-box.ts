@@ -11,9 +11,6 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 
-/** The smallest accepted `RUNQ_SECRETS_KEY`, in characters. */
-export const MIN_SECRETS_KEY_LENGTH = 32;
-
 /** A sealed value could not be opened: another key sealed it, or it was altered. */
 export class SecretBoxError extends Error {
   override readonly name = 'SecretBoxError';
@@ -24,11 +21,8 @@ export class SecretBox {
   readonly keyId: string;
   readonly #key: Buffer;
 
-  /** `material` is the configured key text (at least 32 characters); it is hashed to 32 bytes. */
+  /** `material` is the configured key text (`RUNQ_SECRETS_KEY`, checked by the configuration); it is hashed to 32 bytes. */
   constructor(material: string) {
-    if (material.length < MIN_SECRETS_KEY_LENGTH) {
-      throw new RangeError(`a secrets key needs at least ${MIN_SECRETS_KEY_LENGTH} characters`);
-    }
     this.#key = createHash('sha256').update(`runq-secret-box:${material}`).digest();
     this.keyId = createHash('sha256').update(this.#key).digest('hex').slice(0, 8);
   }

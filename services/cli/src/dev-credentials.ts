@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { createApiKey, parseApiKey } from '@runq/auth';
 import { findApiKeyByPrefix, type Db } from '@runq/db';
 
-/** The development project and key `runq start` prints; kept in `.runq/dev.json` (mode 0600). */
+/** The development project and key `runq start` prints, and its secrets key; kept in `.runq/dev.json` (mode 0600). */
 export interface DevCredentials {
   projectId: string;
   apiKey: string;
   adminToken: string;
+  /** `RUNQ_SECRETS_KEY` of the local deployment: seals its webhook secrets. */
+  secretsKey: string;
 }
 
 async function readSaved(path: string): Promise<Partial<DevCredentials>> {
@@ -38,6 +40,7 @@ export async function ensureDevCredentials(db: Db, stateDir: string): Promise<De
     projectId,
     apiKey: apiKey as string,
     adminToken: saved.adminToken ?? randomBytes(18).toString('base64url'),
+    secretsKey: saved.secretsKey ?? randomBytes(32).toString('base64'),
   };
   await writeFile(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return credentials;

@@ -52,6 +52,7 @@ export async function startCommand(args: string[], env: Env, print: (line: strin
       ...env,
       DATABASE_URL: databaseUrl,
       RUNQ_ADMIN_TOKEN: env['RUNQ_ADMIN_TOKEN'] ?? credentials.adminToken,
+      RUNQ_SECRETS_KEY: env['RUNQ_SECRETS_KEY'] ?? credentials.secretsKey,
     };
     const apiConfig = loadApiConfig(settings);
     const workerConfig = loadWorkerConfig(settings, {
