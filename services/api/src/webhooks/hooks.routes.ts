@@ -1,0 +1,70 @@
+import Router from '@koa/router';
+import type { DeliveryResult, WebhookReceiver } from '@runq/engine';
+import { toRunEnvelope, WebhookNotFoundError } from '@runq/runs';
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import { HttpProblem, type ProblemCode, type ProblemFieldError } from '../http/problem.js';
+import { webhooksUnavailable } from './webhooks.routes.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The problem of each rejection reason answered with its own code; any other is a run that could not be created (422). */
+const REJECTION_PROBLEMS: Readonly<Record<string, { code: ProblemCode; header?: string }>> = {
+  missing_headers: { code: 'signature_invalid', header: 'webhook-signature' },
+  malformed_timestamp: { code: 'signature_invalid', header: 'webhook-timestamp' },
+  stale_timestamp: { code: 'signature_invalid', header: 'webhook-timestamp' },
+  future_timestamp: { code: 'signature_invalid', header: 'webhook-timestamp' },
+  bad_signature: { code: 'signature_invalid', header: 'webhook-signature' },
+  payload_too_large: { code: 'payload_too_large' },
+  paused: { code: 'webhook_paused' },
+  unsupported_media_type: { code: 'unsupported_media_type' },
+  invalid_json: { code: 'invalid_json' },
+};
+
+/** The problem a rejected delivery is answered with; its `errors` name the header or field at fault. */
+function rejectionProblem(result: Extract<DeliveryResult, { outcome: 'rejected' }>): HttpProblem {
+  const known = REJECTION_PROBLEMS[result.reason];
+  const errors: ProblemFieldError[] | undefined = known?.header ? [{ path: `/headers/${known.header}`, message: result.reason }] : result.errors;
+  return new HttpProblem(known?.code ?? 'unprocessable_run', result.detail, errors ? { errors } : {});
+}
+
+/**
+ * `POST /hooks/{id}`: deliveries from other systems, verified by their Standard Webhooks
+ * signature instead of runq credentials (mounted before authentication). The body is read raw,
+ * bounded by `bodyLimitBytes`, and handed over unparsed: the receiver verifies it before
+ * anything parses it.
+ */
+export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; bodyLimitBytes: number }): Router {
+  const router = new Router();
+
+  router.param('webhook_id', (id, _ctx, next) => {
+    if (!UUID.test(id)) throw new WebhookNotFoundError(id);
+    return next();
+  });
+
+  router.post('/hooks/:webhook_id', async (ctx: Context) => {
+    const receiver = deps.receiver;
+    if (!receiver) throw webhooksUnavailable();
+    const endpoint = await receiver.endpoint((ctx['params'] as { webhook_id: string }).webhook_id.toLowerCase());
+    let body: Buffer;
+    try {
+      const length = ctx.request.length;
+      body = await getRawBody(ctx.req, { limit: deps.bodyLimitBytes, ...(length !== undefined ? { length } : {}) });
+    } catch (error) {
+      if ((error as { type?: unknown }).type !== 'entity.too.large') throw new HttpProblem('invalid_json', 'The request body could not be read.');
+      const refused = await receiver.refuse(
+        endpoint,
+        'payload_too_large',
+        ctx.get('webhook-id') || undefined,
+        `The request body exceeds the limit of ${deps.bodyLimitBytes} bytes.`,
+      );
+      throw rejectionProblem(refused as Extract<DeliveryResult, { outcome: 'rejected' }>);
+    }
+    const result = await receiver.receive(endpoint, { headers: ctx.headers, body, mediaType: ctx.request.type });
+    if (result.outcome === 'rejected') throw rejectionProblem(result);
+    ctx.status = result.status;
+    ctx.body = { run: result.run ? toRunEnvelope(result.run) : null, delivery_id: result.deliveryId };
+  });
+
+  return router;
+}
