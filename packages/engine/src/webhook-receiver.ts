@@ -105,10 +105,17 @@ export class WebhookReceiver {
     return { outcome: 'rejected', status, reason, detail };
   }
 
-  /** Verifies, records and carries out one delivery. */
-  async receive(endpoint: WebhookEndpointRow, delivery: InboundDelivery): Promise<DeliveryResult> {
+  /**
+   * Verifies, records and carries out one delivery. `recordRefusal: false` (its sender is
+   * throttled for bad signatures) leaves a failed verification unrecorded: only counted in metrics.
+   */
+  async receive(endpoint: WebhookEndpointRow, delivery: InboundDelivery, options: { recordRefusal?: boolean } = {}): Promise<DeliveryResult> {
     const webhookId = headerOf(delivery.headers, 'webhook-id');
     const failure = verifyDelivery(await this.secretsOf(endpoint), delivery.headers, delivery.body, this.nowSeconds());
+    if (failure && options.recordRefusal === false) {
+      this.onOutcome('rejected');
+      return { outcome: 'rejected', status: REJECTION_STATUS[failure], reason: failure, detail: REFUSAL_DETAIL[failure] };
+    }
     if (failure) return this.refuse(endpoint, failure, webhookId);
     const signedId = webhookId as string;
     const accepted = await findAcceptedDelivery(this.db, endpoint.id, signedId);

@@ -137,14 +137,15 @@ export function createApp(deps: ApiDependencies): Koa {
   const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
+  const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
   // Webhook secrets are stored sealed: without a key to seal them, the webhook routes answer 503.
   const box = deps.config.secretsKey === undefined ? undefined : new SecretBox(deps.config.secretsKey);
   const webhooks = webhooksRouter({ webhooks: box && new WebhookControl(deps.db, box), bodyLimitBytes: deps.config.bodyLimitBytes });
   const hooks = hooksRouter({
     receiver: box && new WebhookReceiver(deps.db, ingest, box, (outcome) => metrics.webhookInboundDeliveries.inc({ outcome })),
+    limits,
     bodyLimitBytes: deps.config.bodyLimitBytes,
   });
-  const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error. Every later use of the

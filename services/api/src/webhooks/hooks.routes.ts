@@ -28,13 +28,22 @@ function rejectionProblem(result: Extract<DeliveryResult, { outcome: 'rejected' 
   return new HttpProblem(known?.code ?? 'unprocessable_run', result.detail, errors ? { errors } : {});
 }
 
+/** The rate limits a delivery passes (see `RateLimits`). */
+export interface HookLimits {
+  takeWebhookDelivery(ctx: Context, endpointId: string): Promise<void>;
+  signatureFailuresBlocked(ctx: Context, endpointId: string): boolean;
+  countSignatureFailure(ctx: Context, endpointId: string): Promise<HttpProblem | undefined>;
+}
+
 /**
  * `POST /hooks/{id}`: deliveries from other systems, verified by their Standard Webhooks
  * signature instead of runq credentials (mounted before authentication). The body is read raw,
  * bounded by `bodyLimitBytes`, and handed over unparsed: the receiver verifies it before
- * anything parses it.
+ * anything parses it. Each endpoint has a delivery rate limit; bad signatures are throttled like
+ * failed logins (429 past the limit, per client address and per endpoint, and no longer
+ * recorded), while validly signed deliveries are still served.
  */
-export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; bodyLimitBytes: number }): Router {
+export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; limits: HookLimits; bodyLimitBytes: number }): Router {
   const router = new Router();
 
   router.param('webhook_id', (id, _ctx, next) => {
@@ -46,6 +55,7 @@ export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; bodyL
     const receiver = deps.receiver;
     if (!receiver) throw webhooksUnavailable();
     const endpoint = await receiver.endpoint((ctx['params'] as { webhook_id: string }).webhook_id.toLowerCase());
+    await deps.limits.takeWebhookDelivery(ctx, endpoint.id);
     let body: Buffer;
     try {
       const length = ctx.request.length;
@@ -60,7 +70,9 @@ export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; bodyL
       );
       throw rejectionProblem(refused as Extract<DeliveryResult, { outcome: 'rejected' }>);
     }
-    const result = await receiver.receive(endpoint, { headers: ctx.headers, body, mediaType: ctx.request.type });
+    const blocked = deps.limits.signatureFailuresBlocked(ctx, endpoint.id);
+    const result = await receiver.receive(endpoint, { headers: ctx.headers, body, mediaType: ctx.request.type }, { recordRefusal: !blocked });
+    if (result.outcome === 'rejected' && result.status === 401) throw (await deps.limits.countSignatureFailure(ctx, endpoint.id)) ?? rejectionProblem(result);
     if (result.outcome === 'rejected') throw rejectionProblem(result);
     ctx.status = result.status;
     ctx.body = { run: result.run ? toRunEnvelope(result.run) : null, delivery_id: result.deliveryId };
