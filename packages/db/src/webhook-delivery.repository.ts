@@ -79,3 +79,16 @@ export async function listInboundDeliveries(
   if (before) query = query.where(sql<boolean>`(received_at, id) < (${before.receivedAt}, ${before.id}::uuid)`);
   return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
 }
+
+/** The latest delivery of each endpoint in `endpointIds` (the explorer's "last delivery"). */
+export async function listLatestDeliveries(db: Db, endpointIds: readonly string[]): Promise<WebhookInboundDeliveryRow[]> {
+  if (endpointIds.length === 0) return [];
+  return db
+    .selectFrom('webhook_inbound_deliveries')
+    .selectAll()
+    .distinctOn('endpoint_id')
+    .where('endpoint_id', 'in', [...endpointIds])
+    .orderBy('endpoint_id')
+    .orderBy('received_at', 'desc')
+    .execute();
+}
