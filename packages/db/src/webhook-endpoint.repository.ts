@@ -94,10 +94,16 @@ export async function expireWebhookSecrets(db: Db, endpointId: string, overlapSe
 
 /** The secrets of an endpoint that verify deliveries now, newest first. */
 export async function listLiveWebhookSecrets(db: Db, endpointId: string): Promise<WebhookEndpointSecretRow[]> {
+  return listLiveWebhookSecretsOf(db, [endpointId]);
+}
+
+/** The secrets of the endpoints in `endpointIds` that verify deliveries now, newest first (one query for a page of endpoints). */
+export async function listLiveWebhookSecretsOf(db: Db, endpointIds: readonly string[]): Promise<WebhookEndpointSecretRow[]> {
+  if (endpointIds.length === 0) return [];
   return db
     .selectFrom('webhook_endpoint_secrets')
     .selectAll()
-    .where('endpoint_id', '=', endpointId)
+    .where('endpoint_id', 'in', [...endpointIds])
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
     .orderBy('created_at', 'desc')
     .execute();

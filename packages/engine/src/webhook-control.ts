@@ -9,6 +9,7 @@ import {
   insertWebhookSecret,
   listInboundDeliveries,
   listLiveWebhookSecrets,
+  listLiveWebhookSecretsOf,
   listWebhookEndpoints,
   toJson,
   updateWebhookEndpoint,
@@ -79,7 +80,11 @@ export class WebhookControl {
   /** The actor's endpoints, newest first. */
   async list(actor: RunActor, filter: Omit<WebhookEndpointListFilter, 'projectIds'>): Promise<WebhookEndpoint[]> {
     const endpoints = await listWebhookEndpoints(this.db, { ...filter, projectIds: actor.projectIds });
-    return Promise.all(endpoints.map(async (endpoint) => ({ endpoint, secrets: await listLiveWebhookSecrets(this.db, endpoint.id) })));
+    const secrets = await listLiveWebhookSecretsOf(
+      this.db,
+      endpoints.map((endpoint) => endpoint.id),
+    );
+    return endpoints.map((endpoint) => ({ endpoint, secrets: secrets.filter((secret) => secret.endpoint_id === endpoint.id) }));
   }
 
   /** Changes an endpoint's name, template or paused state; a template stays in the endpoint's project. */

@@ -35,10 +35,18 @@ export interface InboundDelivery {
   mediaType: string;
 }
 
+/** A delivery that created no run: why, and the status its sender is answered with. */
+export interface RejectedDelivery {
+  outcome: 'rejected';
+  status: number;
+  /** An {@link UnverifiedRefusal}, a {@link VerifiedRejection}, or the code of the domain error that stopped the run. */
+  reason: string;
+  detail: string;
+  errors?: ValidationIssue[];
+}
+
 /** What became of a delivery, and the status its sender is answered with. */
-export type DeliveryResult =
-  | { outcome: 'accepted' | 'duplicate'; status: 200 | 202; deliveryId: string; run: RunRow | undefined }
-  | { outcome: 'rejected'; status: number; reason: UnverifiedRefusal | VerifiedRejection | string; detail: string; errors?: ValidationIssue[] };
+export type DeliveryResult = { outcome: 'accepted' | 'duplicate'; status: 200 | 202; deliveryId: string; run: RunRow | undefined } | RejectedDelivery;
 
 /** The status a rejection is answered with. */
 const REJECTION_STATUS: Readonly<Record<UnverifiedRefusal | VerifiedRejection, number>> = {
@@ -98,7 +106,7 @@ export class WebhookReceiver {
     reason: UnverifiedRefusal,
     webhookId: string | undefined,
     detail = REFUSAL_DETAIL[reason],
-  ): Promise<DeliveryResult> {
+  ): Promise<RejectedDelivery> {
     const status = REJECTION_STATUS[reason];
     await countUnverifiedRejection(this.db, { id: randomUUID(), endpoint_id: endpoint.id, reason, status_code: status, webhook_id: webhookId ?? null });
     this.onOutcome('rejected');
@@ -197,7 +205,7 @@ export class WebhookReceiver {
     detail: string,
     errors?: ValidationIssue[],
     status = REJECTION_STATUS[reason as VerifiedRejection],
-  ): Promise<DeliveryResult> {
+  ): Promise<RejectedDelivery> {
     await insertDelivery(this.db, {
       id: randomUUID(),
       endpoint_id: endpoint.id,

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { DeliveryResult, WebhookReceiver } from '@runq/engine';
+import type { RejectedDelivery, WebhookReceiver } from '@runq/engine';
 import { toRunEnvelope, WebhookNotFoundError } from '@runq/runs';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
@@ -22,7 +22,7 @@ const REJECTION_PROBLEMS: Readonly<Record<string, { code: ProblemCode; header?: 
 };
 
 /** The problem a rejected delivery is answered with; its `errors` name the header or field at fault. */
-function rejectionProblem(result: Extract<DeliveryResult, { outcome: 'rejected' }>): HttpProblem {
+function rejectionProblem(result: RejectedDelivery): HttpProblem {
   const known = REJECTION_PROBLEMS[result.reason];
   const errors: ProblemFieldError[] | undefined = known?.header ? [{ path: `/headers/${known.header}`, message: result.reason }] : result.errors;
   return new HttpProblem(known?.code ?? 'unprocessable_run', result.detail, errors ? { errors } : {});
@@ -68,7 +68,7 @@ export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; limit
         ctx.get('webhook-id') || undefined,
         `The request body exceeds the limit of ${deps.bodyLimitBytes} bytes.`,
       );
-      throw rejectionProblem(refused as Extract<DeliveryResult, { outcome: 'rejected' }>);
+      throw rejectionProblem(refused);
     }
     const blocked = deps.limits.signatureFailuresBlocked(ctx, endpoint.id);
     const result = await receiver.receive(endpoint, { headers: ctx.headers, body, mediaType: ctx.request.type }, { recordRefusal: !blocked });
