@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { SecretBox, signedHeaders, generateSecret } from '@runq/webhooks';
 import { QUEUE_BACKENDS, TEST_SECRETS_KEY, requestJson, startTestApi, type TestApi } from '../support/harness.js';
+import { expectNoSecretsInLogs } from '../support/log-secrets.js';
 import { expectFieldError, expectProblem } from '../support/run-api.js';
 import { SPEC_VECTOR, deliverHook, deliverSigned, nowSeconds } from '../support/webhooks.js';
 
@@ -64,6 +65,9 @@ describe.each(QUEUE_BACKENDS)('inbound webhooks on %s', (backend) => {
     expect(new SecretBox(TEST_SECRETS_KEY).open(stored[0]?.sealed ?? '')).toBe(created.secret);
     const again = await call('POST', '/webhooks', { key: 'github', name: 'again', run: workflowRun });
     expectProblem(again, 409, 'webhook_key_taken');
+    const rotated = await call('POST', `/webhooks/${created.id}/rotate-secret`);
+    expect((await deliverSigned(api, created.id, rotated.body.secret, 'msg_logged', '{}')).status).toBe(202);
+    expectNoSecretsInLogs(api.logs, [created.secret, created.secret.slice(6), rotated.body.secret, rotated.body.secret.slice(6)]);
   });
 
   it('when a delivery is signed with the specification’s published secret, then it creates one run with the body as input, and a redelivery returns the same run', async () => {
