@@ -261,6 +261,53 @@ table schedules
   CREATE INDEX schedules_project_idx ON public.schedules USING btree (project_id, created_at DESC, id DESC)
   CREATE UNIQUE INDEX schedules_project_key_idx ON public.schedules USING btree (project_id, key) WHERE (key IS NOT NULL)
 
+table webhook_endpoint_secrets
+  id uuid not null
+  endpoint_id uuid not null
+  sealed text not null
+  created_at timestamp with time zone not null default now()
+  expires_at timestamp with time zone
+  constraint webhook_endpoint_secrets_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id) ON DELETE CASCADE
+  constraint webhook_endpoint_secrets_pkey PRIMARY KEY (id)
+  CREATE INDEX webhook_endpoint_secrets_endpoint_idx ON public.webhook_endpoint_secrets USING btree (endpoint_id)
+  CREATE UNIQUE INDEX webhook_endpoint_secrets_pkey ON public.webhook_endpoint_secrets USING btree (id)
+
+table webhook_endpoints
+  id uuid not null
+  project_id uuid not null
+  key text
+  name text not null
+  run jsonb not null
+  paused boolean not null default false
+  created_by text
+  created_at timestamp with time zone not null default now()
+  updated_at timestamp with time zone not null default now()
+  constraint webhook_endpoints_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX webhook_endpoints_pkey ON public.webhook_endpoints USING btree (id)
+  CREATE INDEX webhook_endpoints_project_idx ON public.webhook_endpoints USING btree (project_id, created_at DESC, id DESC)
+  CREATE UNIQUE INDEX webhook_endpoints_project_key_idx ON public.webhook_endpoints USING btree (project_id, key) WHERE (key IS NOT NULL)
+
+table webhook_inbound_deliveries
+  id uuid not null
+  endpoint_id uuid not null
+  webhook_id text
+  received_at timestamp with time zone not null default now()
+  outcome text not null
+  reason text
+  detail jsonb
+  status_code integer not null
+  run_id text
+  bucket timestamp with time zone
+  count integer not null default 1
+  constraint webhook_inbound_deliveries_count_check CHECK ((count >= 1))
+  constraint webhook_inbound_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id) ON DELETE CASCADE
+  constraint webhook_inbound_deliveries_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'duplicate'::text, 'rejected'::text])))
+  constraint webhook_inbound_deliveries_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX webhook_inbound_deliveries_accepted_idx ON public.webhook_inbound_deliveries USING btree (endpoint_id, webhook_id) WHERE (outcome = 'accepted'::text)
+  CREATE UNIQUE INDEX webhook_inbound_deliveries_bucket_idx ON public.webhook_inbound_deliveries USING btree (endpoint_id, reason, bucket) WHERE (bucket IS NOT NULL)
+  CREATE INDEX webhook_inbound_deliveries_endpoint_idx ON public.webhook_inbound_deliveries USING btree (endpoint_id, received_at DESC, id DESC)
+  CREATE UNIQUE INDEX webhook_inbound_deliveries_pkey ON public.webhook_inbound_deliveries USING btree (id)
+
 table worker_targets
   kind text not null
   target text not null

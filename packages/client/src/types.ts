@@ -47,3 +47,18 @@ export type SchedulePage = operations['listSchedules']['responses']['200']['cont
 export type OccurrencePage = operations['listScheduleOccurrences']['responses']['200']['content']['application/json'];
 /** The 202 answer of `POST /schedules/{id}/trigger`. */
 export type TriggerResult = operations['triggerSchedule']['responses']['202']['content']['application/json'];
+
+/** An inbound webhook endpoint (never its secret). */
+export type Webhook = components['schemas']['Webhook'];
+/** An endpoint with a signing secret just generated (`POST /webhooks`, `POST /webhooks/{id}/rotate-secret`): the only time it is shown. */
+export type WebhookWithSecret = components['responses']['WebhookWithSecret']['content']['application/json'];
+/** The body of `POST /webhooks`: its `run` is a `POST /runs` body without `public_id`; each delivery becomes its input. */
+export type WebhookBody = Omit<components['schemas']['WebhookRequest'], 'run'> & { run: Omit<CreateRunBody, 'public_id'> };
+/** The body of `PATCH /webhooks/{id}`: any of `name`, `run`, `paused`. */
+export type WebhookPatch = Omit<components['schemas']['WebhookPatchRequest'], 'run'> & { run?: Omit<CreateRunBody, 'public_id'> };
+/** A delivery to an endpoint and what became of it. */
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+/** A page of `GET /webhooks`. */
+export type WebhookPage = operations['listWebhooks']['responses']['200']['content']['application/json'];
+/** A page of `GET /webhooks/{id}/deliveries`. */
+export type WebhookDeliveryPage = operations['listWebhookDeliveries']['responses']['200']['content']['application/json'];

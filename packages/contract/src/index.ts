@@ -68,4 +68,6 @@ export {
   type ResumeRunBody,
   type RouteBodies,
   type WaitRunBody,
+  type WebhookBody,
+  type WebhookPatchBody,
 } from './route-validators.js';

@@ -59,6 +59,19 @@ export interface ScheduleBody {
 /** Body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
 export type SchedulePatchBody = Partial<ScheduleBody>;
 
+/** Body of `POST /webhooks`: an inbound webhook endpoint and the run each delivery creates. */
+export interface WebhookBody {
+  key?: string | null;
+  /** 1..200 characters. */
+  name: string;
+  /** A `POST /runs` body without `public_id`; validated against that contract by whoever reads it. */
+  run: Record<string, unknown>;
+  paused?: boolean;
+}
+
+/** Body of `PATCH /webhooks/{id}`: any of `name`, `run`, `paused`. */
+export type WebhookPatchBody = Partial<Omit<WebhookBody, 'key'>>;
+
 /** The request bodies of runq's own routes, by schema name in `runq.openapi.yaml`. */
 export interface RouteBodies {
   ResumeRunRequest: ResumeRunBody;
@@ -68,6 +81,8 @@ export interface RouteBodies {
   PolicyRequest: PolicyBody;
   ScheduleRequest: ScheduleBody;
   SchedulePatchRequest: SchedulePatchBody;
+  WebhookRequest: WebhookBody;
+  WebhookPatchRequest: WebhookPatchBody;
 }
 
 const ROUTE_BODIES = [
@@ -78,6 +93,8 @@ const ROUTE_BODIES = [
   'PolicyRequest',
   'ScheduleRequest',
   'SchedulePatchRequest',
+  'WebhookRequest',
+  'WebhookPatchRequest',
 ] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.

@@ -8,3 +8,6 @@ export * from './fair-share.js';
 export * from './schedule-fields.js';
 export * from './schedule-firer.js';
 export * from './schedule-control.js';
+export * from './webhook-fields.js';
+export * from './webhook-control.js';
+export * from './webhook-receiver.js';

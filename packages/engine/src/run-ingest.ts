@@ -58,12 +58,17 @@ export interface RunTrigger {
   scheduleId?: string | null;
 }
 
-/** How a run of a schedule is created (see {@link RunIngest.createRun}). */
+/** How a run of a schedule or a webhook is created (see {@link RunIngest.createRun}). */
 export interface RunCreationOptions {
   /** Created held (`schedule`): not admitted nor queued until its schedule releases it. */
   holdReason?: 'schedule';
   /** Cancelled with error code `expired` when not started by then. */
   expiresAt?: Date | null;
+  /**
+   * Writes what must exist exactly when the run does (a webhook's delivery row), in the
+   * transaction that inserts the run; throwing rolls both back and rejects `createRun`.
+   */
+  alongside?: (trx: Db, run: RunRow) => Promise<void>;
 }
 
 /** The outcome of {@link RunIngest.createRun}. */
@@ -206,7 +211,7 @@ export class RunIngest {
     // Runs no policy limits share their queue fairly between projects.
     const fairShare = !heldBySchedule && row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
     // A run held by its schedule is admitted when the schedule releases it, not now.
-    const stored = await this.store(row, plan, heldBySchedule ? undefined : admission, unserved);
+    const stored = await this.store(row, plan, heldBySchedule ? undefined : admission, unserved, options.alongside);
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
@@ -242,14 +247,15 @@ export class RunIngest {
    * Stores the run with its first event, plus the conversation and message when there are any,
    * atomically; with an admission plan, flow control decides in the same transaction whether it
    * may start (see {@link RunAdmission.admit}). A run whose runtime target has no live worker
-   * (`unservedTarget`) is held for one instead; admission comes when it is released. Undefined
-   * when its `public_id` is taken.
+   * (`unservedTarget`) is held for one instead; admission comes when it is released. `alongside`
+   * writes in the same transaction. Undefined when its `public_id` is taken.
    */
   private async store(
     row: NewRunRow,
     plan: ConversationPlan,
     admission: RunAdmissionPlan | undefined,
     unservedTarget: string | undefined,
+    alongside: RunCreationOptions['alongside'],
   ): Promise<StoredRun | undefined> {
     const eventData = {
       trigger_kind: row.trigger_kind,
@@ -257,7 +263,7 @@ export class RunIngest {
       created_by: row.created_by,
       ...(admission ? { policies: admission.policies } : {}),
     };
-    if (!plan.create && !plan.message && !admission && !unservedTarget) {
+    if (!plan.create && !plan.message && !admission && !unservedTarget && !alongside) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
@@ -273,6 +279,7 @@ export class RunIngest {
         const run = await insertRun(trx, row, eventData);
         // A replayed public_id: throwing rolls back the conversation created above.
         if (!run) throw new PublicIdTaken();
+        await alongside?.(trx, run);
         if (plan.message && plan.conversationId && plan.messageId) {
           await insertMessage(trx, {
             id: plan.messageId,

@@ -113,11 +113,19 @@ export class RunqMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookInboundDeliveries = new Counter({
+    name: 'runq_webhook_inbound_deliveries_total',
+    help: 'Inbound webhook deliveries to known endpoints, by outcome (accepted, duplicate, rejected).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: this.registry });
     this.initialiseKnownLabels();
     for (const outcome of OCCURRENCE_OUTCOMES) this.scheduleOccurrences.labels(outcome).inc(0);
+    for (const outcome of ['accepted', 'duplicate', 'rejected']) this.webhookInboundDeliveries.labels(outcome).inc(0);
   }
 
   /**

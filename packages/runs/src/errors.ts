@@ -108,6 +108,30 @@ export class ScheduleOverlapError extends RunqError {
   }
 }
 
+/** The webhook endpoint does not exist, or is outside the caller's projects (the two are not distinguished). */
+export class WebhookNotFoundError extends RunqError {
+  readonly code = 'webhook_not_found';
+  constructor(readonly webhookId: string) {
+    super(`Webhook endpoint ${webhookId} was not found.`);
+  }
+}
+
+/** Another webhook endpoint of the project already has this key. */
+export class WebhookKeyTakenError extends RunqError {
+  readonly code = 'webhook_key_taken';
+  constructor(readonly key: string) {
+    super(`A webhook endpoint with key ${JSON.stringify(key)} already exists in this project.`);
+  }
+}
+
+/** The webhook endpoint is paused: its deliveries are recorded and refused. */
+export class WebhookPausedError extends RunqError {
+  readonly code = 'webhook_paused';
+  constructor(readonly webhookId: string) {
+    super(`Webhook endpoint ${webhookId} is paused; the delivery was recorded and no run was created.`);
+  }
+}
+
 /** Every domain error code; the API maps each to an HTTP status in one exhaustive table. */
 export type DomainErrorCode =
   | RunNotFoundError['code']
@@ -120,4 +144,7 @@ export type DomainErrorCode =
   | PolicyNotFoundError['code']
   | ScheduleNotFoundError['code']
   | ScheduleKeyTakenError['code']
-  | ScheduleOverlapError['code'];
+  | ScheduleOverlapError['code']
+  | WebhookNotFoundError['code']
+  | WebhookKeyTakenError['code']
+  | WebhookPausedError['code'];

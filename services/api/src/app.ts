@@ -18,13 +18,16 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { traceRequests } from './http/trace-requests.js';
 
-import { PolicyControl, RunAdmission, RunControl, RunIngest, ScheduleControl, ScheduleFirer } from '@runq/engine';
+import { PolicyControl, RunAdmission, RunControl, RunIngest, ScheduleControl, ScheduleFirer, WebhookControl, WebhookReceiver } from '@runq/engine';
+import { SecretBox } from '@runq/webhooks';
 import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { schedulesRouter } from './schedules/schedules.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
 import { whoamiRouter } from './whoami/whoami.routes.js';
+import { hooksRouter } from './webhooks/hooks.routes.js';
+import { webhooksRouter } from './webhooks/webhooks.routes.js';
 import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
@@ -135,6 +138,14 @@ export function createApp(deps: ApiDependencies): Koa {
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
+  // Webhook secrets are stored sealed: without a key to seal them, the webhook routes answer 503.
+  const box = deps.config.secretsKey === undefined ? undefined : new SecretBox(deps.config.secretsKey);
+  const webhooks = webhooksRouter({ webhooks: box && new WebhookControl(deps.db, box), bodyLimitBytes: deps.config.bodyLimitBytes });
+  const hooks = hooksRouter({
+    receiver: box && new WebhookReceiver(deps.db, ingest, box, (outcome) => metrics.webhookInboundDeliveries.inc({ outcome })),
+    limits,
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+  });
 
   // requestContext wraps everything so even a problem response carries the request id and
   // is logged; problemMiddleware is the first to see any error. Every later use of the
@@ -153,6 +164,9 @@ export function createApp(deps: ApiDependencies): Koa {
   // credentials, on the admin pages too, are counted per address and key prefix, and answered
   // 429 past their limit; valid ones are never refused for others' failures.
   app.use(limits.perAddress);
+  // Deliveries are verified by their signature, not by runq credentials.
+  app.use(hooks.routes());
+  app.use(hooks.allowedMethods());
   app.use(limits.failedAuthentication);
   if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
@@ -165,5 +179,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(policies.allowedMethods());
   app.use(schedules.routes());
   app.use(schedules.allowedMethods());
+  app.use(webhooks.routes());
+  app.use(webhooks.allowedMethods());
   return app;
 }

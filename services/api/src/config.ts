@@ -31,17 +31,20 @@ export interface RateLimitConfig {
    * it, further wrong credentials get 429 until the minute is over (valid ones are served).
    */
   authFailuresPerMinute: number;
+  /** Deliveries per inbound webhook endpoint, whoever sends them (`POST /hooks/{id}`). */
+  perWebhookPerMinute: number;
 }
 
 /**
  * Defaults: generous enough that one key of a benchmark doing thousands of requests a second is
  * never throttled (10,000/s per key, 20,000/s per address), strict where guessing is the risk
- * (30 wrong credentials a minute per address).
+ * (30 wrong credentials a minute per address); an inbound webhook endpoint takes 1,000 deliveries a second.
  */
 export const RATE_LIMIT_DEFAULTS: Readonly<RateLimitConfig> = Object.freeze({
   perKeyPerMinute: 600_000,
   perAddressPerMinute: 1_200_000,
   authFailuresPerMinute: 30,
+  perWebhookPerMinute: 60_000,
 });
 
 /**
@@ -104,6 +107,7 @@ export function loadApiConfig(env: Env): Readonly<ApiConfig> {
       perKeyPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_KEY', RATE_LIMIT_DEFAULTS.perKeyPerMinute, 0, 1_000_000_000),
       perAddressPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_IP', RATE_LIMIT_DEFAULTS.perAddressPerMinute, 0, 1_000_000_000),
       authFailuresPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_AUTH_FAILURES', RATE_LIMIT_DEFAULTS.authFailuresPerMinute, 0, 1_000_000_000),
+      perWebhookPerMinute: integerSetting(env, 'RUNQ_RATE_LIMIT_PER_WEBHOOK', RATE_LIMIT_DEFAULTS.perWebhookPerMinute, 0, 1_000_000_000),
     }),
     trustProxy: trustProxySetting(env),
   });

@@ -26,7 +26,12 @@ commands:
               [--end-at ISO] [--paused true] | --body JSON
   schedules list [--paused true|false] [--kind K] [--limit N] [--all]
   schedules get ID | pause ID | resume ID | trigger ID | delete ID
-                                schedules through the API (--json for scripts)`;
+                                schedules through the API (--json for scripts)
+  webhooks create --name NAME --kind KIND --target NAME [--project UUID] [--key KEY] [--paused true] | --body JSON
+  webhooks list [--limit N] [--all] | deliveries ID [--limit N] [--all]
+  webhooks get ID | pause ID | resume ID | rotate-secret ID | delete ID
+                                inbound webhook endpoints through the API (create and rotate-secret
+                                print the signing secret, shown only then; --json for scripts)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -66,6 +71,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/runs.js')).runsCommand(args, env, print);
       case 'schedules':
         return await (await import('./commands/schedules.js')).schedulesCommand(args, env, print);
+      case 'webhooks':
+        return await (await import('./commands/webhooks.js')).webhooksCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

@@ -11,6 +11,8 @@ import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 import { OVERVIEW_ASSETS_PATH, OVERVIEW_PATH, overviewRouter } from './overview/overview.routes.js';
 import { SCHEDULES_EXPLORER_PATH, schedulesExplorerRouter } from './explorer/schedules.routes.js';
 import { POLICIES_EXPLORER_PATH, policiesExplorerRouter } from './explorer/policies.routes.js';
+import { WEBHOOKS_EXPLORER_PATH } from './explorer/webhook-pages.js';
+import { webhooksExplorerRouter } from './explorer/webhooks.routes.js';
 
 /** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -22,8 +24,8 @@ function under(path: string, base: string): boolean {
 /**
  * The operator pages, behind the admin basic auth (and its same-origin check for actions):
  * the overview at `/admin`, Bull Board over the four run queues at `/admin/queues`, the run
- * explorer at `/admin/runs`, the schedules explorer at `/admin/schedules` and the policies page
- * at `/admin/policies`. Requests elsewhere pass through untouched.
+ * explorer at `/admin/runs`, the schedules explorer at `/admin/schedules`, the policies page
+ * at `/admin/policies` and the inbound webhooks at `/admin/webhooks`. Requests elsewhere pass through untouched.
  */
 export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; adminToken: string }): Middleware {
   const serverAdapter = new KoaAdapter();
@@ -43,6 +45,8 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const schedules = compose([guard, schedulesExplorer.routes() as Middleware, schedulesExplorer.allowedMethods() as Middleware]);
   const policiesExplorer = policiesExplorerRouter({ db: deps.db });
   const policies = compose([guard, policiesExplorer.routes() as Middleware, policiesExplorer.allowedMethods() as Middleware]);
+  const webhooksExplorer = webhooksExplorerRouter({ db: deps.db });
+  const webhooks = compose([guard, webhooksExplorer.routes() as Middleware, webhooksExplorer.allowedMethods() as Middleware]);
   // A request under an admin path that no admin route takes ends here (404, or 405 for a known
   // path), and never goes on to the API's own authentication and routes: Bull Board's plugin
   // turns any error thrown downstream of it into its own 500 (an admin `DELETE /admin/queues`
@@ -57,6 +61,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
     }
     if (under(ctx.path, SCHEDULES_EXPLORER_PATH)) return schedules(ctx, endHere);
     if (under(ctx.path, POLICIES_EXPLORER_PATH)) return policies(ctx, endHere);
+    if (under(ctx.path, WEBHOOKS_EXPLORER_PATH)) return webhooks(ctx, endHere);
     return next();
   };
 }

@@ -17,6 +17,8 @@ export type ProblemCode =
   | 'headers_too_large'
   | 'rate_limited'
   | 'dependency_unavailable'
+  | 'signature_invalid'
+  | 'unprocessable_run'
   | 'internal_error';
 
 interface ProblemType {
@@ -44,6 +46,11 @@ export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
   schedule_not_found: { status: 404, title: 'Schedule not found' },
   schedule_key_taken: { status: 409, title: 'Schedule key is taken' },
   schedule_overlap: { status: 409, title: 'Schedule has an unfinished run' },
+  webhook_not_found: { status: 404, title: 'Webhook endpoint not found' },
+  webhook_key_taken: { status: 409, title: 'Webhook endpoint key is taken' },
+  webhook_paused: { status: 409, title: 'Webhook endpoint is paused' },
+  signature_invalid: { status: 401, title: 'Webhook signature is invalid' },
+  unprocessable_run: { status: 422, title: 'The delivery does not make a valid run' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   invalid_transition: { status: 409, title: 'Run is not in a state that allows this' },
   idempotency_conflict: { status: 409, title: 'public_id was already used with a different request' },

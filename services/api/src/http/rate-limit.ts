@@ -14,7 +14,7 @@ import type { LimitVerdict, SharedLimit } from './shared-limit.js';
 const WARN_EVERY_MS = 10_000;
 
 /** The limits that refuse requests: the `limit` label of `runq_http_rate_limited_total`. */
-export const RATE_LIMIT_NAMES = ['address', 'caller', 'auth_failures_address', 'auth_failures_key'] as const;
+export const RATE_LIMIT_NAMES = ['address', 'caller', 'auth_failures_address', 'auth_failures_key', 'webhook', 'webhook_signature_failures'] as const;
 /** A limit that refuses requests. */
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
@@ -23,6 +23,8 @@ const DETAIL: Readonly<Record<RateLimitName, string>> = {
   caller: 'Too many requests for these credentials; retry later.',
   auth_failures_address: 'Too many requests with wrong credentials from this address; retry later.',
   auth_failures_key: 'Too many requests with wrong credentials for this API key; retry later.',
+  webhook: 'Too many deliveries to this webhook endpoint; retry later.',
+  webhook_signature_failures: 'Too many deliveries with bad signatures to this webhook endpoint; retry later.',
 };
 
 /** What the limits are built from. */
@@ -72,6 +74,8 @@ export class RateLimits {
   private readonly perCallerLimit: SharedLimit | undefined;
   private readonly failuresPerAddress: SharedLimit | undefined;
   private readonly failuresPerKey: SharedLimit | undefined;
+  private readonly perWebhookLimit: SharedLimit | undefined;
+  private readonly signatureFailuresPerWebhook: SharedLimit | undefined;
   private readonly warnings = new LogThrottle(WARN_EVERY_MS);
 
   constructor(private readonly deps: RateLimitDependencies) {
@@ -80,6 +84,8 @@ export class RateLimits {
     this.perCallerLimit = store.limit('key', config.perKeyPerMinute);
     this.failuresPerAddress = store.limit('auth', config.authFailuresPerMinute);
     this.failuresPerKey = store.limit('auth-key', config.authFailuresPerMinute);
+    this.perWebhookLimit = store.limit('webhook', config.perWebhookPerMinute);
+    this.signatureFailuresPerWebhook = store.limit('webhook-auth', config.authFailuresPerMinute);
     for (const limit of RATE_LIMIT_NAMES) deps.metrics.httpRateLimited.labels(limit).inc(0);
   }
 
@@ -116,6 +122,39 @@ export class RateLimits {
     }
     await next();
   };
+
+  /** Before a delivery to webhook endpoint `endpointId` is read: the per-endpoint limit (429 over it). */
+  async takeWebhookDelivery(ctx: Context, endpointId: string): Promise<void> {
+    if (!this.perWebhookLimit) return;
+    const wait = waitOf(await this.perWebhookLimit.take(endpointId));
+    if (wait !== undefined) throw this.refuse(ctx, { limit: 'webhook', retryAfterSeconds: wait, subject: { webhook: endpointId } });
+  }
+
+  /**
+   * Whether bad signatures to `endpointId`, or failed authentications from the client's address,
+   * are over their limit (as known here): such a delivery that fails verification is answered
+   * 429 without being counted or recorded again. A valid signature is served regardless.
+   */
+  signatureFailuresBlocked(ctx: Context, endpointId: string): boolean {
+    return this.failuresPerAddress?.blockedFor(clientOf(ctx).address) !== undefined || this.signatureFailuresPerWebhook?.blockedFor(endpointId) !== undefined;
+  }
+
+  /**
+   * Counts a delivery whose signature failed, like a failed authentication: per client address
+   * (shared with wrong credentials) and per endpoint. The 429 to answer instead of 401 once
+   * either is over its limit; undefined while both are within.
+   */
+  async countSignatureFailure(ctx: Context, endpointId: string): Promise<HttpProblem | undefined> {
+    const address = clientOf(ctx).address;
+    const [byAddress, byEndpoint] = await Promise.all([
+      recordFailure(this.failuresPerAddress, address),
+      recordFailure(this.signatureFailuresPerWebhook, endpointId),
+    ]);
+    if (byAddress !== undefined) return this.refuse(ctx, { limit: 'auth_failures_address', retryAfterSeconds: byAddress, subject: {} });
+    if (byEndpoint !== undefined)
+      return this.refuse(ctx, { limit: 'webhook_signature_failures', retryAfterSeconds: byEndpoint, subject: { webhook: endpointId } });
+    return undefined;
+  }
 
   /**
    * Records a failed authentication against its address and its key prefix. An address already

@@ -7,6 +7,7 @@ import { HttpProblem } from '../../http/problem.js';
 import type { RunControl } from '@runq/engine';
 import { decodeCursor, encodeCursor } from '../../runs/list-query.js';
 import { runPage, runsPage, type ExplorerFilter } from './pages.js';
+import { webhookTriggerOf } from './webhooks.routes.js';
 
 /** Where the run explorer is served. */
 export const EXPLORER_PATH = '/admin/runs';
@@ -90,14 +91,15 @@ export function explorerRouter(deps: { db: Db; control: RunControl }): Router {
 
   router.get('/:run_id', async (ctx) => {
     const run = await loadRun(ctx);
-    const [events, children, holdPlaces] = await Promise.all([
+    const [events, children, holdPlaces, trigger] = await Promise.all([
       listRunEvents(deps.db, run.id),
       listChildRuns(deps.db, run.id),
       run.status === 'pending' ? listHoldPlaces(deps.db, run.id) : [],
+      run.trigger_kind === 'webhook' ? webhookTriggerOf(deps.db, run.trigger_id) : undefined,
     ]);
     const notice = one(ctx.query['notice']);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = runPage(run, events, children, holdPlaces, notice).value;
+    ctx.body = runPage(run, events, children, holdPlaces, notice, trigger).value;
   });
 
   const act = async (ctx: Context, action: (projectId: string, runId: string) => Promise<unknown>, done: string) => {

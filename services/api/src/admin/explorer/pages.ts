@@ -80,7 +80,15 @@ function pendingReason(run: RunRow, places: readonly HoldPlace[]): SafeHtml {
 }
 
 /** One run: its fields, tree, timeline, logs and the cancel/resume actions. */
-export function runPage(run: RunRow, events: RunEventRow[], children: RunRow[], holdPlaces: readonly HoldPlace[], notice?: string): SafeHtml {
+export function runPage(
+  run: RunRow,
+  events: RunEventRow[],
+  children: RunRow[],
+  holdPlaces: readonly HoldPlace[],
+  notice?: string,
+  /** What triggered the run when it is more than its kind (a webhook's endpoint and delivery). */
+  trigger?: SafeHtml,
+): SafeHtml {
   const created = run.created_at.getTime();
   const timeline = events.map((event, i) => {
     const previous = events[i - 1];
@@ -111,6 +119,7 @@ ${run.status === 'pending' && run.executor === 'worker' ? html`<tr><th>Not start
 <tr><th>Finished</th><td>${run.completed_at?.toISOString() ?? '—'} ${duration(run.duration_ms)}</td></tr>
 <tr><th>Created by</th><td>${run.created_by ?? '—'}</td></tr><tr><th>Batch</th><td>${run.batch_id ?? '—'}</td></tr>
 <tr><th>Schedule</th><td>${run.schedule_id ? html`<a href="/admin/schedules/${run.schedule_id}">${run.schedule_id}</a>` : '—'}</td></tr>
+<tr><th>Trigger</th><td id="trigger">${trigger ?? run.trigger_kind ?? '—'}</td></tr>
 </table></div>
 <div class="card"><h2>Tree</h2><table><tr><th>Root</th><td>${runLink(run.root_run_id === run.id ? null : run.root_run_id)}</td></tr>
 <tr><th>Parent</th><td>${runLink(run.parent_run_id)}</td></tr>
