@@ -68,4 +68,8 @@ export {
   type ResumeRunBody,
   type RouteBodies,
   type WaitRunBody,
+  type WebhookEventTypeBody,
+  type WebhookFilterBody,
+  type WebhookSubscriptionBody,
+  type WebhookSubscriptionPatchBody,
 } from './route-validators.js';

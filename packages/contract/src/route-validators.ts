@@ -59,6 +59,28 @@ export interface ScheduleBody {
 /** Body of `PATCH /schedules/{id}`: any field of {@link ScheduleBody}. */
 export type SchedulePatchBody = Partial<ScheduleBody>;
 
+/** An event a webhook subscription can ask for. */
+export type WebhookEventTypeBody = 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.waiting';
+
+/** The runs a webhook subscription is about (null or absent: any). */
+export type WebhookFilterBody = { kind?: 'agent' | 'workflow' | 'task' | 'eval' | null; target?: string | null } | null;
+
+/** Body of `POST /webhook-subscriptions`. */
+export interface WebhookSubscriptionBody {
+  project_id?: string;
+  url: string;
+  events: WebhookEventTypeBody[];
+  filter?: WebhookFilterBody;
+}
+
+/** Body of `PATCH /webhook-subscriptions/{id}`. */
+export interface WebhookSubscriptionPatchBody {
+  url?: string;
+  events?: WebhookEventTypeBody[];
+  filter?: WebhookFilterBody;
+  enabled?: boolean;
+}
+
 /** The request bodies of runq's own routes, by schema name in `runq.openapi.yaml`. */
 export interface RouteBodies {
   ResumeRunRequest: ResumeRunBody;
@@ -68,6 +90,8 @@ export interface RouteBodies {
   PolicyRequest: PolicyBody;
   ScheduleRequest: ScheduleBody;
   SchedulePatchRequest: SchedulePatchBody;
+  WebhookSubscriptionRequest: WebhookSubscriptionBody;
+  WebhookSubscriptionPatchRequest: WebhookSubscriptionPatchBody;
 }
 
 const ROUTE_BODIES = [
@@ -78,6 +102,8 @@ const ROUTE_BODIES = [
   'PolicyRequest',
   'ScheduleRequest',
   'SchedulePatchRequest',
+  'WebhookSubscriptionRequest',
+  'WebhookSubscriptionPatchRequest',
 ] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.

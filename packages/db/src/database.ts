@@ -8,6 +8,7 @@ import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
 import type { WorkerTargetTable } from './worker-target.table.js';
 import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
+import type { WebhookDeliveryTable, WebhookSubscriptionTable } from './webhook-subscription.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -26,6 +27,8 @@ export interface Database {
   worker_targets: WorkerTargetTable;
   schedules: ScheduleTable;
   schedule_occurrences: ScheduleOccurrenceTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

@@ -37,3 +37,6 @@ export * from './run-overview.repository.js';
 export * from './schedule.table.js';
 export * from './schedule.repository.js';
 export * from './schedule-firing.repository.js';
+export * from './webhook-subscription.table.js';
+export * from './webhook-subscription.repository.js';
+export * from './webhook-delivery.repository.js';

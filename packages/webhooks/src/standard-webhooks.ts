@@ -14,12 +14,12 @@ export const SECRET_BYTES = 32;
 /** How far a delivery's timestamp may be from the receiver's clock, either way. */
 export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
-/** The three headers of a signed delivery, by their lower-case names. */
-export interface SignedHeaders {
+/** The three headers of a signed delivery, by their lower-case names (a type, so it passes as a header record). */
+export type SignedHeaders = {
   readonly 'webhook-id': string;
   readonly 'webhook-timestamp': string;
   readonly 'webhook-signature': string;
-}
+};
 
 /** Why a delivery failed verification; the reason is safe to show its sender. */
 export type VerifyFailure = 'missing_headers' | 'malformed_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'bad_signature';

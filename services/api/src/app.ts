@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import { HOLD_REASONS, RUN_KINDS } from '@runq/runs';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
-import { countUnfinishedRuns, type Db } from '@runq/db';
+import { countUnfinishedRuns, countWebhookBacklog, type Db } from '@runq/db';
 import { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
 import { NO_TRACING, type RunTracing } from '@runq/tracing';
@@ -25,6 +25,7 @@ import { schedulesRouter } from './schedules/schedules.routes.js';
 import { servedOpenApiDocument } from './system/openapi-document.js';
 import { systemRouter } from './system/system.routes.js';
 import { whoamiRouter } from './whoami/whoami.routes.js';
+import { webhookSubscriptionsRouter } from './webhook-subscriptions/webhook-subscriptions.routes.js';
 import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
@@ -87,6 +88,12 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     labelNames: ['kind'] as const,
     collect: async () => (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
   });
+  metrics.addCollectedGauge({
+    name: 'runq_webhook_backlog',
+    help: 'Outbound webhook deliveries not yet delivered (pending, of enabled subscriptions).',
+    labelNames: [] as const,
+    collect: async () => [{ labels: {}, value: await countWebhookBacklog(db) }],
+  });
 }
 
 /** A route an app answers: its method and path template, in OpenAPI form (`/runs/{run_id}`). */
@@ -134,6 +141,12 @@ export function createApp(deps: ApiDependencies): Koa {
   const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
+  const subscriptions = webhookSubscriptionsRouter({
+    db: deps.db,
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    secretsKey: deps.config.secretsKey,
+    allowPrivate: deps.config.webhookAllowPrivate,
+  });
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
@@ -165,5 +178,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(policies.allowedMethods());
   app.use(schedules.routes());
   app.use(schedules.allowedMethods());
+  app.use(subscriptions.routes());
+  app.use(subscriptions.allowedMethods());
   return app;
 }
