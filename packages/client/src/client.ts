@@ -2,6 +2,7 @@ import { RunqTimeoutError } from './errors.js';
 import { streamRunEvents } from './event-stream.js';
 import { Transport, type RequestOptions, type TransportOptions } from './http.js';
 import { scheduleMethods } from './schedules.js';
+import { webhookSubscriptionMethods } from './webhook-subscriptions.js';
 import {
   TERMINAL_STATUSES,
   type CompleteRunBody,
@@ -152,7 +153,7 @@ export function createRunqClient(options: TransportOptions) {
   function whoami(opts: RequestOptions = {}): Promise<Whoami> {
     return transport.json<Whoami>('GET', 'whoami', signalOf(opts));
   }
-  return { runs, whoami, schedules: scheduleMethods(transport) };
+  return { runs, whoami, schedules: scheduleMethods(transport), webhookSubscriptions: webhookSubscriptionMethods(transport) };
 }
 
 function signalOf(opts: RequestOptions): RequestOptions {

@@ -47,3 +47,18 @@ export type SchedulePage = operations['listSchedules']['responses']['200']['cont
 export type OccurrencePage = operations['listScheduleOccurrences']['responses']['200']['content']['application/json'];
 /** The 202 answer of `POST /schedules/{id}/trigger`. */
 export type TriggerResult = operations['triggerSchedule']['responses']['202']['content']['application/json'];
+
+/** A webhook subscription (never its secret). */
+export type WebhookSubscription = components['schemas']['WebhookSubscription'];
+/** A webhook subscription as created: with its signing secret, shown once. */
+export type CreatedWebhookSubscription = WebhookSubscription & { secret: string };
+/** The body of `POST /webhook-subscriptions`. */
+export type WebhookSubscriptionBody = components['schemas']['WebhookSubscriptionRequest'];
+/** The body of `PATCH /webhook-subscriptions/{id}`. */
+export type WebhookSubscriptionPatch = components['schemas']['WebhookSubscriptionPatchRequest'];
+/** One event for one subscription; its id is the `webhook-id` of every attempt. */
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+/** A page of `GET /webhook-subscriptions`. */
+export type WebhookSubscriptionPage = operations['listWebhookSubscriptions']['responses']['200']['content']['application/json'];
+/** A page of `GET /webhook-subscriptions/{id}/deliveries`. */
+export type WebhookDeliveryPage = operations['listWebhookDeliveries']['responses']['200']['content']['application/json'];

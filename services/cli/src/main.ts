@@ -26,7 +26,11 @@ commands:
               [--end-at ISO] [--paused true] | --body JSON
   schedules list [--paused true|false] [--kind K] [--limit N] [--all]
   schedules get ID | pause ID | resume ID | trigger ID | delete ID
-                                schedules through the API (--json for scripts)`;
+                                schedules through the API (--json for scripts)
+  subscriptions create --url URL [--event run.completed ...] [--kind K] [--target T] [--project UUID]
+  subscriptions list | get ID | enable ID | disable ID | delete ID
+  subscriptions deliveries ID [--limit N] | redeliver ID DELIVERY_ID
+                                outbound webhook subscriptions through the API (--json for scripts)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -66,6 +70,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/runs.js')).runsCommand(args, env, print);
       case 'schedules':
         return await (await import('./commands/schedules.js')).schedulesCommand(args, env, print);
+      case 'subscriptions':
+        return await (await import('./commands/subscriptions.js')).subscriptionsCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':
