@@ -127,6 +127,17 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     expect(logged).toMatchObject({ id: arrived[0]?.id, run_id: run.run_id, state: 'delivered', attempts: 3, last_status_code: 204 });
   });
 
+  it('when the receiver answers with a redirect, then it is not followed and the attempt counts as failed', async () => {
+    const { path, target, subscription } = await subscribe(['run.completed']);
+    receiver.respond(path, ({ count }) => (count === 1 ? 307 : 200));
+    await suite.client.task(target);
+    await receiver.until(() => receiver.at(path).some((entry) => entry.status === 200));
+    expect(receiver.at(path).map((entry) => entry.status)).toEqual([307, 200]);
+    expect(receiver.at('redirected')).toEqual([]);
+    const [logged] = await deliveries(subscription.id);
+    expect(logged).toMatchObject({ state: 'delivered', attempts: 2, last_status_code: 200 });
+  });
+
   it('when a later event is ready while an earlier one of the same run is retrying, then the later one waits for it', async () => {
     const { path, target } = await subscribe(['run.waiting', 'run.completed']);
     receiver.respond(path, ({ body, count }) => (body.type === 'run.waiting' && count <= 2 ? 500 : 200));

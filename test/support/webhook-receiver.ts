@@ -41,7 +41,14 @@ export class WebhookReceiver {
     const ready: { receiver?: WebhookReceiver } = {};
     const server = createServer((request, response) => {
       (ready.receiver as WebhookReceiver).handle(request).then(
-        (status) => response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no'),
+        // A redirect points at /redirected: a test can check that nothing follows it.
+        (status) =>
+          response
+            .writeHead(status, {
+              'content-type': 'text/plain',
+              ...(status >= 300 && status < 400 ? { location: `${ready.receiver?.baseUrl}/redirected` } : {}),
+            })
+            .end(status < 300 ? 'ok' : 'no'),
         () => response.writeHead(500).end(),
       );
     });

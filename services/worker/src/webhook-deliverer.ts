@@ -1,4 +1,4 @@
-import { Agent, fetch } from 'undici';
+import { Agent } from 'undici';
 import type { Logger } from '@runq/config';
 import {
   claimWebhookDeliveries,
@@ -18,7 +18,7 @@ import { SecretBox, checkedLookup, isRefusedAddress, parseDestinationUrl, retryD
 import type { WebhookDeliveryConfig } from './config.js';
 
 /** Deliveries claimed per pass: a pass sends them side by side. */
-const CLAIM_BATCH = 64;
+const CLAIM_BATCH = 128;
 /** The longest an idle deliverer waits before it looks for due deliveries again. */
 const IDLE_SLEEP_MS = 200;
 /** A claimed delivery is due again this long after its attempt's timeout, should its deliverer die. */
@@ -150,17 +150,19 @@ export class WebhookDeliverer {
       }
       const body = JSON.stringify({ type: delivery.type, created_at: delivery.created_at.toISOString(), data: toRunEnvelope(run) });
       const headers = signedHeaders(this.box.open(subscription.secret_sealed), delivery.id, Math.floor(Date.now() / 1000), body);
-      const response = await fetch(url, {
+      // undici's request, not fetch: no redirect is followed (a 3xx is a failure like any other
+      // non-2xx) and it costs less CPU per request (docs/decisions/0021-outbound-webhooks.md).
+      const response = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'runq-webhooks' },
         body,
-        redirect: 'manual',
-        dispatcher: this.agent,
         signal: AbortSignal.timeout(config.timeoutMs),
       });
-      const text = await response.text().catch(() => '');
-      if (response.status >= 200 && response.status < 300) return outcome(response.status, null);
-      return outcome(response.status, `answered ${response.status}${text ? `: ${text.slice(0, ERROR_TEXT_CHARS)}` : ''}`);
+      const text = await response.body.text().catch(() => '');
+      if (response.statusCode >= 200 && response.statusCode < 300) return outcome(response.statusCode, null);
+      return outcome(response.statusCode, `answered ${response.statusCode}${text ? `: ${text.slice(0, ERROR_TEXT_CHARS)}` : ''}`);
     } catch (error) {
       return outcome(null, describeFailure(error, config.timeoutMs));
     }
