@@ -72,6 +72,12 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     expect(logged).toMatchObject({ id: received?.id, type: 'run.completed', run_id: run.run_id, attempts: 1, last_status_code: 200, next_attempt_at: null });
     expect(logged.delivered_at).not.toBeNull();
     expect(typeof logged.duration_ms).toBe('number');
+    // Metrics: the worker counts the delivery and its latency; the API reports the backlog.
+    const worker = await suite.worker.pool.metrics.registry.metrics();
+    expect(Number(/runq_webhook_deliveries_total\{outcome="delivered"[^}]*\} (\d+)/.exec(worker)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/runq_webhook_delivery_latency_seconds_count\{[^}]*\} (\d+)/.exec(worker)?.[1])).toBeGreaterThanOrEqual(1);
+    const scraped = await (await fetch(`${suite.api.url}/metrics`)).text();
+    expect(scraped).toMatch(/^runq_webhook_backlog(\{[^}]*\})? \d+$/m);
   });
 
   it('when a run fails after its retries, then run.failed is delivered once (not the retry) and events not subscribed to are not', async () => {
