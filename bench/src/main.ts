@@ -16,6 +16,7 @@ import { endToEndSection, measurePeerDrain, measureRunqEndToEnd, memoryRow } fro
 import { measureReleaseLatency } from './scenarios/flow.js';
 import { measureFairness } from './scenarios/fairness.js';
 import { measureScheduleFiring } from './scenarios/schedules.js';
+import { measureWebhookEndToEnd } from './scenarios/webhooks.js';
 import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
 import { measureReads } from './scenarios/reads.js';
@@ -211,6 +212,18 @@ async function benchBackend(
     );
   }
 
+  if (settings.scenarios.includes('webhooks')) {
+    lab.log(`## outbound webhooks (${label})`);
+    sections.push(
+      await measureWebhookEndToEnd(
+        lab,
+        deployment,
+        `webhooks-${backend}`,
+        `End to end with outbound webhooks: one subscription to every completed run — ${label}`,
+      ),
+    );
+  }
+
   running.delete(deployment);
   await deployment.stop();
   lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
@@ -251,7 +264,13 @@ async function main(settings: Settings): Promise<void> {
   if (Number(machine['cpus']) !== 2) lab.warn(`this machine has ${machine['cpus']} cores; the issue's targets are stated for 2`);
   const needsDeployments = settings.scenarios.some(
     (scenario) =>
-      scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency' || scenario === 'flow' || scenario === 'fairness' || scenario === 'schedules',
+      scenario === 'ingest' ||
+      scenario === 'e2e' ||
+      scenario === 'latency' ||
+      scenario === 'flow' ||
+      scenario === 'fairness' ||
+      scenario === 'schedules' ||
+      scenario === 'webhooks',
   );
   const needsPeers = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency');
   const common = needsPeers ? { graphile: await setUpGraphile(servers, settings.peers), pgboss: await setUpPgBoss(servers, settings.peers) } : undefined;

@@ -261,6 +261,30 @@ table schedules
   CREATE INDEX schedules_project_idx ON public.schedules USING btree (project_id, created_at DESC, id DESC)
   CREATE UNIQUE INDEX schedules_project_key_idx ON public.schedules USING btree (project_id, key) WHERE (key IS NOT NULL)
 
+table webhook_deliveries
+  id uuid not null
+  subscription_id uuid not null
+  run_id text not null
+  event_seq integer not null
+  type text not null
+  created_at timestamp with time zone not null
+  state text not null default 'pending'::text
+  attempts integer not null default 0
+  next_attempt_at timestamp with time zone
+  last_attempt_at timestamp with time zone
+  last_status_code integer
+  last_error text
+  last_duration_ms integer
+  delivered_at timestamp with time zone
+  constraint webhook_deliveries_pkey PRIMARY KEY (id)
+  constraint webhook_deliveries_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+  constraint webhook_deliveries_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES webhook_subscriptions(id) ON DELETE CASCADE
+  constraint webhook_deliveries_type_check CHECK ((type = ANY (ARRAY['run.completed'::text, 'run.failed'::text, 'run.cancelled'::text, 'run.waiting'::text])))
+  CREATE INDEX webhook_deliveries_due_idx ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (state = 'pending'::text)
+  CREATE INDEX webhook_deliveries_log_idx ON public.webhook_deliveries USING btree (subscription_id, created_at DESC, id DESC)
+  CREATE INDEX webhook_deliveries_pending_idx ON public.webhook_deliveries USING btree (subscription_id, run_id, event_seq) WHERE (state = 'pending'::text)
+  CREATE UNIQUE INDEX webhook_deliveries_pkey ON public.webhook_deliveries USING btree (id)
+
 table webhook_endpoint_secrets
   id uuid not null
   endpoint_id uuid not null
@@ -307,6 +331,26 @@ table webhook_inbound_deliveries
   CREATE UNIQUE INDEX webhook_inbound_deliveries_bucket_idx ON public.webhook_inbound_deliveries USING btree (endpoint_id, reason, bucket) WHERE (bucket IS NOT NULL)
   CREATE INDEX webhook_inbound_deliveries_endpoint_idx ON public.webhook_inbound_deliveries USING btree (endpoint_id, received_at DESC, id DESC)
   CREATE UNIQUE INDEX webhook_inbound_deliveries_pkey ON public.webhook_inbound_deliveries USING btree (id)
+
+table webhook_subscriptions
+  id uuid not null
+  project_id uuid not null
+  url text not null
+  events text[] not null
+  filter_kind text
+  filter_target text
+  secret_sealed text not null
+  enabled boolean not null default true
+  disabled_reason text
+  disabled_at timestamp with time zone
+  created_by text
+  created_at timestamp with time zone not null default now()
+  updated_at timestamp with time zone not null default now()
+  constraint webhook_subscriptions_filter_kind_check CHECK ((filter_kind = ANY (ARRAY['agent'::text, 'workflow'::text, 'task'::text, 'eval'::text])))
+  constraint webhook_subscriptions_pkey PRIMARY KEY (id)
+  CREATE INDEX webhook_subscriptions_enabled_idx ON public.webhook_subscriptions USING btree (project_id) WHERE enabled
+  CREATE UNIQUE INDEX webhook_subscriptions_pkey ON public.webhook_subscriptions USING btree (id)
+  CREATE INDEX webhook_subscriptions_project_idx ON public.webhook_subscriptions USING btree (project_id, created_at DESC, id DESC)
 
 table worker_targets
   kind text not null

@@ -12,6 +12,7 @@ import { ChaosProcesses } from './support/processes.js';
 import { ChaosPostgres, ChaosRedis } from './support/servers.js';
 import { peakRunning } from '../support/event-log.js';
 import { drain, verifyRuns } from './support/verify.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Settings (environment): RUNQ_CHAOS_RUNS runs per backend (default 5000), RUNQ_CHAOS_RATE runs
@@ -28,6 +29,8 @@ const DRAIN_MS = 120_000;
 
 const WORKER_ENV = {
   LOG_LEVEL: 'info',
+  // Deliveries that failed during a fault are retried within a second or so.
+  RUNQ_WEBHOOK_RETRY_BASE_MS: '200',
   RUNQ_WORKER_LEASE_MS: String(LEASE_MS),
   RUNQ_RECONCILE_INTERVAL_MS: '300',
   RUNQ_RECONCILE_GRACE_MS: '1500',
@@ -50,6 +53,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
   let processes: ChaosProcesses | undefined;
   let db: Db | undefined;
   let producers: LoadProducer[] = [];
+  let receiver: WebhookReceiver | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'runq-chaos-'));
@@ -57,6 +61,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
   afterAll(async () => {
     await Promise.all(producers.map((producer) => producer.close()));
     await processes?.stopAll();
+    await receiver?.close();
     await db?.destroy();
     await redis?.stop();
     await postgres?.stop();
@@ -75,7 +80,13 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     const projectId = randomUUID();
     const { token } = await createApiKey(db, { projectIds: [projectId], name: 'chaos' });
 
-    processes = new ChaosProcesses({ DATABASE_URL: databaseUrl, RUNQ_QUEUE_PREFIX: 'chaos', ...(redis ? { REDIS_URL: redis.url } : {}) });
+    processes = new ChaosProcesses({
+      DATABASE_URL: databaseUrl,
+      RUNQ_QUEUE_PREFIX: 'chaos',
+      RUNQ_SECRETS_KEY: 'chaos-secrets-key-0123456789abcdef0123456789',
+      RUNQ_WEBHOOK_ALLOW_PRIVATE: '1',
+      ...(redis ? { REDIS_URL: redis.url } : {}),
+    });
     await processes.startApis(2);
     await processes.startWorkers(3, WORKER_ENV, WORKER_ARGS);
     const procs = processes;
@@ -83,6 +94,14 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     // Workflow runs are held and released by flow control through every fault.
     const policy = await http.send('PUT', '/policies/chaos-workflows', { match: { kind: 'workflow' }, concurrency: { limit: WORKFLOW_LIMIT } });
     if (policy?.status !== 201) throw new Error(`PUT /policies answered ${policy?.status}: ${JSON.stringify(policy?.body)}`);
+    // Every terminal event goes to a receiver on loopback through every fault.
+    receiver = await WebhookReceiver.start();
+    const subscription = await http.send('POST', '/webhook-subscriptions', {
+      url: receiver.url('chaos'),
+      events: ['run.completed', 'run.failed', 'run.cancelled'],
+    });
+    if (subscription?.status !== 201) throw new Error(`POST /webhook-subscriptions answered ${subscription?.status}: ${JSON.stringify(subscription?.body)}`);
+    receiver.setSecret('chaos', (subscription.body as { secret: string }).secret);
     const producer = new LoadProducer(http, projectId, 20261129);
     const canaries = new LoadProducer(http, projectId, 1);
     producers = [producer, canaries];
@@ -120,6 +139,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
 
     const accepted = [...producer.accepted, ...canaries.accepted];
     const { counts, problems } = await verifyRuns(db, projectId, accepted);
+    const notifications = await verifyNotifications(db, projectId, receiver, DRAIN_MS);
     const workflowPeak = await peakRunning(
       db,
       accepted.filter((run) => run.spec === 'workflow').map((run) => run.runId),
@@ -154,6 +174,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
         not_recovered: fault.notRecovered,
         detail: fault.detail,
       })),
+      webhooks: notifications.report,
       load_seconds: Math.round((loadEnded - started) / 1000),
       wall_seconds: Math.round((Date.now() - started) / 1000),
     };
@@ -161,6 +182,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     const details = [
       ...problems,
       ...http.bad.slice(0, 10).map((bad) => `${bad.what}: ${bad.method} ${bad.path} ${bad.status ?? ''} ${bad.detail}`),
+      ...notifications.problems,
       ...processes.crashes.map((crash) => `crash of ${crash.name} (${crash.code ?? crash.signal}): ${crash.stderr.join('\n')}`),
       ...producer.unexpected.slice(0, 10),
       ...producer.abandoned.slice(0, 5).map((id) => `abandoned ${id}`),
@@ -180,6 +202,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
       abandoned: report.abandoned_by_producer,
       notRecovered: faults.filter((fault) => fault.notRecovered !== undefined).length,
       workflowLimitExceeded: workflowPeak > WORKFLOW_LIMIT,
+      runsNotNotifiedOnce: notifications.problems.length,
     }).toEqual({
       lost: 0,
       duplicated: 0,
@@ -192,6 +215,7 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
       abandoned: 0,
       notRecovered: 0,
       workflowLimitExceeded: false,
+      runsNotNotifiedOnce: 0,
     });
     // Every kind of fault ran, and the outages were seen and answered with 503s.
     expect(new Set(faults.map((fault) => fault.kind))).toEqual(new Set(FAULTS[backend]));
@@ -199,6 +223,42 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
     expect(faults.filter((fault) => fault.probe503 === 0).map((fault) => fault.kind)).toEqual([]);
   });
 });
+
+/**
+ * Waits (up to `timeoutMs`) until every terminal run of the project has a verified 2xx delivery
+ * at the receiver, then checks that each has exactly one webhook-id among its successful
+ * deliveries. The same webhook-id delivered more than once (a retry after an answer that was
+ * lost) counts once and is reported as a duplicate.
+ */
+async function verifyNotifications(db: Db, projectId: string, receiver: WebhookReceiver, timeoutMs: number) {
+  const terminal = (
+    await db.selectFrom('runs').select('id').where('project_id', '=', projectId).where('status', 'in', ['completed', 'failed', 'cancelled']).execute()
+  ).map((row) => row.id);
+  const successful = () => receiver.at('chaos').filter((entry) => entry.status < 300 && entry.failure === undefined);
+  const notified = () => new Set(successful().map((entry) => entry.body.data.run_id as string));
+  await receiver.until(() => terminal.every((id) => notified().has(id)), timeoutMs, 'a notification of every terminal run').catch(() => undefined);
+  const idsByRun = new Map<string, Set<string>>();
+  for (const entry of successful()) {
+    const runId = entry.body.data.run_id as string;
+    idsByRun.set(runId, (idsByRun.get(runId) ?? new Set()).add(entry.id));
+  }
+  const problems = [
+    ...terminal.filter((id) => !idsByRun.has(id)).map((id) => `run ${id} was never notified`),
+    ...[...idsByRun].filter(([, ids]) => ids.size !== 1).map(([runId, ids]) => `run ${runId} was notified under ${ids.size} webhook-ids`),
+  ];
+  const unverified = receiver.at('chaos').filter((entry) => entry.failure !== undefined).length;
+  if (unverified > 0) problems.push(`${unverified} deliveries failed signature verification`);
+  return {
+    problems,
+    report: {
+      terminal_runs: terminal.length,
+      notified_runs: idsByRun.size,
+      requests: receiver.at('chaos').length,
+      successful_requests: successful().length,
+      duplicate_deliveries: successful().length - [...idsByRun.values()].reduce((sum, ids) => sum + ids.size, 0),
+    },
+  };
+}
 
 /** How long processes took to start (or restart): count, median and slowest. */
 function startStats(ms: readonly number[]): { count: number; median_ms: number; max_ms: number } {

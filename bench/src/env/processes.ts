@@ -204,6 +204,9 @@ function runqEnv(target: RunqTarget): Record<string, string> {
     RUNQ_QUEUE_PREFIX: target.queuePrefix,
     LOG_LEVEL: target.logLevel,
     HOST: '127.0.0.1',
+    // Webhook subscriptions need a secrets key; the webhooks scenario's receiver is on loopback.
+    RUNQ_SECRETS_KEY: 'bench-secrets-key-0123456789abcdef0123456789',
+    RUNQ_WEBHOOK_ALLOW_PRIVATE: '1',
   };
 }
 

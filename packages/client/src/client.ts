@@ -3,6 +3,7 @@ import { streamRunEvents } from './event-stream.js';
 import { Transport, type RequestOptions, type TransportOptions } from './http.js';
 import { scheduleMethods } from './schedules.js';
 import { webhookMethods } from './webhooks.js';
+import { webhookSubscriptionMethods } from './webhook-subscriptions.js';
 import {
   TERMINAL_STATUSES,
   type CompleteRunBody,
@@ -153,7 +154,13 @@ export function createRunqClient(options: TransportOptions) {
   function whoami(opts: RequestOptions = {}): Promise<Whoami> {
     return transport.json<Whoami>('GET', 'whoami', signalOf(opts));
   }
-  return { runs, whoami, schedules: scheduleMethods(transport), webhooks: webhookMethods(transport) };
+  return {
+    runs,
+    whoami,
+    schedules: scheduleMethods(transport),
+    webhooks: webhookMethods(transport),
+    webhookSubscriptions: webhookSubscriptionMethods(transport),
+  };
 }
 
 function signalOf(opts: RequestOptions): RequestOptions {

@@ -57,8 +57,22 @@ export type WebhookBody = Omit<components['schemas']['WebhookRequest'], 'run'> &
 /** The body of `PATCH /webhooks/{id}`: any of `name`, `run`, `paused`. */
 export type WebhookPatch = Omit<components['schemas']['WebhookPatchRequest'], 'run'> & { run?: Omit<CreateRunBody, 'public_id'> };
 /** A delivery to an endpoint and what became of it. */
-export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type WebhookInboundDelivery = components['schemas']['WebhookInboundDelivery'];
 /** A page of `GET /webhooks`. */
 export type WebhookPage = operations['listWebhooks']['responses']['200']['content']['application/json'];
 /** A page of `GET /webhooks/{id}/deliveries`. */
-export type WebhookDeliveryPage = operations['listWebhookDeliveries']['responses']['200']['content']['application/json'];
+export type WebhookInboundDeliveryPage = operations['listWebhookDeliveries']['responses']['200']['content']['application/json'];
+/** A webhook subscription (never its secret). */
+export type WebhookSubscription = components['schemas']['WebhookSubscription'];
+/** A webhook subscription as created: with its signing secret, shown once. */
+export type CreatedWebhookSubscription = WebhookSubscription & { secret: string };
+/** The body of `POST /webhook-subscriptions`. */
+export type WebhookSubscriptionBody = components['schemas']['WebhookSubscriptionRequest'];
+/** The body of `PATCH /webhook-subscriptions/{id}`. */
+export type WebhookSubscriptionPatch = components['schemas']['WebhookSubscriptionPatchRequest'];
+/** One event for one subscription; its id is the `webhook-id` of every attempt. */
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+/** A page of `GET /webhook-subscriptions`. */
+export type WebhookSubscriptionPage = operations['listWebhookSubscriptions']['responses']['200']['content']['application/json'];
+/** A page of `GET /webhook-subscriptions/{id}/deliveries`. */
+export type WebhookDeliveryPage = operations['listWebhookSubscriptionDeliveries']['responses']['200']['content']['application/json'];

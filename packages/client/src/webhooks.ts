@@ -1,5 +1,5 @@
 import type { RequestOptions, Transport } from './http.js';
-import type { Webhook, WebhookBody, WebhookDelivery, WebhookDeliveryPage, WebhookPage, WebhookPatch, WebhookWithSecret } from './types.js';
+import type { Webhook, WebhookBody, WebhookInboundDelivery, WebhookInboundDeliveryPage, WebhookPage, WebhookPatch, WebhookWithSecret } from './types.js';
 
 function webhookPath(webhookId: string, action?: string): string {
   return `webhooks/${encodeURIComponent(webhookId)}${action ? `/${action}` : ''}`;
@@ -73,11 +73,11 @@ export function webhookMethods(transport: Transport) {
       } while (cursor);
     },
     /** One page of an endpoint's deliveries, latest first. */
-    deliveriesPage(webhookId: string, page: { limit?: number; cursor?: string } = {}, opts: RequestOptions = {}): Promise<WebhookDeliveryPage> {
-      return transport.json<WebhookDeliveryPage>('GET', `${webhookPath(webhookId, 'deliveries')}${queryOf(page)}`, signalOf(opts));
+    deliveriesPage(webhookId: string, page: { limit?: number; cursor?: string } = {}, opts: RequestOptions = {}): Promise<WebhookInboundDeliveryPage> {
+      return transport.json<WebhookInboundDeliveryPage>('GET', `${webhookPath(webhookId, 'deliveries')}${queryOf(page)}`, signalOf(opts));
     },
     /** Every delivery of an endpoint, latest first. */
-    async *deliveries(webhookId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookDelivery> {
+    async *deliveries(webhookId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookInboundDelivery> {
       let cursor: string | undefined;
       do {
         const page = await webhooks.deliveriesPage(webhookId, cursor ? { cursor } : {}, opts);

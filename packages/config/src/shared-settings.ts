@@ -3,6 +3,7 @@ import {
   LOG_LEVELS,
   POSTGRES_PROTOCOLS,
   choiceSetting,
+  integerSetting,
   optionalIntegerSetting,
   optionalString,
   requireUrl,
@@ -44,6 +45,11 @@ export interface SharedSettings {
   tracing: Readonly<TracingSettings> | undefined;
   /** `RUNQ_SECRETS_KEY`: the key stored webhook secrets are sealed under; unset, webhooks are unavailable. */
   secretsKey: string | undefined;
+  /**
+   * `RUNQ_WEBHOOK_ALLOW_PRIVATE=1`: webhook subscriptions may deliver to loopback, private and
+   * link-local addresses (default 0: refused, at creation and at every delivery).
+   */
+  webhookAllowPrivate: boolean;
 }
 
 /**
@@ -95,5 +101,6 @@ export function readSharedSettings(env: Env): Readonly<SharedSettings> {
     projectConcurrency: optionalIntegerSetting(env, 'RUNQ_PROJECT_CONCURRENCY', 1, 1_000_000),
     tracing: tracingSettings(env),
     secretsKey: secretsKeySetting(env),
+    webhookAllowPrivate: integerSetting(env, 'RUNQ_WEBHOOK_ALLOW_PRIVATE', 0, 0, 1) === 1,
   });
 }

@@ -70,4 +70,8 @@ export {
   type WaitRunBody,
   type WebhookBody,
   type WebhookPatchBody,
+  type WebhookEventTypeBody,
+  type WebhookFilterBody,
+  type WebhookSubscriptionBody,
+  type WebhookSubscriptionPatchBody,
 } from './route-validators.js';

@@ -71,6 +71,27 @@ export interface WebhookBody {
 
 /** Body of `PATCH /webhooks/{id}`: any of `name`, `run`, `paused`. */
 export type WebhookPatchBody = Partial<Omit<WebhookBody, 'key'>>;
+/** An event a webhook subscription can ask for. */
+export type WebhookEventTypeBody = 'run.completed' | 'run.failed' | 'run.cancelled' | 'run.waiting';
+
+/** The runs a webhook subscription is about (null or absent: any). */
+export type WebhookFilterBody = { kind?: 'agent' | 'workflow' | 'task' | 'eval' | null; target?: string | null } | null;
+
+/** Body of `POST /webhook-subscriptions`. */
+export interface WebhookSubscriptionBody {
+  project_id?: string;
+  url: string;
+  events: WebhookEventTypeBody[];
+  filter?: WebhookFilterBody;
+}
+
+/** Body of `PATCH /webhook-subscriptions/{id}`. */
+export interface WebhookSubscriptionPatchBody {
+  url?: string;
+  events?: WebhookEventTypeBody[];
+  filter?: WebhookFilterBody;
+  enabled?: boolean;
+}
 
 /** The request bodies of runq's own routes, by schema name in `runq.openapi.yaml`. */
 export interface RouteBodies {
@@ -83,6 +104,8 @@ export interface RouteBodies {
   SchedulePatchRequest: SchedulePatchBody;
   WebhookRequest: WebhookBody;
   WebhookPatchRequest: WebhookPatchBody;
+  WebhookSubscriptionRequest: WebhookSubscriptionBody;
+  WebhookSubscriptionPatchRequest: WebhookSubscriptionPatchBody;
 }
 
 const ROUTE_BODIES = [
@@ -95,6 +118,8 @@ const ROUTE_BODIES = [
   'SchedulePatchRequest',
   'WebhookRequest',
   'WebhookPatchRequest',
+  'WebhookSubscriptionRequest',
+  'WebhookSubscriptionPatchRequest',
 ] as const satisfies readonly (keyof RouteBodies)[];
 
 // Compiled at import: a schema that does not compile fails at start-up, not on the first request.

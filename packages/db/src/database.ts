@@ -9,6 +9,7 @@ import type { RunTable } from './run.table.js';
 import type { WorkerTargetTable } from './worker-target.table.js';
 import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
 import type { WebhookEndpointSecretTable, WebhookEndpointTable, WebhookInboundDeliveryTable } from './webhook-endpoint.table.js';
+import type { WebhookDeliveryTable, WebhookSubscriptionTable } from './webhook-subscription.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -30,6 +31,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointTable;
   webhook_endpoint_secrets: WebhookEndpointSecretTable;
   webhook_inbound_deliveries: WebhookInboundDeliveryTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

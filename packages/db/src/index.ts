@@ -39,4 +39,7 @@ export * from './schedule.repository.js';
 export * from './schedule-firing.repository.js';
 export * from './webhook-endpoint.table.js';
 export * from './webhook-endpoint.repository.js';
-export * from './webhook-delivery.repository.js';
+export * from './webhook-inbound-delivery.repository.js';
+export * from './webhook-subscription.table.js';
+export * from './webhook-subscription.repository.js';
+export * from './webhook-outbound-delivery.repository.js';

@@ -14,6 +14,7 @@ import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_
 import * as workerTargets from '../migrations/2026_12_07_050000_worker_targets.js';
 import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
 import * as webhookEndpoints from '../migrations/2026_12_07_080000_webhook_endpoints.js';
+import * as webhookSubscriptions from '../migrations/2026_12_07_090000_webhook_subscriptions.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_050000_worker_targets': workerTargets,
   '2026_12_07_060000_fair_share': fairShare,
   '2026_12_07_080000_webhook_endpoints': webhookEndpoints,
+  '2026_12_07_090000_webhook_subscriptions': webhookSubscriptions,
 };
 
 const provider: MigrationProvider = {

@@ -119,6 +119,19 @@ export class RunqMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  /** Outbound webhook attempts by outcome: `delivered`, `failed` (to be retried) and `given_up` (past the retry window). */
+  readonly webhookDeliveries = new Counter({
+    name: 'runq_webhook_deliveries_total',
+    help: 'Outbound webhook attempts, by outcome (delivered, failed, given_up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookLatency = new Histogram({
+    name: 'runq_webhook_delivery_latency_seconds',
+    help: 'From a run event to its delivery to a subscription (retries included).',
+    buckets: LATENESS_BUCKETS,
+    registers: [this.registry],
+  });
 
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
@@ -126,6 +139,7 @@ export class RunqMetrics {
     this.initialiseKnownLabels();
     for (const outcome of OCCURRENCE_OUTCOMES) this.scheduleOccurrences.labels(outcome).inc(0);
     for (const outcome of ['accepted', 'duplicate', 'rejected']) this.webhookInboundDeliveries.labels(outcome).inc(0);
+    for (const outcome of ['delivered', 'failed', 'given_up']) this.webhookDeliveries.labels(outcome).inc(0);
   }
 
   /**

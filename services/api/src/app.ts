@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import { HOLD_REASONS, RUN_KINDS } from '@runq/runs';
 import { Authenticator } from '@runq/auth';
 import type { Logger } from '@runq/config';
-import { countUnfinishedRuns, type Db } from '@runq/db';
+import { countUnfinishedRuns, countWebhookBacklog, type Db } from '@runq/db';
 import { RunqMetrics } from '@runq/metrics';
 import type { RunQueues } from '@runq/queue';
 import { NO_TRACING, type RunTracing } from '@runq/tracing';
@@ -28,6 +28,7 @@ import { systemRouter } from './system/system.routes.js';
 import { whoamiRouter } from './whoami/whoami.routes.js';
 import { hooksRouter } from './webhooks/hooks.routes.js';
 import { webhooksRouter } from './webhooks/webhooks.routes.js';
+import { webhookSubscriptionsRouter } from './webhook-subscriptions/webhook-subscriptions.routes.js';
 import type { OpenEventStreams } from './runs/event-stream.js';
 
 /** What the API is built from. */
@@ -90,6 +91,12 @@ function registerGauges(metrics: RunqMetrics, db: Db, queues: RunQueues): void {
     labelNames: ['kind'] as const,
     collect: async () => (await counts()).filter((row) => row.status === 'running').map((row) => ({ labels: { kind: row.kind }, value: row.expiredLeases })),
   });
+  metrics.addCollectedGauge({
+    name: 'runq_webhook_backlog',
+    help: 'Outbound webhook deliveries not yet delivered (pending, of enabled subscriptions).',
+    labelNames: [] as const,
+    collect: async () => [{ labels: {}, value: await countWebhookBacklog(db) }],
+  });
 }
 
 /** A route an app answers: its method and path template, in OpenAPI form (`/runs/{run_id}`). */
@@ -140,6 +147,12 @@ export function createApp(deps: ApiDependencies): Koa {
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
   // Webhook secrets are stored sealed: without a key to seal them, the webhook routes answer 503.
   const box = deps.config.secretsKey === undefined ? undefined : new SecretBox(deps.config.secretsKey);
+  const subscriptions = webhookSubscriptionsRouter({
+    db: deps.db,
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    box,
+    allowPrivate: deps.config.webhookAllowPrivate,
+  });
   const webhooks = webhooksRouter({ webhooks: box && new WebhookControl(deps.db, box), bodyLimitBytes: deps.config.bodyLimitBytes });
   const hooks = hooksRouter({
     receiver: box && new WebhookReceiver(deps.db, ingest, box, (outcome) => metrics.webhookInboundDeliveries.inc({ outcome })),
@@ -181,5 +194,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(schedules.allowedMethods());
   app.use(webhooks.routes());
   app.use(webhooks.allowedMethods());
+  app.use(subscriptions.routes());
+  app.use(subscriptions.allowedMethods());
   return app;
 }

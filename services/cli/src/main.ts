@@ -31,7 +31,11 @@ commands:
   webhooks list [--limit N] [--all] | deliveries ID [--limit N] [--all]
   webhooks get ID | pause ID | resume ID | rotate-secret ID | delete ID
                                 inbound webhook endpoints through the API (create and rotate-secret
-                                print the signing secret, shown only then; --json for scripts)`;
+                                print the signing secret, shown only then; --json for scripts)
+  subscriptions create --url URL [--event run.completed ...] [--kind K] [--target T] [--project UUID]
+  subscriptions list | get ID | enable ID | disable ID | delete ID
+  subscriptions deliveries ID [--limit N] | redeliver ID DELIVERY_ID
+                                outbound webhook subscriptions through the API (--json for scripts)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -73,6 +77,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/schedules.js')).schedulesCommand(args, env, print);
       case 'webhooks':
         return await (await import('./commands/webhooks.js')).webhooksCommand(args, env, print);
+      case 'subscriptions':
+        return await (await import('./commands/subscriptions.js')).subscriptionsCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

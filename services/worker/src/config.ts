@@ -1,4 +1,5 @@
 import { ConfigError, hostSetting, integerSetting, optionalString, readSharedSettings, type Env, type SharedSettings } from '@runq/config';
+import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_WINDOW_MS } from '@runq/webhooks';
 import { DEFAULT_RUNTIME_TARGET, RUN_KINDS, isRunKind, parseRuntimeTarget, type RunKind } from '@runq/runs';
 
 /** Configuration of a worker process. */
@@ -38,6 +39,33 @@ export interface WorkerConfig extends SharedSettings {
   retention: Readonly<RetentionConfig> | undefined;
   /** Whether this process fires schedules (`RUNQ_SCHEDULE_FIRER`, default 1; 0 turns it off). */
   scheduleFirer: boolean;
+  /** Outbound webhook delivery by this process ({@link WebhookDeliveryConfig}); undefined: off. */
+  webhookDelivery: Readonly<WebhookDeliveryConfig> | undefined;
+}
+
+/** How this process delivers outbound webhooks. */
+export interface WebhookDeliveryConfig {
+  /** `RUNQ_WEBHOOK_RETRY_BASE_MS` (default 5000): the first retry's delay; later ones are multiples of it. */
+  retryBaseMs: number;
+  /** `RUNQ_WEBHOOK_RETRY_WINDOW_MS` (default 24 h): how long after its event a delivery is retried. */
+  retryWindowMs: number;
+  /** `RUNQ_WEBHOOK_TIMEOUT_MS` (default 10000): the longest one attempt may take. */
+  timeoutMs: number;
+}
+
+/**
+ * `RUNQ_WEBHOOK_DELIVERY` (default 1; 0 turns delivery off in this process) and the delivery
+ * settings. Delivery needs `RUNQ_SECRETS_KEY` (the subscriptions' secrets are sealed under it):
+ * without it, undefined.
+ */
+function parseWebhookDelivery(env: Env, secretsKey: string | undefined): WebhookDeliveryConfig | undefined {
+  const on = integerSetting(env, 'RUNQ_WEBHOOK_DELIVERY', 1, 0, 1) === 1;
+  const settings = {
+    retryBaseMs: integerSetting(env, 'RUNQ_WEBHOOK_RETRY_BASE_MS', DEFAULT_RETRY_BASE_MS, 1, 3_600_000),
+    retryWindowMs: integerSetting(env, 'RUNQ_WEBHOOK_RETRY_WINDOW_MS', DEFAULT_RETRY_WINDOW_MS, 1, 30 * 86_400_000),
+    timeoutMs: integerSetting(env, 'RUNQ_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+  };
+  return on && secretsKey !== undefined ? Object.freeze(settings) : undefined;
 }
 
 /** Retention of finished runs (`RUNQ_RETENTION_DAYS`). */
@@ -151,5 +179,6 @@ export function loadWorkerConfig(env: Env, flags: WorkerFlags = {}): Readonly<Wo
     reconcileGraceMs: integerSetting(env, 'RUNQ_RECONCILE_GRACE_MS', 15_000, 0, 3_600_000),
     retention: parseRetention(env),
     scheduleFirer: integerSetting(env, 'RUNQ_SCHEDULE_FIRER', 1, 0, 1) === 1,
+    webhookDelivery: parseWebhookDelivery(env, shared.secretsKey),
   });
 }

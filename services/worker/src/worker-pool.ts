@@ -25,6 +25,7 @@ import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
 import { ScheduleTimer } from './schedule-timer.js';
+import { WebhookDeliverer } from './webhook-deliverer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -163,6 +164,21 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
     scheduleTimer.start();
   }
   const firing = scheduleTimer;
+  // Outbound webhooks: every worker delivers unless told not to; without RUNQ_SECRETS_KEY none does.
+  let deliverer: WebhookDeliverer | undefined;
+  if (config.webhookDelivery && config.secretsKey) {
+    deliverer = new WebhookDeliverer({
+      db,
+      log,
+      config: config.webhookDelivery,
+      secretsKey: config.secretsKey,
+      allowPrivate: config.webhookAllowPrivate,
+      metrics,
+    });
+    deliverer.start();
+  } else if (!config.secretsKey) {
+    log.warn('RUNQ_SECRETS_KEY is not set: this worker delivers no webhooks');
+  }
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   log.info(
@@ -184,6 +200,7 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
       { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
       ...(firing ? [{ name: 'schedule firer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => firing.stop() }] : []),
+      ...(deliverer ? [{ name: 'webhook deliverer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => deliverer.stop() }] : []),
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),
       {
         name: 'queue workers',

@@ -416,6 +416,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhook subscriptions of the caller's projects, newest first */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /** Subscribe a URL to run events; the signing secret is in this answer only */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        /** Get a webhook subscription */
+        get: operations["getWebhookSubscription"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook subscription and its delivery log */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        /** Change a webhook subscription (enabled true re-enables a disabled one) */
+        patch: operations["updateWebhookSubscription"];
+        trace?: never;
+    };
+    "/webhook-subscriptions/{subscription_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        /** The delivery log of a subscription, newest first */
+        get: operations["listWebhookSubscriptionDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again (same webhook-id), whatever became of the delivery */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks": {
         parameters: {
             query?: never;
@@ -851,7 +929,36 @@ export interface components {
             /** @description Where deliveries go: POST /hooks/{id} */
             url: string;
         };
+        /** @description One event for one subscription; its id is the webhook-id of every attempt */
         WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** @description Of the last attempt */
+            duration_ms: number | null;
+            /** Format: uuid */
+            id: string;
+            last_error: string | null;
+            last_status_code: number | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            run_id: string;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed";
+            /** @enum {string} */
+            type: "run.completed" | "run.failed" | "run.cancelled" | "run.waiting";
+        };
+        /** @enum {string} */
+        WebhookEventType: "run.completed" | "run.failed" | "run.cancelled" | "run.waiting";
+        /** @description Only runs of this kind and target (null or absent, any) */
+        WebhookFilter: {
+            /** @enum {string|null} */
+            kind?: "agent" | "workflow" | "task" | "eval" | null;
+            target?: string | null;
+        } | null;
+        WebhookInboundDelivery: {
             /** @description Deliveries refused before verification are counted per reason and minute in one entry */
             count: number;
             errors: {
@@ -886,6 +993,54 @@ export interface components {
             run: {
                 [key: string]: unknown;
             };
+        };
+        WebhookSubscription: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            disabled_at: string | null;
+            disabled_reason: string | null;
+            enabled: boolean;
+            events: ("run.completed" | "run.failed" | "run.cancelled" | "run.waiting")[];
+            filter: {
+                kind: string | null;
+                target: string | null;
+            };
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            project_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        WebhookSubscriptionPatchRequest: {
+            /** @description true re-enables a subscription disabled after failed deliveries */
+            enabled?: boolean;
+            events?: ("run.completed" | "run.failed" | "run.cancelled" | "run.waiting")[];
+            /** @description Only runs of this kind and target (null or absent, any) */
+            filter?: {
+                /** @enum {string|null} */
+                kind?: "agent" | "workflow" | "task" | "eval" | null;
+                target?: string | null;
+            } | null;
+            url?: string;
+        };
+        WebhookSubscriptionRequest: {
+            events: ("run.completed" | "run.failed" | "run.cancelled" | "run.waiting")[];
+            /** @description Only runs of this kind and target (null or absent, any) */
+            filter?: {
+                /** @enum {string|null} */
+                kind?: "agent" | "workflow" | "task" | "eval" | null;
+                target?: string | null;
+            } | null;
+            /**
+             * Format: uuid
+             * @description Required when the caller has several projects
+             */
+            project_id?: string;
+            /** @description http or https, no credentials, not resolving to a private address */
+            url: string;
         };
         Whoami: {
             /** @description The public prefix of the API key (API keys only) */
@@ -970,6 +1125,15 @@ export interface components {
                 };
             };
         };
+        /** @description The subscription */
+        WebhookSubscription: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WebhookSubscription"];
+            };
+        };
         /** @description The webhook endpoint with its new signing secret (shown only here) */
         WebhookWithSecret: {
             headers: {
@@ -987,6 +1151,7 @@ export interface components {
         RunId: string;
         ScheduleId: string;
         ScheduleKey: string;
+        SubscriptionId: string;
         WebhookId: string;
     };
     requestBodies: never;
@@ -1941,6 +2106,188 @@ export interface operations {
             404: components["responses"]["Problem"];
         };
     };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookSubscription"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, with its signing secret (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"] & {
+                        /** @description Standard Webhooks secret (whsec_...), shown once */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    getWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookSubscription"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    updateWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionPatchRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookSubscription"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    listWebhookSubscriptionDeliveries: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDelivery"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                subscription_id: components["parameters"]["SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, due now */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
     listWebhooks: {
         parameters: {
             query?: {
@@ -2076,7 +2423,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["WebhookDelivery"][];
+                        data: components["schemas"]["WebhookInboundDelivery"][];
                         next_cursor: string | null;
                     };
                 };

@@ -10,6 +10,7 @@ import { adminAuth } from './basic-auth.js';
 import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 import { OVERVIEW_ASSETS_PATH, OVERVIEW_PATH, overviewRouter } from './overview/overview.routes.js';
 import { SCHEDULES_EXPLORER_PATH, schedulesExplorerRouter } from './explorer/schedules.routes.js';
+import { SUBSCRIPTIONS_EXPLORER_PATH, subscriptionsExplorerRouter } from './explorer/webhook-subscriptions.routes.js';
 import { POLICIES_EXPLORER_PATH, policiesExplorerRouter } from './explorer/policies.routes.js';
 import { WEBHOOKS_EXPLORER_PATH } from './explorer/webhook-pages.js';
 import { webhooksExplorerRouter } from './explorer/webhooks.routes.js';
@@ -43,6 +44,8 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const overviewPages = compose([guard, overview.routes() as Middleware, overview.allowedMethods() as Middleware]);
   const schedulesExplorer = schedulesExplorerRouter({ db: deps.db });
   const schedules = compose([guard, schedulesExplorer.routes() as Middleware, schedulesExplorer.allowedMethods() as Middleware]);
+  const subscriptionsExplorer = subscriptionsExplorerRouter({ db: deps.db });
+  const subscriptions = compose([guard, subscriptionsExplorer.routes() as Middleware, subscriptionsExplorer.allowedMethods() as Middleware]);
   const policiesExplorer = policiesExplorerRouter({ db: deps.db });
   const policies = compose([guard, policiesExplorer.routes() as Middleware, policiesExplorer.allowedMethods() as Middleware]);
   const webhooksExplorer = webhooksExplorerRouter({ db: deps.db });
@@ -62,6 +65,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
     if (under(ctx.path, SCHEDULES_EXPLORER_PATH)) return schedules(ctx, endHere);
     if (under(ctx.path, POLICIES_EXPLORER_PATH)) return policies(ctx, endHere);
     if (under(ctx.path, WEBHOOKS_EXPLORER_PATH)) return webhooks(ctx, endHere);
+    if (under(ctx.path, SUBSCRIPTIONS_EXPLORER_PATH)) return subscriptions(ctx, endHere);
     return next();
   };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { RunqClient, Webhook, WebhookBody, WebhookDelivery } from '@runq/client';
+import type { RunqClient, Webhook, WebhookBody, WebhookInboundDelivery } from '@runq/client';
 import type { Env } from '@runq/config';
 import { UsageError } from '../cli-error.js';
 import { clientFrom, parseJson, reportProblem } from './api-client.js';
@@ -14,7 +14,7 @@ export function webhookLine(webhook: Webhook): string {
 }
 
 /** One line per delivery: when, outcome (and why), status code, run, and how many when counted together. */
-export function deliveryLine(delivery: WebhookDelivery): string {
+export function deliveryLine(delivery: WebhookInboundDelivery): string {
   const outcome = delivery.reason ? `${delivery.outcome} (${delivery.reason})` : delivery.outcome;
   const times = delivery.count > 1 ? `  x${delivery.count}` : '';
   return `${delivery.received_at}  ${outcome}  ${delivery.status_code}  ${delivery.run_id ?? '-'}  ${delivery.webhook_id ?? '-'}${times}`;

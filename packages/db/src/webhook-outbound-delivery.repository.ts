@@ -1,0 +1,141 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { RunRow } from './run.table.js';
+import type { WebhookDeliveryState, WebhookEventType, WebhookSubscriptionRow } from './webhook-subscription.table.js';
+
+/** A delivery claimed for one attempt. */
+export interface ClaimedWebhookDelivery {
+  id: string;
+  subscription_id: string;
+  run_id: string;
+  type: WebhookEventType;
+  created_at: Date;
+  /** This attempt's number (1-based); the outcome is recorded only while it is still the latest. */
+  attempts: number;
+}
+
+/** How one attempt ended. */
+export interface WebhookAttemptOutcome {
+  id: string;
+  attempt: number;
+  /** The receiver's status code; null when no answer came (refused address, network error, timeout). */
+  statusCode: number | null;
+  durationMs: number;
+  /** null: delivered (a 2xx); else why it failed. */
+  error: string | null;
+  /** For a failure: when to try again, in milliseconds from now. */
+  retryInMs: number;
+  /** For a failure: how long after its event a delivery is retried before it is given up on. */
+  windowMs: number;
+}
+
+/** What {@link recordWebhookAttempts} did to a delivery whose attempt failed past its window. */
+export interface GivenUpDelivery {
+  id: string;
+  subscription_id: string;
+  last_error: string | null;
+}
+
+/**
+ * Claims up to `limit` due deliveries of enabled subscriptions: for each (subscription, run) only
+ * the pending delivery of its earliest event, so one run's events reach a receiver one at a time
+ * and in order. A claimed delivery is due again `leaseMs` from now, past the attempt's timeout:
+ * if its deliverer dies, another takes it over then. `skip locked` lets deliverers claim side by side.
+ */
+export async function claimWebhookDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedWebhookDelivery[]> {
+  // The builder has no `for update of d skip locked` inside a data-modifying CTE.
+  const result = await sql<ClaimedWebhookDelivery>`
+    with due as (
+      select d.id from webhook_deliveries as d
+      join webhook_subscriptions as s on s.id = d.subscription_id and s.enabled
+      where d.state = 'pending' and d.next_attempt_at <= now()
+        and not exists (
+          select 1 from webhook_deliveries as p
+          where p.subscription_id = d.subscription_id and p.run_id = d.run_id and p.state = 'pending' and p.event_seq < d.event_seq
+        )
+      order by d.next_attempt_at
+      limit ${limit}
+      for update of d skip locked
+    )
+    update webhook_deliveries as d
+    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', attempts = d.attempts + 1, last_attempt_at = now()
+    from due where d.id = due.id
+    returning d.id, d.subscription_id, d.run_id, d.type, d.created_at, d.attempts`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Records the outcomes of attempts, each only while it is its delivery's latest: a success
+ * delivers it; a failure makes it due again `retryInMs` from now, or, past `windowMs` after its
+ * event, gives it up (`failed`). Returns the deliveries given up on.
+ */
+export async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAttemptOutcome[]): Promise<GivenUpDelivery[]> {
+  if (outcomes.length === 0) return [];
+  // One statement for the whole batch: unnest of the outcome arrays is not expressible in the builder.
+  const result = await sql<GivenUpDelivery & { state: WebhookDeliveryState }>`
+    with outcome as (
+      select * from unnest(
+        ${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.attempt)}::integer[], ${outcomes.map((o) => o.statusCode)}::integer[],
+        ${outcomes.map((o) => Math.round(o.durationMs))}::integer[], ${outcomes.map((o) => o.error)}::text[],
+        ${outcomes.map((o) => o.retryInMs)}::double precision[], ${outcomes.map((o) => o.windowMs)}::double precision[]
+      ) as o(id, attempt, status_code, duration_ms, error, retry_ms, window_ms)
+    )
+    update webhook_deliveries as d set
+      last_status_code = o.status_code,
+      last_duration_ms = o.duration_ms,
+      last_error = o.error,
+      state = case when o.error is null then 'delivered'
+        when now() - d.created_at >= o.window_ms * interval '1 millisecond' then 'failed' else 'pending' end,
+      delivered_at = case when o.error is null then now() else d.delivered_at end,
+      next_attempt_at = case when o.error is null or now() - d.created_at >= o.window_ms * interval '1 millisecond' then null
+        else now() + o.retry_ms * interval '1 millisecond' end
+    from outcome as o
+    where d.id = o.id and d.attempts = o.attempt and d.state = 'pending'
+    returning d.id, d.subscription_id, d.last_error, d.state`.execute(db);
+  return result.rows.filter((row) => row.state === 'failed').map(({ id, subscription_id, last_error }) => ({ id, subscription_id, last_error }));
+}
+
+/** Disables the subscriptions `ids` (those still enabled), recording `reason` and the time. */
+export async function disableWebhookSubscriptions(db: Db, ids: readonly string[], reason: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('webhook_subscriptions')
+    .set({ enabled: false, disabled_reason: reason, disabled_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', 'in', [...ids])
+    .where('enabled', '=', true)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** The subscriptions `ids`, whatever their project (for the deliverer). */
+export async function findWebhookSubscriptionsByIds(db: Db, ids: readonly string[]): Promise<WebhookSubscriptionRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
+}
+
+/** The runs `ids` that still exist (for the deliverer: the envelope each event carries). */
+export async function findRunsByIds(db: Db, ids: readonly string[]): Promise<RunRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
+}
+
+/** Pending deliveries of enabled subscriptions: the outbox backlog. */
+export async function countWebhookBacklog(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('d.state', '=', 'pending')
+    .where('s.enabled', '=', true)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
