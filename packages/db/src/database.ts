@@ -8,6 +8,8 @@ import type { RunEventTable } from './run-event.table.js';
 import type { RunTable } from './run.table.js';
 import type { WorkerTargetTable } from './worker-target.table.js';
 import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
+import type { BatchTable } from './batch.table.js';
+import type { BulkActionTable } from './bulk-action.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -26,6 +28,8 @@ export interface Database {
   worker_targets: WorkerTargetTable;
   schedules: ScheduleTable;
   schedule_occurrences: ScheduleOccurrenceTable;
+  batches: BatchTable;
+  bulk_actions: BulkActionTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

@@ -37,3 +37,8 @@ export * from './run-overview.repository.js';
 export * from './schedule.table.js';
 export * from './schedule.repository.js';
 export * from './schedule-firing.repository.js';
+export * from './batch.table.js';
+export * from './batch.repository.js';
+export * from './bulk-action.table.js';
+export * from './bulk-action.repository.js';
+export * from './run-replay.repository.js';

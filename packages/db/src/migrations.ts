@@ -13,6 +13,7 @@ import * as schedules from '../migrations/2026_12_07_030000_schedules.js';
 import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_index.js';
 import * as workerTargets from '../migrations/2026_12_07_050000_worker_targets.js';
 import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
+import * as batches from '../migrations/2026_12_07_070000_batches.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -34,6 +35,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_040000_runs_backlog_index': runsBacklogIndex,
   '2026_12_07_050000_worker_targets': workerTargets,
   '2026_12_07_060000_fair_share': fairShare,
+  '2026_12_07_070000_batches': batches,
 };
 
 const provider: MigrationProvider = {

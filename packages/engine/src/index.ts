@@ -8,3 +8,5 @@ export * from './fair-share.js';
 export * from './schedule-fields.js';
 export * from './schedule-firer.js';
 export * from './schedule-control.js';
+export * from './batch-control.js';
+export * from './run-replay.js';

@@ -58,12 +58,25 @@ export interface RunTrigger {
   scheduleId?: string | null;
 }
 
-/** How a run of a schedule is created (see {@link RunIngest.createRun}). */
+/** How a run of a schedule, a batch or a replay is created (see {@link RunIngest.createRun}). */
 export interface RunCreationOptions {
   /** Created held (`schedule`): not admitted nor queued until its schedule releases it. */
   holdReason?: 'schedule';
   /** Cancelled with error code `expired` when not started by then. */
   expiresAt?: Date | null;
+  /** The batch the run belongs to (`runs.batch_id`), over any `batch_id` of the body. */
+  batchId?: string;
+  /** Metadata added to the body's (a replay's `replay_of`). */
+  metadata?: Record<string, unknown>;
+  /** The request stored as the run's (`runs.request`), when not the body itself. */
+  request?: unknown;
+}
+
+/** One run of {@link RunIngest.createRuns}: its body, and where it comes from and how it is created when not as a plain `POST /runs`. */
+export interface RunToCreate {
+  body: CreateRunRequest;
+  trigger?: RunTrigger;
+  options?: RunCreationOptions;
 }
 
 /** The outcome of {@link RunIngest.createRun}. */
@@ -160,6 +173,59 @@ export class RunIngest {
     options: RunCreationOptions,
     traceparent: string | null,
   ): Promise<CreatedRun> {
+    const prepared = await this.prepare(caller, body, trigger, options, traceparent);
+    if (!isPrepared(prepared)) return prepared;
+    const stored = await this.store(prepared.row, prepared.plan, prepared.admission, prepared.unserved);
+    const { created, dispatch } = await this.finish(prepared, stored);
+    if (dispatch) await this.dispatch(created.run, dispatch.priority);
+    return created;
+  }
+
+  /**
+   * Creates runs from many bodies at once (a batch, a bulk replay): every body is checked and
+   * resolved on its own, the plain runs among them are inserted in one statement, and the
+   * runs to queue are added with one bulk add per queue. One settled result per body, in order:
+   * a body that fails (its project, its parent, its `public_id` reused with another body)
+   * fails only itself.
+   */
+  async createRuns(caller: RunCreator, items: readonly RunToCreate[]): Promise<PromiseSettledResult<CreatedRun>[]> {
+    const prepared = await Promise.allSettled(items.map((item) => this.prepare(caller, item.body, item.trigger ?? API_TRIGGER, item.options ?? {}, null)));
+    const plain = prepared.flatMap((result, index) =>
+      result.status === 'fulfilled' && isPrepared(result.value) && isPlain(result.value) ? [{ index, prepared: result.value }] : [],
+    );
+    const inserted = await insertRuns(
+      this.db,
+      plain.map(({ prepared: entry }) => ({ run: entry.row, eventData: eventDataOf(entry.row, undefined) })),
+    );
+    const plainStored = new Map(plain.map(({ index }, at) => [index, inserted[at]]));
+    const finished = await Promise.allSettled(
+      prepared.map(async (result, index): Promise<{ created: CreatedRun; dispatch?: { priority: number | undefined } | undefined }> => {
+        if (result.status === 'rejected') throw result.reason;
+        const entry = result.value;
+        if (!isPrepared(entry)) return { created: entry };
+        const run = plainStored.has(index) ? plainStored.get(index) : undefined;
+        const stored = plainStored.has(index) ? run && { run, cancelled: [] } : await this.store(entry.row, entry.plan, entry.admission, entry.unserved);
+        return this.finish(entry, stored);
+      }),
+    );
+    const dispatches = finished.flatMap((result) =>
+      result.status === 'fulfilled' && result.value.dispatch ? [{ run: result.value.created.run, priority: result.value.dispatch.priority }] : [],
+    );
+    await this.dispatchMany(dispatches);
+    return finished.map((result) => (result.status === 'fulfilled' ? { status: 'fulfilled', value: result.value.created } : result));
+  }
+
+  /**
+   * Everything before the write: ownership, idempotency (an existing run with the same
+   * `public_id` is returned as a duplicate), parent, conversation, admission plan and routing.
+   */
+  private async prepare(
+    caller: RunCreator,
+    body: CreateRunRequest,
+    trigger: RunTrigger,
+    options: RunCreationOptions,
+    traceparent: string | null,
+  ): Promise<PreparedRun | CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
@@ -173,12 +239,15 @@ export class RunIngest {
     // to nothing, so it is neither checked nor reported as the run's conversation.
     const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
     const { executedByCaller, ...columns } = requestedRunFields(body);
+    // A batch's runs carry its id; a replay's metadata names its original.
+    if (options.batchId !== undefined) columns.batch_id = options.batchId;
+    if (options.metadata !== undefined) columns.metadata = { ...columns.metadata, ...options.metadata };
     const row = newRunRow({
       creation: executedByCaller ? 'start' : 'create',
       projectId,
       kind: body.kind,
       owner,
-      request: body,
+      request: options.request ?? body,
       columns,
       idempotency,
       parent,
@@ -206,22 +275,49 @@ export class RunIngest {
     // Runs no policy limits share their queue fairly between projects.
     const fairShare = !heldBySchedule && row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
     // A run held by its schedule is admitted when the schedule releases it, not now.
-    const stored = await this.store(row, plan, heldBySchedule ? undefined : admission, unserved);
+    return { owner, projectId, idempotency, row, plan, admission: heldBySchedule ? undefined : admission, unserved, fairShare };
+  }
+
+  /** After the write: the idempotent race, metrics, the runs a policy cancelled, and whether (and where) to queue the run. */
+  private async finish(
+    prepared: PreparedRun,
+    stored: StoredRun | undefined,
+  ): Promise<{ created: CreatedRun; dispatch?: { priority: number | undefined } | undefined }> {
+    const { idempotency, owner } = prepared;
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
       // (only a run with a public_id can conflict).
       const existing = idempotency && (await findRunByPublicId(this.db, owner, idempotency.publicId));
       if (!idempotency || !existing) throw new Error('idempotent insert conflicted but no run was found');
-      return this.replay(existing, idempotency);
+      return { created: await this.replay(existing, idempotency) };
     }
     this.metrics?.runsCreated.inc({ kind: created.kind });
     this.metrics?.observeTransition(created);
     await this.stopCancelled(stored.cancelled);
-    if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) {
-      await this.dispatch(created, fairShare ? await this.admission.fairShare.placeOf(projectId, created.kind) : undefined);
-    }
-    return { run: created, duplicate: false };
+    if (created.status !== 'pending' || created.executor !== 'worker' || created.hold_reason !== null) return { created: { run: created, duplicate: false } };
+    const priority = prepared.fairShare ? await this.admission.fairShare.placeOf(prepared.projectId, created.kind) : undefined;
+    return { created: { run: created, duplicate: false }, dispatch: { priority } };
+  }
+
+  /** Queues many runs with one bulk add per queue; as with {@link dispatch}, a failure is left to the reconciler. */
+  private async dispatchMany(dispatches: readonly Dispatch[]): Promise<void> {
+    await Promise.all(
+      groupByQueue(dispatches, (dispatch) => dispatch.run).map(async ({ route, runs: ofQueue }) => {
+        try {
+          await withTimeout(
+            this.queues.enqueueRuns(
+              route,
+              ofQueue.map(({ run, priority }) => ({ runId: run.id, jobId: run.job_id, priority })),
+            ),
+            ENQUEUE_TIMEOUT_MS,
+            () => new Error(`timed out after ${ENQUEUE_TIMEOUT_MS} ms`),
+          );
+        } catch (error) {
+          this.log.warn({ runs: ofQueue.length, err: error }, 'bulk enqueue failed; the reconciler will dispatch the runs');
+        }
+      }),
+    );
   }
 
   /** Stops the runs a new run's `cancel_in_progress` policy cancelled: their queued jobs go (running ones were told by NOTIFY). */
@@ -251,12 +347,7 @@ export class RunIngest {
     admission: RunAdmissionPlan | undefined,
     unservedTarget: string | undefined,
   ): Promise<StoredRun | undefined> {
-    const eventData = {
-      trigger_kind: row.trigger_kind,
-      ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
-      created_by: row.created_by,
-      ...(admission ? { policies: admission.policies } : {}),
-    };
+    const eventData = eventDataOf(row, admission);
     if (!plan.create && !plan.message && !admission && !unservedTarget) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
@@ -393,6 +484,37 @@ export class RunIngest {
           : NO_CONVERSATION;
     }
   }
+}
+
+/** A run ready to be written, with what its write and its dispatch need (see `RunIngest.prepare`). */
+interface PreparedRun {
+  owner: { kind: RunOwnerKind; id: string };
+  projectId: string;
+  idempotency: { publicId: string; hash: string } | undefined;
+  row: NewRunRow;
+  plan: ConversationPlan;
+  admission: RunAdmissionPlan | undefined;
+  unserved: string | undefined;
+  fairShare: boolean;
+}
+
+function isPrepared(value: PreparedRun | CreatedRun): value is PreparedRun {
+  return 'row' in value;
+}
+
+/** A run with no conversation to create, no message, no admission and no hold: inserted in a shared statement. */
+function isPlain(prepared: PreparedRun): boolean {
+  return !prepared.plan.create && !prepared.plan.message && !prepared.admission && !prepared.unserved;
+}
+
+/** The data of a new run's first event. */
+function eventDataOf(row: NewRunRow, admission: RunAdmissionPlan | undefined): Record<string, unknown> {
+  return {
+    trigger_kind: row.trigger_kind,
+    ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
+    created_by: row.created_by,
+    ...(admission ? { policies: admission.policies } : {}),
+  };
 }
 
 /** A run as stored, and the runs its `cancel_in_progress` policy cancelled. */

@@ -18,7 +18,8 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { traceRequests } from './http/trace-requests.js';
 
-import { PolicyControl, RunAdmission, RunControl, RunIngest, ScheduleControl, ScheduleFirer } from '@runq/engine';
+import { BatchControl, PolicyControl, RunAdmission, RunControl, RunIngest, RunReplay, ScheduleControl, ScheduleFirer } from '@runq/engine';
+import { batchesRouter } from './batches/batches.routes.js';
 import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { schedulesRouter } from './schedules/schedules.routes.js';
@@ -134,6 +135,13 @@ export function createApp(deps: ApiDependencies): Koa {
   const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
+  const batches = batchesRouter({
+    batches: new BatchControl(deps.db, ingest),
+    replays: new RunReplay(deps.db, ingest),
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    log: deps.log,
+    metrics,
+  });
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
 
   // requestContext wraps everything so even a problem response carries the request id and
@@ -165,5 +173,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(policies.allowedMethods());
   app.use(schedules.routes());
   app.use(schedules.allowedMethods());
+  app.use(batches.routes());
+  app.use(batches.allowedMethods());
   return app;
 }

@@ -4,6 +4,45 @@
  */
 
 export interface paths {
+    "/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 1,000 runs at once, each validated and created on its own
+         * @description Each item is a POST /runs body, checked and created on its own: a rejected item carries the problem a single POST /runs of it would have answered and rejects only itself; an item whose public_id exists is a duplicate with the existing run. Every created run has the batch's id as its batch_id.
+         */
+        post: operations["createBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: components["parameters"]["BatchId"];
+            };
+            cookie?: never;
+        };
+        /** A batch's progress, its runs counted by status */
+        get: operations["getBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -225,6 +264,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a new run from a finished run's stored request
+         * @description The new run has trigger_kind manual, trigger_id and metadata.replay_of naming the original, and no public_id. Only a finished (completed, failed or cancelled) run can be replayed.
+         */
+        post: operations["replayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/resume": {
         parameters: {
             query?: never;
@@ -418,6 +479,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BatchProgress: {
+            /** Format: uuid */
+            batch_id: string;
+            counts: {
+                cancelled: number;
+                completed: number;
+                failed: number;
+                pending: number;
+                running: number;
+                waiting: number;
+            };
+            /** @description Every run of the batch has finished */
+            done: boolean;
+            /** @description Runs the batch created */
+            total: number;
+        };
+        BatchRequest: {
+            items: {
+                [key: string]: unknown;
+            }[];
+        };
+        BatchResponse: {
+            /** Format: uuid */
+            batch_id: string;
+            items: {
+                index: number;
+                problem?: components["schemas"]["Problem"];
+                run?: components["schemas"]["Run"];
+                /** @enum {string} */
+                status: "created" | "duplicate" | "rejected";
+            }[];
+        };
         /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
         BucketKey: string | null;
         CompleteRunRequest: {
@@ -791,6 +884,7 @@ export interface components {
         };
     };
     parameters: {
+        BatchId: string;
         PolicyName: string;
         RunId: string;
         ScheduleId: string;
@@ -802,6 +896,57 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description What became of each item, in order */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    getBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: components["parameters"]["BatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch's progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchProgress"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -1439,6 +1584,33 @@ export interface operations {
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+        };
+    };
+    replayRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run: components["schemas"]["Run"];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     resumeRun: {
