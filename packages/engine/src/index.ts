@@ -10,3 +10,5 @@ export * from './schedule-firer.js';
 export * from './schedule-control.js';
 export * from './batch-control.js';
 export * from './run-replay.js';
+export * from './bulk-action-control.js';
+export * from './bulk-action-executor.js';

@@ -18,8 +18,9 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { traceRequests } from './http/trace-requests.js';
 
-import { BatchControl, PolicyControl, RunAdmission, RunControl, RunIngest, RunReplay, ScheduleControl, ScheduleFirer } from '@runq/engine';
+import { BatchControl, BulkActionControl, PolicyControl, RunAdmission, RunControl, RunIngest, RunReplay, ScheduleControl, ScheduleFirer } from '@runq/engine';
 import { batchesRouter } from './batches/batches.routes.js';
+import { bulkActionsRouter } from './bulk-actions/bulk-actions.routes.js';
 import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { schedulesRouter } from './schedules/schedules.routes.js';
@@ -135,6 +136,7 @@ export function createApp(deps: ApiDependencies): Koa {
   const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
+  const bulkActions = bulkActionsRouter({ bulkActions: new BulkActionControl(deps.db), bodyLimitBytes: deps.config.bodyLimitBytes });
   const batches = batchesRouter({
     batches: new BatchControl(deps.db, ingest),
     replays: new RunReplay(deps.db, ingest),
@@ -175,5 +177,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(schedules.allowedMethods());
   app.use(batches.routes());
   app.use(batches.allowedMethods());
+  app.use(bulkActions.routes());
+  app.use(bulkActions.allowedMethods());
   return app;
 }

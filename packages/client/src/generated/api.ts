@@ -43,6 +43,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel or replay the runs a GET /runs filter matches within a required creation window
+         * @description Runs asynchronously in chunks on the workers and survives their restarts; a replay is created once per original run. With dry_run, answers 200 with the number of runs matched and starts nothing. A repeat with the same id, or the same Idempotency-Key header, returns the same action.
+         */
+        post: operations["createBulkAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-actions/{bulk_action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        /** A bulk action and its progress */
+        get: operations["getBulkAction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-actions/{bulk_action_id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort a bulk action; workers stop between chunks */
+        post: operations["abortBulkAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -513,6 +571,58 @@ export interface components {
         };
         /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
         BucketKey: string | null;
+        BulkAction: {
+            /** @enum {string} */
+            action: "cancel" | "replay";
+            /** Format: date-time */
+            created_at: string;
+            /** @description The last run handled */
+            cursor: string | null;
+            failed: number;
+            filter: components["schemas"]["BulkActionFilter"];
+            /** Format: uuid */
+            id: string;
+            /** @description Runs the filter matched when the action was created */
+            matched: number;
+            processed: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "aborted" | "failed";
+            succeeded: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description The GET /runs filters (as query strings), with the creation window required */
+        BulkActionFilter: {
+            /** Format: uuid */
+            batch_id?: string;
+            /** Format: date-time */
+            created_after: string;
+            /** Format: date-time */
+            created_before: string;
+            /** @enum {string} */
+            kind?: "agent" | "workflow" | "task" | "eval";
+            /** Format: uuid */
+            owner_id?: string;
+            /** @enum {string} */
+            owner_kind?: "project" | "conversation";
+            parent_run_id?: string;
+            root_run_id?: string;
+            /** Format: uuid */
+            schedule_id?: string;
+            /** @enum {string} */
+            status?: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+        };
+        BulkActionRequest: {
+            /** @enum {string} */
+            action: "cancel" | "replay";
+            dry_run?: boolean;
+            filter: components["schemas"]["BulkActionFilter"];
+            /**
+             * Format: uuid
+             * @description The client's id for the action; a repeat returns the same action
+             */
+            id?: string;
+        };
         CompleteRunRequest: {
             artifacts?: unknown[];
             exit_code?: number;
@@ -837,6 +947,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The bulk action and its progress */
+        BulkAction: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BulkAction"];
+            };
+        };
         /** @description The policy */
         Policy: {
             headers: {
@@ -885,6 +1004,7 @@ export interface components {
     };
     parameters: {
         BatchId: string;
+        BulkActionId: string;
         PolicyName: string;
         RunId: string;
         ScheduleId: string;
@@ -943,6 +1063,70 @@ export interface operations {
                     "application/json": components["schemas"]["BatchProgress"];
                 };
             };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    createBulkAction: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkActionRequest"];
+            };
+        };
+        responses: {
+            /** @description A dry run's count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        matched: number;
+                    };
+                };
+            };
+            202: components["responses"]["BulkAction"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getBulkAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BulkAction"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    abortBulkAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BulkAction"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
