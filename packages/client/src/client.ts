@@ -2,6 +2,7 @@ import { RunqTimeoutError } from './errors.js';
 import { streamRunEvents } from './event-stream.js';
 import { Transport, type RequestOptions, type TransportOptions } from './http.js';
 import { scheduleMethods } from './schedules.js';
+import { batchMethods, bulkActionMethods } from './batches.js';
 import {
   TERMINAL_STATUSES,
   type CompleteRunBody,
@@ -11,6 +12,7 @@ import {
   type ListRunsFilter,
   type Run,
   type RunEvent,
+  type ReplayResult,
   type RunPage,
   type WaitRunBody,
   type Whoami,
@@ -86,6 +88,10 @@ export function createRunqClient(options: TransportOptions) {
     cancel(runId: string, opts: RequestOptions = {}): Promise<Run> {
       return transport.json<Run>('POST', runPath(runId, 'cancel'), signalOf(opts));
     },
+    /** Creates a new run from a finished run's stored request (`POST /runs/{id}/replay`); it names the original in `metadata.replay_of`. */
+    replay(runId: string, opts: RequestOptions = {}): Promise<ReplayResult> {
+      return transport.json<ReplayResult>('POST', runPath(runId, 'replay'), signalOf(opts));
+    },
     /** Resumes a waiting run with `data`. */
     resume(runId: string, data: unknown, opts: RequestOptions = {}): Promise<Run> {
       return transport.json<Run>('POST', runPath(runId, 'resume'), { body: { data }, ...signalOf(opts) });
@@ -152,7 +158,7 @@ export function createRunqClient(options: TransportOptions) {
   function whoami(opts: RequestOptions = {}): Promise<Whoami> {
     return transport.json<Whoami>('GET', 'whoami', signalOf(opts));
   }
-  return { runs, whoami, schedules: scheduleMethods(transport) };
+  return { runs, whoami, schedules: scheduleMethods(transport), batches: batchMethods(transport), bulkActions: bulkActionMethods(transport) };
 }
 
 function signalOf(opts: RequestOptions): RequestOptions {

@@ -47,3 +47,14 @@ export type SchedulePage = operations['listSchedules']['responses']['200']['cont
 export type OccurrencePage = operations['listScheduleOccurrences']['responses']['200']['content']['application/json'];
 /** The 202 answer of `POST /schedules/{id}/trigger`. */
 export type TriggerResult = operations['triggerSchedule']['responses']['202']['content']['application/json'];
+
+/** The 202 answer of `POST /batches`: what became of each item, in order. */
+export type BatchResult = components['schemas']['BatchResponse'];
+/** A batch's progress (`GET /batches/{id}`). */
+export type BatchProgress = components['schemas']['BatchProgress'];
+/** The 202 answer of `POST /runs/{id}/replay`. */
+export type ReplayResult = operations['replayRun']['responses']['202']['content']['application/json'];
+/** A bulk action and its progress. */
+export type BulkAction = components['schemas']['BulkAction'];
+/** The body of `POST /bulk-actions` (without `dry_run`, which {@link BulkAction} methods set). */
+export type BulkActionBody = Omit<components['schemas']['BulkActionRequest'], 'dry_run'>;

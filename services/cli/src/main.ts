@@ -18,7 +18,7 @@ commands:
   runs create --kind KIND --target NAME [--project UUID (default: the key's only project)] [--input JSON] [--config JSON]
               [--idempotency-key KEY] [--wait [--timeout SECONDS]] | --body JSON
   runs get ID | runs list [--status S] [--kind K] [--limit N] [--all]
-  runs watch ID | runs cancel ID | runs resume ID --data JSON
+  runs watch ID | runs cancel ID | runs resume ID --data JSON | runs replay ID
                                 runs through the API (RUNQ_URL, RUNQ_API_KEY; --json for scripts)
   schedules create (--cron EXPR [--timezone TZ] | --every DURATION [--anchor ISO] | --at ISO ...)
               --kind KIND --target NAME [--project UUID] [--key KEY] [--overlap P] [--missed P]
@@ -26,7 +26,11 @@ commands:
               [--end-at ISO] [--paused true] | --body JSON
   schedules list [--paused true|false] [--kind K] [--limit N] [--all]
   schedules get ID | pause ID | resume ID | trigger ID | delete ID
-                                schedules through the API (--json for scripts)`;
+                                schedules through the API (--json for scripts)
+  batches create --file items.ndjson | batches get ID
+                                up to 1,000 runs per batch, one POST /runs body per line
+  bulk cancel|replay --since DURATION [--status S] [--kind K] [--batch-id UUID] [--dry-run] [--no-wait]
+  bulk get ID | bulk abort ID     cancel or replay the runs created in a window (progress bar on a terminal)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -66,6 +70,10 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/runs.js')).runsCommand(args, env, print);
       case 'schedules':
         return await (await import('./commands/schedules.js')).schedulesCommand(args, env, print);
+      case 'batches':
+        return await (await import('./commands/batches.js')).batchesCommand(args, env, print);
+      case 'bulk':
+        return await (await import('./commands/batches.js')).bulkCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':
