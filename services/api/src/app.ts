@@ -164,7 +164,7 @@ export function createApp(deps: ApiDependencies): Koa {
   // 429 past their limit; valid ones are never refused for others' failures.
   app.use(limits.perAddress);
   app.use(limits.failedAuthentication);
-  if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
+  if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, ingest, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(limits.perCaller);
   app.use(whoami.routes());
