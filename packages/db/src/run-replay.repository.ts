@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { runIdRange } from '@runq/runs';
+import { runIdRange, type RunOwnerKind } from '@runq/runs';
 import type { Db } from './database.js';
 import type { RunRow } from './run.table.js';
 
@@ -59,4 +59,19 @@ export async function listDeadLetters(db: Db, since: Date, limit = 100): Promise
 /** The run id range of runs created after `since` (a run's `created_at` is its id's time part). */
 function idAfter(since: Date): string {
   return runIdRange({ after: since }).above ?? '';
+}
+
+/**
+ * The runs created with any of `publicIds` by one owner (the idempotency key's scope), in one
+ * statement: a batch looks up every item's `public_id` at once rather than one query per item.
+ */
+export async function findRunsByPublicIds(db: Db, owner: { kind: RunOwnerKind; id: string }, publicIds: readonly string[]): Promise<RunRow[]> {
+  if (publicIds.length === 0) return [];
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('public_id', '=', sql<string>`any(${[...publicIds]}::text[])`)
+    .execute();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MicroBatcher, withTimeout } from '@runq/async';
+import { MicroBatcher, settleBounded, withTimeout } from '@runq/async';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
@@ -8,6 +8,7 @@ import {
   findConversation,
   findRun,
   findRunByPublicId,
+  findRunsByPublicIds,
   insertConversationIfAbsent,
   insertMessage,
   insertRun,
@@ -106,6 +107,9 @@ const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: nul
 /** The trigger of a run created by `POST /runs`. */
 const API_TRIGGER: RunTrigger = { kind: 'api' };
 
+/** Items of one {@link RunIngest.createRuns} call resolved at once (those that query: parents, conversations). */
+const PREPARE_CONCURRENCY = 16;
+
 /** How long an API request waits for the queue before leaving the run to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -189,7 +193,10 @@ export class RunIngest {
    * fails only itself.
    */
   async createRuns(caller: RunCreator, items: readonly RunToCreate[]): Promise<PromiseSettledResult<CreatedRun>[]> {
-    const prepared = await Promise.allSettled(items.map((item) => this.prepare(caller, item.body, item.trigger ?? API_TRIGGER, item.options ?? {}, null)));
+    const known = await this.findPublicIds(items);
+    const prepared = await settleBounded(items, PREPARE_CONCURRENCY, (item) =>
+      this.prepare(caller, item.body, item.trigger ?? API_TRIGGER, item.options ?? {}, null, known),
+    );
     const plain = prepared.flatMap((result, index) =>
       result.status === 'fulfilled' && isPrepared(result.value) && isPlain(result.value) ? [{ index, prepared: result.value }] : [],
     );
@@ -225,13 +232,15 @@ export class RunIngest {
     trigger: RunTrigger,
     options: RunCreationOptions,
     traceparent: string | null,
+    known?: ReadonlyMap<string, RunRow>,
   ): Promise<PreparedRun | CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
     const idempotency = body.public_id === undefined ? undefined : { publicId: body.public_id, hash: requestHash(body) };
     if (idempotency) {
-      const existing = await findRunByPublicId(this.db, owner, idempotency.publicId);
+      // Looked up beforehand for a whole batch (`known`), after the caller's ownership was checked.
+      const existing = known ? known.get(publicIdKey(owner, idempotency.publicId)) : await findRunByPublicId(this.db, owner, idempotency.publicId);
       if (existing) return this.replay(existing, idempotency);
     }
     const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
@@ -298,6 +307,21 @@ export class RunIngest {
     if (created.status !== 'pending' || created.executor !== 'worker' || created.hold_reason !== null) return { created: { run: created, duplicate: false } };
     const priority = prepared.fairShare ? await this.admission.fairShare.placeOf(prepared.projectId, created.kind) : undefined;
     return { created: { run: created, duplicate: false }, dispatch: { priority } };
+  }
+
+  /** The existing runs of the `public_id`s of `items`, keyed by {@link publicIdKey}: one statement per owner. */
+  private async findPublicIds(items: readonly RunToCreate[]): Promise<Map<string, RunRow>> {
+    const byOwner = new Map<string, { owner: { kind: RunOwnerKind; id: string }; publicIds: string[] }>();
+    for (const { body } of items) {
+      if (body.public_id === undefined) continue;
+      const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
+      const key = `${owner.kind}/${owner.id}`;
+      const entry = byOwner.get(key) ?? { owner, publicIds: [] };
+      entry.publicIds.push(body.public_id);
+      byOwner.set(key, entry);
+    }
+    const found = await Promise.all([...byOwner.values()].map(({ owner, publicIds }) => findRunsByPublicIds(this.db, owner, publicIds)));
+    return new Map(found.flat().map((run) => [publicIdKey({ kind: run.owner_kind, id: run.owner_id }, run.public_id ?? ''), run]));
   }
 
   /** Queues many runs with one bulk add per queue; as with {@link dispatch}, a failure is left to the reconciler. */
@@ -484,6 +508,11 @@ export class RunIngest {
           : NO_CONVERSATION;
     }
   }
+}
+
+/** The key of a `public_id` in its owner's scope. */
+function publicIdKey(owner: { kind: string; id: string }, publicId: string): string {
+  return `${owner.kind}/${owner.id}/${publicId}`;
 }
 
 /** A run ready to be written, with what its write and its dispatch need (see `RunIngest.prepare`). */
