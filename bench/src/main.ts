@@ -17,6 +17,7 @@ import { measureReleaseLatency } from './scenarios/flow.js';
 import { measureFairness } from './scenarios/fairness.js';
 import { measureScheduleFiring } from './scenarios/schedules.js';
 import { measureWebhookEndToEnd } from './scenarios/webhooks.js';
+import { measureBatches } from './scenarios/batches.js';
 import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
 import { measureReads } from './scenarios/reads.js';
@@ -224,6 +225,11 @@ async function benchBackend(
     );
   }
 
+  if (settings.scenarios.includes('batches')) {
+    lab.log(`## batches (${label})`);
+    sections.push(await measureBatches(lab, deployment, `batches-${backend}`, `Batches: 1,000 runs in one request — ${label}`));
+  }
+
   running.delete(deployment);
   await deployment.stop();
   lab.memory.push(memoryRow(`runq-api-${backend}`, `runq api (${label})`, deployment.memory.api));
@@ -270,7 +276,8 @@ async function main(settings: Settings): Promise<void> {
       scenario === 'flow' ||
       scenario === 'fairness' ||
       scenario === 'schedules' ||
-      scenario === 'webhooks',
+      scenario === 'webhooks' ||
+      scenario === 'batches',
   );
   const needsPeers = settings.scenarios.some((scenario) => scenario === 'ingest' || scenario === 'e2e' || scenario === 'latency');
   const common = needsPeers ? { graphile: await setUpGraphile(servers, settings.peers), pgboss: await setUpPgBoss(servers, settings.peers) } : undefined;

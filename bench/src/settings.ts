@@ -3,7 +3,7 @@ import type { PeerSettings } from './systems/peers.js';
 import type { QueueBackendKind } from './systems/runq-deployment.js';
 
 /** Scenarios, in the order they run. */
-export const SCENARIOS = ['ingest', 'e2e', 'latency', 'flow', 'fairness', 'schedules', 'webhooks', 'reads'] as const;
+export const SCENARIOS = ['ingest', 'e2e', 'latency', 'flow', 'fairness', 'schedules', 'webhooks', 'batches', 'reads'] as const;
 /** Scenarios that run only when named with --only. */
 export const OPTIONAL_SCENARIOS = ['whatif'] as const;
 export type Scenario = (typeof SCENARIOS)[number] | (typeof OPTIONAL_SCENARIOS)[number];

@@ -15,6 +15,40 @@ table api_keys
   CREATE UNIQUE INDEX api_keys_pkey ON public.api_keys USING btree (id)
   CREATE UNIQUE INDEX api_keys_prefix_key ON public.api_keys USING btree (prefix)
 
+table batches
+  id uuid not null
+  project_id uuid not null
+  total integer not null
+  created_by text
+  created_at timestamp with time zone not null default now()
+  constraint batches_pkey PRIMARY KEY (id)
+  constraint batches_total_check CHECK ((total >= 0))
+  CREATE UNIQUE INDEX batches_pkey ON public.batches USING btree (id)
+  CREATE INDEX batches_project_idx ON public.batches USING btree (project_id, created_at DESC, id DESC)
+
+table bulk_actions
+  id uuid not null
+  project_id uuid not null
+  action text not null
+  filter jsonb not null
+  status text not null
+  matched integer not null default 0
+  processed integer not null default 0
+  succeeded integer not null default 0
+  failed integer not null default 0
+  cursor_created_at timestamp with time zone
+  cursor_id text
+  error text
+  created_by text
+  created_at timestamp with time zone not null default now()
+  updated_at timestamp with time zone not null default now()
+  constraint bulk_actions_action_check CHECK ((action = ANY (ARRAY['cancel'::text, 'replay'::text])))
+  constraint bulk_actions_pkey PRIMARY KEY (id)
+  constraint bulk_actions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'completed'::text, 'aborted'::text, 'failed'::text])))
+  CREATE INDEX bulk_actions_open_idx ON public.bulk_actions USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]))
+  CREATE UNIQUE INDEX bulk_actions_pkey ON public.bulk_actions USING btree (id)
+  CREATE INDEX bulk_actions_project_idx ON public.bulk_actions USING btree (project_id, created_at DESC, id DESC)
+
 table conversations
   id uuid not null
   project_id uuid not null
@@ -198,6 +232,7 @@ table runs
   CREATE UNIQUE INDEX runs_public_id_key ON public.runs USING btree (owner_kind, owner_id, public_id) WHERE (public_id IS NOT NULL)
   CREATE INDEX runs_rate_held_idx ON public.runs USING btree (hold_until) WHERE ((status = 'pending'::text) AND (hold_reason = 'rate'::text))
   CREATE INDEX runs_ready_idx ON public.runs USING btree (project_id, kind) WHERE ((status = 'pending'::text) AND (hold_reason IS NULL) AND (executor = 'worker'::text) AND ((runtime_target_kind IS NULL) OR (runtime_target_kind = 'main_branch'::text)))
+  CREATE INDEX runs_replay_of_idx ON public.runs USING btree (((metadata ->> 'replay_of'::text))) WHERE ((metadata ->> 'replay_of'::text) IS NOT NULL)
   CREATE INDEX runs_root_idx ON public.runs USING btree (root_run_id, id DESC)
   CREATE INDEX runs_schedule_idx ON public.runs USING btree (schedule_id, id DESC) WHERE (schedule_id IS NOT NULL)
   CREATE INDEX runs_schedule_unfinished_idx ON public.runs USING btree (schedule_id) WHERE ((schedule_id IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text, 'waiting'::text])))

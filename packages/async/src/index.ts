@@ -1,3 +1,4 @@
 export * from './micro-batcher.js';
 export * from './with-timeout.js';
 export * from './close-steps.js';
+export * from './settle-bounded.js';

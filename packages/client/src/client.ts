@@ -4,6 +4,7 @@ import { Transport, type RequestOptions, type TransportOptions } from './http.js
 import { scheduleMethods } from './schedules.js';
 import { webhookMethods } from './webhooks.js';
 import { webhookSubscriptionMethods } from './webhook-subscriptions.js';
+import { batchMethods, bulkActionMethods } from './batches.js';
 import {
   TERMINAL_STATUSES,
   type CompleteRunBody,
@@ -13,6 +14,7 @@ import {
   type ListRunsFilter,
   type Run,
   type RunEvent,
+  type ReplayResult,
   type RunPage,
   type WaitRunBody,
   type Whoami,
@@ -88,6 +90,10 @@ export function createRunqClient(options: TransportOptions) {
     cancel(runId: string, opts: RequestOptions = {}): Promise<Run> {
       return transport.json<Run>('POST', runPath(runId, 'cancel'), signalOf(opts));
     },
+    /** Creates a new run from a finished run's stored request (`POST /runs/{id}/replay`); it names the original in `metadata.replay_of`. */
+    replay(runId: string, opts: RequestOptions = {}): Promise<ReplayResult> {
+      return transport.json<ReplayResult>('POST', runPath(runId, 'replay'), signalOf(opts));
+    },
     /** Resumes a waiting run with `data`. */
     resume(runId: string, data: unknown, opts: RequestOptions = {}): Promise<Run> {
       return transport.json<Run>('POST', runPath(runId, 'resume'), { body: { data }, ...signalOf(opts) });
@@ -160,6 +166,8 @@ export function createRunqClient(options: TransportOptions) {
     schedules: scheduleMethods(transport),
     webhooks: webhookMethods(transport),
     webhookSubscriptions: webhookSubscriptionMethods(transport),
+    batches: batchMethods(transport),
+    bulkActions: bulkActionMethods(transport),
   };
 }
 

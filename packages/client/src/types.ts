@@ -76,3 +76,13 @@ export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type WebhookSubscriptionPage = operations['listWebhookSubscriptions']['responses']['200']['content']['application/json'];
 /** A page of `GET /webhook-subscriptions/{id}/deliveries`. */
 export type WebhookDeliveryPage = operations['listWebhookSubscriptionDeliveries']['responses']['200']['content']['application/json'];
+/** The 202 answer of `POST /batches`: what became of each item, in order. */
+export type BatchResult = components['schemas']['BatchResponse'];
+/** A batch's progress (`GET /batches/{id}`). */
+export type BatchProgress = components['schemas']['BatchProgress'];
+/** The 202 answer of `POST /runs/{id}/replay`. */
+export type ReplayResult = operations['replayRun']['responses']['202']['content']['application/json'];
+/** A bulk action and its progress. */
+export type BulkAction = components['schemas']['BulkAction'];
+/** The body of `POST /bulk-actions` (without `dry_run`, which {@link BulkAction} methods set). */
+export type BulkActionBody = Omit<components['schemas']['BulkActionRequest'], 'dry_run'>;

@@ -10,6 +10,8 @@ import type { WorkerTargetTable } from './worker-target.table.js';
 import type { ScheduleOccurrenceTable, ScheduleTable } from './schedule.table.js';
 import type { WebhookEndpointSecretTable, WebhookEndpointTable, WebhookInboundDeliveryTable } from './webhook-endpoint.table.js';
 import type { WebhookDeliveryTable, WebhookSubscriptionTable } from './webhook-subscription.table.js';
+import type { BatchTable } from './batch.table.js';
+import type { BulkActionTable } from './bulk-action.table.js';
 import type { PolicyTable, RateBucketTable, RateStartTable, RunHoldTable, RunSlotTable } from './policy.table.js';
 
 /** Every table of the run store. */
@@ -33,6 +35,8 @@ export interface Database {
   webhook_inbound_deliveries: WebhookInboundDeliveryTable;
   webhook_subscriptions: WebhookSubscriptionTable;
   webhook_deliveries: WebhookDeliveryTable;
+  batches: BatchTable;
+  bulk_actions: BulkActionTable;
 }
 
 /** The typed query builder over the run store; a transaction has the same type. */

@@ -43,3 +43,8 @@ export * from './webhook-inbound-delivery.repository.js';
 export * from './webhook-subscription.table.js';
 export * from './webhook-subscription.repository.js';
 export * from './webhook-outbound-delivery.repository.js';
+export * from './batch.table.js';
+export * from './batch.repository.js';
+export * from './bulk-action.table.js';
+export * from './bulk-action.repository.js';
+export * from './run-replay.repository.js';

@@ -13,6 +13,7 @@ import * as schedules from '../migrations/2026_12_07_030000_schedules.js';
 import * as runsBacklogIndex from '../migrations/2026_12_07_040000_runs_backlog_index.js';
 import * as workerTargets from '../migrations/2026_12_07_050000_worker_targets.js';
 import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
+import * as batches from '../migrations/2026_12_07_070000_batches.js';
 import * as webhookEndpoints from '../migrations/2026_12_07_080000_webhook_endpoints.js';
 import * as webhookSubscriptions from '../migrations/2026_12_07_090000_webhook_subscriptions.js';
 
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_040000_runs_backlog_index': runsBacklogIndex,
   '2026_12_07_050000_worker_targets': workerTargets,
   '2026_12_07_060000_fair_share': fairShare,
+  '2026_12_07_070000_batches': batches,
   '2026_12_07_080000_webhook_endpoints': webhookEndpoints,
   '2026_12_07_090000_webhook_subscriptions': webhookSubscriptions,
 };

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { runIdRange, type RunKind, type RunOwnerKind, type RunStatus } from '@runq/runs';
-import type { Db } from './database.js';
+import type { Database, Db } from './database.js';
 import { statusGuard } from './status-guard.js';
 import { inProjects } from './scope.js';
 import { RUN_COLUMNS, type RunRow } from './run.table.js';
@@ -115,23 +115,32 @@ export type RunListRow = Pick<RunRow, ListedColumn>;
  * costs the same at any depth; each filter has an index ending in `id DESC`.
  */
 export async function listRuns(db: Db, filter: RunListFilter): Promise<RunListRow[]> {
-  let query = db.selectFrom('runs').select(RUN_LIST_COLUMNS);
-  if (filter.projectIds !== 'all') query = query.where('project_id', '=', inProjects(filter.projectIds));
-  if (filter.ownerKind) query = query.where('owner_kind', '=', filter.ownerKind);
-  if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
-  if (filter.kind) query = query.where('kind', '=', filter.kind);
-  if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
-  if (filter.scheduleId) query = query.where('schedule_id', '=', filter.scheduleId);
-  if (filter.parentRunId) query = query.where('parent_run_id', '=', filter.parentRunId);
-  if (filter.rootRunId) query = query.where('root_run_id', '=', filter.rootRunId);
+  const query = whereRunsMatch(db.selectFrom('runs').select(RUN_LIST_COLUMNS), filter);
+  if (filter.beforeId) return query.where('id', '<', filter.beforeId).orderBy('id', 'desc').limit(filter.limit).execute();
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** The conditions of a {@link RunListFilter} but its page (`beforeId`, `limit`), on any query of `runs`. */
+export function whereRunsMatch<O>(
+  query: SelectQueryBuilder<Database, 'runs', O>,
+  filter: Omit<RunListFilter, 'limit' | 'beforeId'>,
+): SelectQueryBuilder<Database, 'runs', O> {
+  let q = query;
+  if (filter.projectIds !== 'all') q = q.where('project_id', '=', inProjects(filter.projectIds));
+  if (filter.ownerKind) q = q.where('owner_kind', '=', filter.ownerKind);
+  if (filter.ownerId) q = q.where('owner_id', '=', filter.ownerId);
+  if (filter.kind) q = q.where('kind', '=', filter.kind);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.batchId) q = q.where('batch_id', '=', filter.batchId);
+  if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
+  if (filter.parentRunId) q = q.where('parent_run_id', '=', filter.parentRunId);
+  if (filter.rootRunId) q = q.where('root_run_id', '=', filter.rootRunId);
   // A creation-time window is a range of ids (a run's created_at is its id's time part), so
   // every filter reads an index ending in `id DESC` in listing order and stops after the page.
   const window = runIdRange({ after: filter.createdAfter, before: filter.createdBefore });
-  if (window.above) query = query.where('id', '>', window.above);
-  if (window.below) query = query.where('id', '<', window.below);
-  if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
-  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+  if (window.above) q = q.where('id', '>', window.above);
+  if (window.below) q = q.where('id', '<', window.below);
+  return q;
 }
 
 /** The direct children of a run, newest first (at most `limit`). */

@@ -59,8 +59,9 @@ export class FairShare {
     }
     const now = Date.now();
     if ((estimate.backlogged || estimate.ready >= share / 2) && now - estimate.countedAt >= COUNT_TTL_MS) {
-      estimate.ready = await countReadyRuns(this.db, projectId, kind, MAX_COUNTED);
+      // Marked counted before the count: runs placed meanwhile (a batch's) do not count again.
       estimate.countedAt = now;
+      estimate.ready = await countReadyRuns(this.db, projectId, kind, MAX_COUNTED);
       if (estimate.ready >= share) estimate.backlogged = true;
       else if (estimate.ready < share / 2) estimate.backlogged = false;
     }

@@ -11,3 +11,7 @@ export * from './schedule-control.js';
 export * from './webhook-fields.js';
 export * from './webhook-control.js';
 export * from './webhook-receiver.js';
+export * from './batch-control.js';
+export * from './run-replay.js';
+export * from './bulk-action-control.js';
+export * from './bulk-action-executor.js';

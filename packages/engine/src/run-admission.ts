@@ -86,6 +86,8 @@ function policyIdOf(bucket: string): string {
  */
 export class RunAdmission {
   private readonly cache = new Map<string, { at: number; policies: FlowPolicy[] }>();
+  /** Reads of a project's policies in flight: concurrent callers (a batch's runs) share one. */
+  private readonly loading = new Map<string, Promise<FlowPolicy[]>>();
   /** The queues live workers serve (routing) and their slots (fair share), read once per second. */
   private readonly servedQueues: ServedQueues;
   /** Fairness between projects for runs no policy limits. */
@@ -152,14 +154,22 @@ export class RunAdmission {
     );
   }
 
-  /** The policies of `projectId`, read at most once per cache period. */
+  /** The policies of `projectId`, read at most once per cache period (and once for callers that ask while it is read). */
   async policiesOf(projectId: string): Promise<FlowPolicy[]> {
     const cached = this.cache.get(projectId);
     const now = Date.now();
     if (cached && now - cached.at < (this.options.policyCacheMs ?? 1_000)) return cached.policies;
-    const policies = (await listPolicies(this.db, [projectId])).map(toFlowPolicy);
-    this.cache.set(projectId, { at: now, policies });
-    return policies;
+    const pending = this.loading.get(projectId);
+    if (pending) return pending;
+    const load = listPolicies(this.db, [projectId])
+      .then((rows) => {
+        const policies = rows.map(toFlowPolicy);
+        this.cache.set(projectId, { at: now, policies });
+        return policies;
+      })
+      .finally(() => this.loading.delete(projectId));
+    this.loading.set(projectId, load);
+    return load;
   }
 
   /**

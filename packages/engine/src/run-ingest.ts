@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MicroBatcher, withTimeout } from '@runq/async';
+import { MicroBatcher, settleBounded, withTimeout } from '@runq/async';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
 import type { CreateRunRequest } from '@runq/contract';
@@ -8,6 +8,7 @@ import {
   findConversation,
   findRun,
   findRunByPublicId,
+  findRunsByPublicIds,
   insertConversationIfAbsent,
   insertMessage,
   insertRun,
@@ -58,17 +59,30 @@ export interface RunTrigger {
   scheduleId?: string | null;
 }
 
-/** How a run of a schedule or a webhook is created (see {@link RunIngest.createRun}). */
+/** How a run of a schedule, a webhook, a batch or a replay is created (see {@link RunIngest.createRun}). */
 export interface RunCreationOptions {
   /** Created held (`schedule`): not admitted nor queued until its schedule releases it. */
   holdReason?: 'schedule';
   /** Cancelled with error code `expired` when not started by then. */
   expiresAt?: Date | null;
+  /** The batch the run belongs to (`runs.batch_id`), over any `batch_id` of the body. */
+  batchId?: string;
+  /** Metadata added to the body's (a replay's `replay_of`). */
+  metadata?: Record<string, unknown>;
+  /** The request stored as the run's (`runs.request`), when not the body itself. */
+  request?: unknown;
   /**
    * Writes what must exist exactly when the run does (a webhook's delivery row), in the
    * transaction that inserts the run; throwing rolls both back and rejects `createRun`.
    */
   alongside?: (trx: Db, run: RunRow) => Promise<void>;
+}
+
+/** One run of {@link RunIngest.createRuns}: its body, and where it comes from and how it is created when not as a plain `POST /runs`. */
+export interface RunToCreate {
+  body: CreateRunRequest;
+  trigger?: RunTrigger;
+  options?: RunCreationOptions;
 }
 
 /** The outcome of {@link RunIngest.createRun}. */
@@ -97,6 +111,9 @@ const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: nul
 
 /** The trigger of a run created by `POST /runs`. */
 const API_TRIGGER: RunTrigger = { kind: 'api' };
+
+/** Items of one {@link RunIngest.createRuns} call resolved at once (those that query: parents, conversations). */
+const PREPARE_CONCURRENCY = 16;
 
 /** How long an API request waits for the queue before leaving the run to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
@@ -165,12 +182,70 @@ export class RunIngest {
     options: RunCreationOptions,
     traceparent: string | null,
   ): Promise<CreatedRun> {
+    const prepared = await this.prepare(caller, body, trigger, options, traceparent);
+    if (!isPrepared(prepared)) return prepared;
+    const stored = await this.store(prepared);
+    const { created, dispatch } = await this.finish(prepared, stored);
+    if (dispatch) await this.dispatch(created.run, dispatch.priority);
+    return created;
+  }
+
+  /**
+   * Creates runs from many bodies at once (a batch, a bulk replay): every body is checked and
+   * resolved on its own, the plain runs among them are inserted in one statement, and the
+   * runs to queue are added with one bulk add per queue. One settled result per body, in order:
+   * a body that fails (its project, its parent, its `public_id` reused with another body)
+   * fails only itself.
+   */
+  async createRuns(caller: RunCreator, items: readonly RunToCreate[]): Promise<PromiseSettledResult<CreatedRun>[]> {
+    const known = await this.findPublicIds(items);
+    const prepared = await settleBounded(items, PREPARE_CONCURRENCY, (item) =>
+      this.prepare(caller, item.body, item.trigger ?? API_TRIGGER, item.options ?? {}, null, known),
+    );
+    const plain = prepared.flatMap((result, index) =>
+      result.status === 'fulfilled' && isPrepared(result.value) && isPlain(result.value) ? [{ index, prepared: result.value }] : [],
+    );
+    const inserted = await insertRuns(
+      this.db,
+      plain.map(({ prepared: entry }) => ({ run: entry.row, eventData: eventDataOf(entry.row, undefined) })),
+    );
+    const plainStored = new Map(plain.map(({ index }, at) => [index, inserted[at]]));
+    const finished = await Promise.allSettled(
+      prepared.map(async (result, index): Promise<{ created: CreatedRun; dispatch?: { priority: number | undefined } | undefined }> => {
+        if (result.status === 'rejected') throw result.reason;
+        const entry = result.value;
+        if (!isPrepared(entry)) return { created: entry };
+        const run = plainStored.has(index) ? plainStored.get(index) : undefined;
+        const stored = plainStored.has(index) ? run && { run, cancelled: [] } : await this.store(entry);
+        return this.finish(entry, stored);
+      }),
+    );
+    const dispatches = finished.flatMap((result) =>
+      result.status === 'fulfilled' && result.value.dispatch ? [{ run: result.value.created.run, priority: result.value.dispatch.priority }] : [],
+    );
+    await this.dispatchMany(dispatches);
+    return finished.map((result) => (result.status === 'fulfilled' ? { status: 'fulfilled', value: result.value.created } : result));
+  }
+
+  /**
+   * Everything before the write: ownership, idempotency (an existing run with the same
+   * `public_id` is returned as a duplicate), parent, conversation, admission plan and routing.
+   */
+  private async prepare(
+    caller: RunCreator,
+    body: CreateRunRequest,
+    trigger: RunTrigger,
+    options: RunCreationOptions,
+    traceparent: string | null,
+    known?: ReadonlyMap<string, RunRow>,
+  ): Promise<PreparedRun | CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
     const projectId = await this.resolveProject(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
     const idempotency = body.public_id === undefined ? undefined : { publicId: body.public_id, hash: requestHash(body) };
     if (idempotency) {
-      const existing = await findRunByPublicId(this.db, owner, idempotency.publicId);
+      // Looked up beforehand for a whole batch (`known`), after the caller's ownership was checked.
+      const existing = known ? known.get(publicIdKey(owner, idempotency.publicId)) : await findRunByPublicId(this.db, owner, idempotency.publicId);
       if (existing) return this.replay(existing, idempotency);
     }
     const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
@@ -178,12 +253,15 @@ export class RunIngest {
     // to nothing, so it is neither checked nor reported as the run's conversation.
     const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
     const { executedByCaller, ...columns } = requestedRunFields(body);
+    // A batch's runs carry its id; a replay's metadata names its original.
+    if (options.batchId !== undefined) columns.batch_id = options.batchId;
+    if (options.metadata !== undefined) columns.metadata = { ...columns.metadata, ...options.metadata };
     const row = newRunRow({
       creation: executedByCaller ? 'start' : 'create',
       projectId,
       kind: body.kind,
       owner,
-      request: body,
+      request: options.request ?? body,
       columns,
       idempotency,
       parent,
@@ -211,22 +289,74 @@ export class RunIngest {
     // Runs no policy limits share their queue fairly between projects.
     const fairShare = !heldBySchedule && row.executor === 'worker' && target === DEFAULT_RUNTIME_TARGET && !admission;
     // A run held by its schedule is admitted when the schedule releases it, not now.
-    const stored = await this.store(row, plan, heldBySchedule ? undefined : admission, unserved, options.alongside);
+    return {
+      owner,
+      projectId,
+      idempotency,
+      row,
+      plan,
+      admission: heldBySchedule ? undefined : admission,
+      unserved,
+      fairShare,
+      alongside: options.alongside,
+    };
+  }
+
+  /** After the write: the idempotent race, metrics, the runs a policy cancelled, and whether (and where) to queue the run. */
+  private async finish(
+    prepared: PreparedRun,
+    stored: StoredRun | undefined,
+  ): Promise<{ created: CreatedRun; dispatch?: { priority: number | undefined } | undefined }> {
+    const { idempotency, owner } = prepared;
     const created = stored?.run;
     if (!stored || !created) {
       // Another request with the same public_id won the race between our lookup and insert
       // (only a run with a public_id can conflict).
       const existing = idempotency && (await findRunByPublicId(this.db, owner, idempotency.publicId));
       if (!idempotency || !existing) throw new Error('idempotent insert conflicted but no run was found');
-      return this.replay(existing, idempotency);
+      return { created: await this.replay(existing, idempotency) };
     }
     this.metrics?.runsCreated.inc({ kind: created.kind });
     this.metrics?.observeTransition(created);
     await this.stopCancelled(stored.cancelled);
-    if (created.status === 'pending' && created.executor === 'worker' && created.hold_reason === null) {
-      await this.dispatch(created, fairShare ? await this.admission.fairShare.placeOf(projectId, created.kind) : undefined);
+    if (created.status !== 'pending' || created.executor !== 'worker' || created.hold_reason !== null) return { created: { run: created, duplicate: false } };
+    const priority = prepared.fairShare ? await this.admission.fairShare.placeOf(prepared.projectId, created.kind) : undefined;
+    return { created: { run: created, duplicate: false }, dispatch: { priority } };
+  }
+
+  /** The existing runs of the `public_id`s of `items`, keyed by {@link publicIdKey}: one statement per owner. */
+  private async findPublicIds(items: readonly RunToCreate[]): Promise<Map<string, RunRow>> {
+    const byOwner = new Map<string, { owner: { kind: RunOwnerKind; id: string }; publicIds: string[] }>();
+    for (const { body } of items) {
+      if (body.public_id === undefined) continue;
+      const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
+      const key = `${owner.kind}/${owner.id}`;
+      const entry = byOwner.get(key) ?? { owner, publicIds: [] };
+      entry.publicIds.push(body.public_id);
+      byOwner.set(key, entry);
     }
-    return { run: created, duplicate: false };
+    const found = await Promise.all([...byOwner.values()].map(({ owner, publicIds }) => findRunsByPublicIds(this.db, owner, publicIds)));
+    return new Map(found.flat().map((run) => [publicIdKey({ kind: run.owner_kind, id: run.owner_id }, run.public_id ?? ''), run]));
+  }
+
+  /** Queues many runs with one bulk add per queue; as with {@link dispatch}, a failure is left to the reconciler. */
+  private async dispatchMany(dispatches: readonly Dispatch[]): Promise<void> {
+    await Promise.all(
+      groupByQueue(dispatches, (dispatch) => dispatch.run).map(async ({ route, runs: ofQueue }) => {
+        try {
+          await withTimeout(
+            this.queues.enqueueRuns(
+              route,
+              ofQueue.map(({ run, priority }) => ({ runId: run.id, jobId: run.job_id, priority })),
+            ),
+            ENQUEUE_TIMEOUT_MS,
+            () => new Error(`timed out after ${ENQUEUE_TIMEOUT_MS} ms`),
+          );
+        } catch (error) {
+          this.log.warn({ runs: ofQueue.length, err: error }, 'bulk enqueue failed; the reconciler will dispatch the runs');
+        }
+      }),
+    );
   }
 
   /** Stops the runs a new run's `cancel_in_progress` policy cancelled: their queued jobs go (running ones were told by NOTIFY). */
@@ -247,23 +377,13 @@ export class RunIngest {
    * Stores the run with its first event, plus the conversation and message when there are any,
    * atomically; with an admission plan, flow control decides in the same transaction whether it
    * may start (see {@link RunAdmission.admit}). A run whose runtime target has no live worker
-   * (`unservedTarget`) is held for one instead; admission comes when it is released. `alongside`
+   * (`unserved`) is held for one instead; admission comes when it is released. `alongside`
    * writes in the same transaction. Undefined when its `public_id` is taken.
    */
-  private async store(
-    row: NewRunRow,
-    plan: ConversationPlan,
-    admission: RunAdmissionPlan | undefined,
-    unservedTarget: string | undefined,
-    alongside: RunCreationOptions['alongside'],
-  ): Promise<StoredRun | undefined> {
-    const eventData = {
-      trigger_kind: row.trigger_kind,
-      ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
-      created_by: row.created_by,
-      ...(admission ? { policies: admission.policies } : {}),
-    };
-    if (!plan.create && !plan.message && !admission && !unservedTarget && !alongside) {
+  private async store(prepared: PreparedRun): Promise<StoredRun | undefined> {
+    const { row, plan, admission, unserved: unservedTarget, alongside } = prepared;
+    const eventData = eventDataOf(row, admission);
+    if (isPlain(prepared)) {
       const run = await this.inserts.submit({ run: row, eventData });
       return run && { run, cancelled: [] };
     }
@@ -400,6 +520,43 @@ export class RunIngest {
           : NO_CONVERSATION;
     }
   }
+}
+
+/** The key of a `public_id` in its owner's scope. */
+function publicIdKey(owner: { kind: string; id: string }, publicId: string): string {
+  return `${owner.kind}/${owner.id}/${publicId}`;
+}
+
+/** A run ready to be written, with what its write and its dispatch need (see `RunIngest.prepare`). */
+interface PreparedRun {
+  owner: { kind: RunOwnerKind; id: string };
+  projectId: string;
+  idempotency: { publicId: string; hash: string } | undefined;
+  row: NewRunRow;
+  plan: ConversationPlan;
+  admission: RunAdmissionPlan | undefined;
+  unserved: string | undefined;
+  fairShare: boolean;
+  alongside: RunCreationOptions['alongside'];
+}
+
+function isPrepared(value: PreparedRun | CreatedRun): value is PreparedRun {
+  return 'row' in value;
+}
+
+/** A run with no conversation to create, no message, no admission, no hold and nothing written alongside: inserted in a shared statement. */
+function isPlain(prepared: PreparedRun): boolean {
+  return !prepared.plan.create && !prepared.plan.message && !prepared.admission && !prepared.unserved && !prepared.alongside;
+}
+
+/** The data of a new run's first event. */
+function eventDataOf(row: NewRunRow, admission: RunAdmissionPlan | undefined): Record<string, unknown> {
+  return {
+    trigger_kind: row.trigger_kind,
+    ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
+    created_by: row.created_by,
+    ...(admission ? { policies: admission.policies } : {}),
+  };
 }
 
 /** A run as stored, and the runs its `cancel_in_progress` policy cancelled. */

@@ -132,6 +132,18 @@ export class RunqMetrics {
     buckets: LATENESS_BUCKETS,
     registers: [this.registry],
   });
+  readonly batchItems = new Counter({
+    name: 'runq_batch_items_total',
+    help: 'Items of POST /batches, by what became of them (created, duplicate, rejected).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly bulkActionRuns = new Counter({
+    name: 'runq_bulk_action_runs_total',
+    help: 'Runs processed by bulk actions, by action (cancel, replay) and outcome (succeeded, failed).',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { service: string }) {
     this.registry.setDefaultLabels({ service: options.service });
@@ -140,6 +152,8 @@ export class RunqMetrics {
     for (const outcome of OCCURRENCE_OUTCOMES) this.scheduleOccurrences.labels(outcome).inc(0);
     for (const outcome of ['accepted', 'duplicate', 'rejected']) this.webhookInboundDeliveries.labels(outcome).inc(0);
     for (const outcome of ['delivered', 'failed', 'given_up']) this.webhookDeliveries.labels(outcome).inc(0);
+    for (const status of ['created', 'duplicate', 'rejected']) this.batchItems.labels(status).inc(0);
+    for (const action of ['cancel', 'replay']) for (const outcome of ['succeeded', 'failed']) this.bulkActionRuns.labels(action, outcome).inc(0);
   }
 
   /**

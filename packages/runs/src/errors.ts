@@ -132,6 +132,22 @@ export class WebhookPausedError extends RunqError {
   }
 }
 
+/** The batch does not exist, or is outside the caller's projects. */
+export class BatchNotFoundError extends RunqError {
+  readonly code = 'batch_not_found';
+  constructor(readonly batchId: string) {
+    super(`Batch ${batchId} was not found.`);
+  }
+}
+
+/** The bulk action does not exist, or is outside the caller's projects. */
+export class BulkActionNotFoundError extends RunqError {
+  readonly code = 'bulk_action_not_found';
+  constructor(readonly bulkActionId: string) {
+    super(`Bulk action ${bulkActionId} was not found.`);
+  }
+}
+
 /** Every domain error code; the API maps each to an HTTP status in one exhaustive table. */
 export type DomainErrorCode =
   | RunNotFoundError['code']
@@ -147,4 +163,6 @@ export type DomainErrorCode =
   | ScheduleOverlapError['code']
   | WebhookNotFoundError['code']
   | WebhookKeyTakenError['code']
-  | WebhookPausedError['code'];
+  | WebhookPausedError['code']
+  | BatchNotFoundError['code']
+  | BulkActionNotFoundError['code'];

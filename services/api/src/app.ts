@@ -18,8 +18,22 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { traceRequests } from './http/trace-requests.js';
 
-import { PolicyControl, RunAdmission, RunControl, RunIngest, ScheduleControl, ScheduleFirer, WebhookControl, WebhookReceiver } from '@runq/engine';
 import { SecretBox } from '@runq/webhooks';
+import {
+  BatchControl,
+  BulkActionControl,
+  PolicyControl,
+  RunAdmission,
+  RunControl,
+  RunIngest,
+  RunReplay,
+  ScheduleControl,
+  ScheduleFirer,
+  WebhookControl,
+  WebhookReceiver,
+} from '@runq/engine';
+import { batchesRouter } from './batches/batches.routes.js';
+import { bulkActionsRouter } from './bulk-actions/bulk-actions.routes.js';
 import { policiesRouter } from './policies/policies.routes.js';
 import { runsRouter } from './runs/runs.routes.js';
 import { schedulesRouter } from './schedules/schedules.routes.js';
@@ -144,6 +158,14 @@ export function createApp(deps: ApiDependencies): Koa {
   const schedules = schedulesRouter({ schedules: new ScheduleControl(deps.db, firer), bodyLimitBytes: deps.config.bodyLimitBytes });
   const runs = runsRouter({ db: deps.db, ingest, control, bodyLimitBytes: deps.config.bodyLimitBytes, eventStreams: deps.eventStreams });
   const whoami = whoamiRouter();
+  const bulkActions = bulkActionsRouter({ bulkActions: new BulkActionControl(deps.db), bodyLimitBytes: deps.config.bodyLimitBytes });
+  const batches = batchesRouter({
+    batches: new BatchControl(deps.db, ingest),
+    replays: new RunReplay(deps.db, ingest),
+    bodyLimitBytes: deps.config.bodyLimitBytes,
+    log: deps.log,
+    metrics,
+  });
   const limits = new RateLimits({ config: deps.config.rateLimit, store: deps.rateLimitStore, metrics, log: deps.log });
   // Webhook secrets are stored sealed: without a key to seal them, the webhook routes answer 503.
   const box = deps.config.secretsKey === undefined ? undefined : new SecretBox(deps.config.secretsKey);
@@ -181,7 +203,7 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(hooks.routes());
   app.use(hooks.allowedMethods());
   app.use(limits.failedAuthentication);
-  if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, adminToken: deps.config.adminToken }));
+  if (deps.config.adminToken) app.use(adminPages({ queues: deps.queues, db: deps.db, control, ingest, adminToken: deps.config.adminToken }));
   app.use(authenticate(authenticator));
   app.use(limits.perCaller);
   app.use(whoami.routes());
@@ -196,5 +218,9 @@ export function createApp(deps: ApiDependencies): Koa {
   app.use(webhooks.allowedMethods());
   app.use(subscriptions.routes());
   app.use(subscriptions.allowedMethods());
+  app.use(batches.routes());
+  app.use(batches.allowedMethods());
+  app.use(bulkActions.routes());
+  app.use(bulkActions.allowedMethods());
   return app;
 }

@@ -18,7 +18,7 @@ commands:
   runs create --kind KIND --target NAME [--project UUID (default: the key's only project)] [--input JSON] [--config JSON]
               [--idempotency-key KEY] [--wait [--timeout SECONDS]] | --body JSON
   runs get ID | runs list [--status S] [--kind K] [--limit N] [--all]
-  runs watch ID | runs cancel ID | runs resume ID --data JSON
+  runs watch ID | runs cancel ID | runs resume ID --data JSON | runs replay ID
                                 runs through the API (RUNQ_URL, RUNQ_API_KEY; --json for scripts)
   schedules create (--cron EXPR [--timezone TZ] | --every DURATION [--anchor ISO] | --at ISO ...)
               --kind KIND --target NAME [--project UUID] [--key KEY] [--overlap P] [--missed P]
@@ -35,7 +35,11 @@ commands:
   subscriptions create --url URL [--event run.completed ...] [--kind K] [--target T] [--project UUID]
   subscriptions list | get ID | enable ID | disable ID | delete ID
   subscriptions deliveries ID [--limit N] | redeliver ID DELIVERY_ID
-                                outbound webhook subscriptions through the API (--json for scripts)`;
+                                outbound webhook subscriptions through the API (--json for scripts)
+  batches create --file items.ndjson | batches get ID
+                                up to 1,000 runs per batch, one POST /runs body per line
+  bulk cancel|replay --since DURATION [--status S] [--kind K] [--batch-id UUID] [--dry-run] [--no-wait]
+  bulk get ID | bulk abort ID     cancel or replay the runs created in a window (progress bar on a terminal)`;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -79,6 +83,10 @@ export async function main(argv: string[], env: Env): Promise<number> {
         return await (await import('./commands/webhooks.js')).webhooksCommand(args, env, print);
       case 'subscriptions':
         return await (await import('./commands/subscriptions.js')).subscriptionsCommand(args, env, print);
+      case 'batches':
+        return await (await import('./commands/batches.js')).batchesCommand(args, env, print);
+      case 'bulk':
+        return await (await import('./commands/batches.js')).bulkCommand(args, env, print);
       case undefined:
       case 'help':
       case '--help':

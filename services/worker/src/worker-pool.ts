@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Worker } from 'bullmq';
 import type { Logger } from '@runq/config';
 import { openDatabase, registerWorkerTargets, type Db, type ServedTarget } from '@runq/db';
-import { RunAdmission, RunControl, RunIngest, ScheduleFirer } from '@runq/engine';
+import { BulkActionExecutor, RunAdmission, RunControl, RunIngest, RunReplay, ScheduleFirer } from '@runq/engine';
 import { RECONCILER_REPAIR_ACTIONS, RunqMetrics } from '@runq/metrics';
 import { RunQueues } from '@runq/queue';
 import type { RunKind } from '@runq/runs';
@@ -26,6 +26,7 @@ import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
 import { ScheduleTimer } from './schedule-timer.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
+import { BulkActionTimer } from './bulk-action-timer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
 import { RunRetention } from './run-retention.js';
@@ -155,8 +156,16 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
   // Every worker expires runs past their time to live (a policy's ttl, a schedule's run_ttl), firer or not.
   const holdTimer = new HoldTimer(admission, log, () => control.expireRuns(EXPIRY_BATCH));
   holdTimer.start();
+  const ingest = new RunIngest(db, queues, log, admission, metrics);
+  const bulkActions = new BulkActionTimer(
+    new BulkActionExecutor(db, control, new RunReplay(db, ingest), log, ({ action, succeeded, failed }) => {
+      metrics.bulkActionRuns.inc({ action: action.action, outcome: 'succeeded' }, succeeded);
+      metrics.bulkActionRuns.inc({ action: action.action, outcome: 'failed' }, failed);
+    }),
+    log,
+  );
+  bulkActions.start();
   if (config.scheduleFirer) {
-    const ingest = new RunIngest(db, queues, log, admission, metrics);
     scheduleTimer = new ScheduleTimer(
       new ScheduleFirer(db, ingest, control, admission, log, (outcome, latenessMs) => metrics.observeOccurrence(outcome, latenessMs)),
       log,
@@ -199,6 +208,7 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
       { name: 'reconciler', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => reconciler.stop() },
       { name: 'dead-worker detector', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => detector.stop() },
       { name: 'hold timer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => holdTimer.stop() },
+      { name: 'bulk actions', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => bulkActions.stop() },
       ...(firing ? [{ name: 'schedule firer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => firing.stop() }] : []),
       ...(deliverer ? [{ name: 'webhook deliverer', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => deliverer.stop() }] : []),
       ...(metricsServer ? [{ name: 'metrics server', timeoutMs: CONNECTION_CLOSE_TIMEOUT_MS, close: () => metricsServer.close() }] : []),

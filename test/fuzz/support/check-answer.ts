@@ -17,7 +17,7 @@ const LEAKS =
  * - never a 5xx;
  * - every 4xx an `application/problem+json` RFC 9457 document whose `status` is the HTTP status,
  *   with `WWW-Authenticate` on 401, `Allow` on 405 and `Retry-After` on 429;
- * - a 202 matches the contract's 202 schema;
+ * - a 202 of `POST /runs` matches the contract's 202 schema, any other 202 is a JSON object;
  * - no header a client put in a value (CR/LF injection), and nothing internal in the body
  *   beyond what the client itself `sent` (a refusal may quote it).
  */
@@ -57,6 +57,9 @@ export function answerProblem(answer: FuzzAnswer, route: string, sent: readonly 
     } catch {
       return `a 202 that is not JSON: ${where}`;
     }
+    // Only POST /runs answers with the create-run envelope; other 202s (a batch, a replay, a bulk action) are JSON objects of their own shape.
+    if (!/^POST \/runs[ ?]/.test(route))
+      return typeof body === 'object' && body !== null && !Array.isArray(body) ? undefined : `a 202 that is not a JSON object: ${where}`;
     const result = validateCreateRunResponse(body);
     if (!result.ok) return `a 202 that breaks the contract (${JSON.stringify(result.errors)}): ${where}`;
   }

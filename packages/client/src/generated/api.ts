@@ -4,6 +4,103 @@
  */
 
 export interface paths {
+    "/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 1,000 runs at once, each validated and created on its own
+         * @description Each item is a POST /runs body, checked and created on its own: a rejected item carries the problem a single POST /runs of it would have answered and rejects only itself; an item whose public_id exists is a duplicate with the existing run. Every created run has the batch's id as its batch_id.
+         */
+        post: operations["createBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: components["parameters"]["BatchId"];
+            };
+            cookie?: never;
+        };
+        /** A batch's progress, its runs counted by status */
+        get: operations["getBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel or replay the runs a GET /runs filter matches within a required creation window
+         * @description Runs asynchronously in chunks on the workers and survives their restarts; a replay is created once per original run. With dry_run, answers 200 with the number of runs matched and starts nothing. A repeat with the same id, or the same Idempotency-Key header, returns the same action.
+         */
+        post: operations["createBulkAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-actions/{bulk_action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        /** A bulk action and its progress */
+        get: operations["getBulkAction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk-actions/{bulk_action_id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort a bulk action; workers stop between chunks */
+        post: operations["abortBulkAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -238,6 +335,28 @@ export interface paths {
         put?: never;
         /** Report the failure of a run the caller executes */
         post: operations["failRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a new run from a finished run's stored request
+         * @description The new run has trigger_kind manual, trigger_id and metadata.replay_of naming the original, and no public_id. Only a finished (completed, failed or cancelled) run can be replayed.
+         */
+        post: operations["replayRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -592,8 +711,92 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BatchProgress: {
+            /** Format: uuid */
+            batch_id: string;
+            counts: {
+                cancelled: number;
+                completed: number;
+                failed: number;
+                pending: number;
+                running: number;
+                waiting: number;
+            };
+            /** @description Every run of the batch has finished */
+            done: boolean;
+            /** @description Runs the batch created */
+            total: number;
+        };
+        BatchRequest: {
+            items: {
+                [key: string]: unknown;
+            }[];
+        };
+        BatchResponse: {
+            /** Format: uuid */
+            batch_id: string;
+            items: {
+                index: number;
+                problem?: components["schemas"]["Problem"];
+                run?: components["schemas"]["Run"];
+                /** @enum {string} */
+                status: "created" | "duplicate" | "rejected";
+            }[];
+        };
         /** @description What a bucket is keyed on: null (one bucket for every matching run), owner, conversation, target, parent, or metadata.<path>. A run without a value for the key is in no bucket. */
         BucketKey: string | null;
+        BulkAction: {
+            /** @enum {string} */
+            action: "cancel" | "replay";
+            /** Format: date-time */
+            created_at: string;
+            /** @description The last run handled */
+            cursor: string | null;
+            failed: number;
+            filter: components["schemas"]["BulkActionFilter"];
+            /** Format: uuid */
+            id: string;
+            /** @description Runs the filter matched when the action was created */
+            matched: number;
+            processed: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "aborted" | "failed";
+            succeeded: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description The GET /runs filters (as query strings), with the creation window required */
+        BulkActionFilter: {
+            /** Format: uuid */
+            batch_id?: string;
+            /** Format: date-time */
+            created_after: string;
+            /** Format: date-time */
+            created_before: string;
+            /** @enum {string} */
+            kind?: "agent" | "workflow" | "task" | "eval";
+            /** Format: uuid */
+            owner_id?: string;
+            /** @enum {string} */
+            owner_kind?: "project" | "conversation";
+            parent_run_id?: string;
+            root_run_id?: string;
+            /** Format: uuid */
+            schedule_id?: string;
+            /** @enum {string} */
+            status?: "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+        };
+        BulkActionRequest: {
+            /** @enum {string} */
+            action: "cancel" | "replay";
+            dry_run?: boolean;
+            filter: components["schemas"]["BulkActionFilter"];
+            /**
+             * Format: uuid
+             * @description The client's id for the action; a repeat returns the same action
+             */
+            id?: string;
+        };
         CompleteRunRequest: {
             artifacts?: unknown[];
             exit_code?: number;
@@ -1057,6 +1260,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The bulk action and its progress */
+        BulkAction: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BulkAction"];
+            };
+        };
         /** @description The policy */
         Policy: {
             headers: {
@@ -1147,6 +1359,8 @@ export interface components {
         };
     };
     parameters: {
+        BatchId: string;
+        BulkActionId: string;
         PolicyName: string;
         RunId: string;
         ScheduleId: string;
@@ -1160,6 +1374,121 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description What became of each item, in order */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    getBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: components["parameters"]["BatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch's progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchProgress"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    createBulkAction: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkActionRequest"];
+            };
+        };
+        responses: {
+            /** @description A dry run's count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        matched: number;
+                    };
+                };
+            };
+            202: components["responses"]["BulkAction"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getBulkAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BulkAction"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    abortBulkAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_action_id: components["parameters"]["BulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["BulkAction"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -1829,6 +2158,33 @@ export interface operations {
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+        };
+    };
+    replayRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run: components["schemas"]["Run"];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     resumeRun: {

@@ -5,7 +5,7 @@ import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 import type { Db } from '@runq/db';
 import type { RunQueues } from '@runq/queue';
-import type { RunControl } from '@runq/engine';
+import { BatchControl, BulkActionControl, RunReplay, type RunControl, type RunIngest } from '@runq/engine';
 import { adminAuth } from './basic-auth.js';
 import { EXPLORER_PATH, explorerRouter } from './explorer/explorer.routes.js';
 import { OVERVIEW_ASSETS_PATH, OVERVIEW_PATH, overviewRouter } from './overview/overview.routes.js';
@@ -14,6 +14,7 @@ import { SUBSCRIPTIONS_EXPLORER_PATH, subscriptionsExplorerRouter } from './expl
 import { POLICIES_EXPLORER_PATH, policiesExplorerRouter } from './explorer/policies.routes.js';
 import { WEBHOOKS_EXPLORER_PATH } from './explorer/webhook-pages.js';
 import { webhooksExplorerRouter } from './explorer/webhooks.routes.js';
+import { BATCHES_EXPLORER_PATH, DEAD_LETTERS_PATH, batchesExplorerRouter } from './explorer/batches.routes.js';
 
 /** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -26,9 +27,11 @@ function under(path: string, base: string): boolean {
  * The operator pages, behind the admin basic auth (and its same-origin check for actions):
  * the overview at `/admin`, Bull Board over the four run queues at `/admin/queues`, the run
  * explorer at `/admin/runs`, the schedules explorer at `/admin/schedules`, the policies page
- * at `/admin/policies` and the inbound webhooks at `/admin/webhooks`. Requests elsewhere pass through untouched.
+ * at `/admin/policies`, the inbound webhooks at `/admin/webhooks`, the webhook subscriptions at
+ * `/admin/webhook-subscriptions`, batch progress at `/admin/batches/{id}` and dead letters at
+ * `/admin/dead-letters`. Requests elsewhere pass through untouched.
  */
-export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; adminToken: string }): Middleware {
+export function adminPages(deps: { queues: RunQueues; db: Db; control: RunControl; ingest: RunIngest; adminToken: string }): Middleware {
   const serverAdapter = new KoaAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
@@ -38,7 +41,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   });
   const guard = adminAuth(deps.adminToken);
   const board = compose([guard, serverAdapter.registerPlugin() as Middleware]);
-  const explorer = explorerRouter({ db: deps.db, control: deps.control });
+  const explorer = explorerRouter({ db: deps.db, control: deps.control, replays: new RunReplay(deps.db, deps.ingest) });
   const runs = compose([guard, explorer.routes() as Middleware, explorer.allowedMethods() as Middleware]);
   const overview = overviewRouter({ db: deps.db });
   const overviewPages = compose([guard, overview.routes() as Middleware, overview.allowedMethods() as Middleware]);
@@ -50,6 +53,8 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
   const policies = compose([guard, policiesExplorer.routes() as Middleware, policiesExplorer.allowedMethods() as Middleware]);
   const webhooksExplorer = webhooksExplorerRouter({ db: deps.db });
   const webhooks = compose([guard, webhooksExplorer.routes() as Middleware, webhooksExplorer.allowedMethods() as Middleware]);
+  const batchesExplorer = batchesExplorerRouter({ db: deps.db, batches: new BatchControl(deps.db, deps.ingest), bulkActions: new BulkActionControl(deps.db) });
+  const batches = compose([guard, batchesExplorer.routes() as Middleware, batchesExplorer.allowedMethods() as Middleware]);
   // A request under an admin path that no admin route takes ends here (404, or 405 for a known
   // path), and never goes on to the API's own authentication and routes: Bull Board's plugin
   // turns any error thrown downstream of it into its own 500 (an admin `DELETE /admin/queues`
@@ -66,6 +71,7 @@ export function adminPages(deps: { queues: RunQueues; db: Db; control: RunContro
     if (under(ctx.path, POLICIES_EXPLORER_PATH)) return policies(ctx, endHere);
     if (under(ctx.path, WEBHOOKS_EXPLORER_PATH)) return webhooks(ctx, endHere);
     if (under(ctx.path, SUBSCRIPTIONS_EXPLORER_PATH)) return subscriptions(ctx, endHere);
+    if (under(ctx.path, BATCHES_EXPLORER_PATH) || under(ctx.path, DEAD_LETTERS_PATH)) return batches(ctx, endHere);
     return next();
   };
 }

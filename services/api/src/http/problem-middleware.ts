@@ -13,7 +13,8 @@ function isProblemCode(code: string): code is ProblemCode {
 /** Seconds a client should wait before retrying when a dependency is down. */
 const RETRY_AFTER_SECONDS = '5';
 
-function toProblem(error: unknown): HttpProblem | undefined {
+/** The problem an error is answered with; undefined for an unexpected error (a 500). */
+export function toProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   if (error instanceof InvalidRunRequestError) {
     return new HttpProblem('invalid_request', error.message, { errors: [{ path: error.path, message: error.reason }] });

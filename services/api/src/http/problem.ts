@@ -44,6 +44,8 @@ export const PROBLEM_TYPES: Readonly<Record<ProblemCode, ProblemType>> = {
   conversation_not_found: { status: 404, title: 'Conversation not found' },
   policy_not_found: { status: 404, title: 'Policy not found' },
   schedule_not_found: { status: 404, title: 'Schedule not found' },
+  batch_not_found: { status: 404, title: 'Batch not found' },
+  bulk_action_not_found: { status: 404, title: 'Bulk action not found' },
   schedule_key_taken: { status: 409, title: 'Schedule key is taken' },
   schedule_overlap: { status: 409, title: 'Schedule has an unfinished run' },
   webhook_not_found: { status: 404, title: 'Webhook endpoint not found' },

@@ -97,7 +97,7 @@ async function watch(client: RunqClient, runId: string, print: Print, json: bool
 }
 
 /**
- * `runq runs …`: create, get, list, watch, cancel and resume runs through the API
+ * `runq runs …`: create, get, list, watch, cancel, resume and replay runs through the API
  * (`RUNQ_URL`, `RUNQ_API_KEY`), with `--json` for scripts.
  */
 export async function runsCommand(args: string[], env: Env, print: Print): Promise<number> {
@@ -172,6 +172,11 @@ export async function runsCommand(args: string[], env: Env, print: Print): Promi
         show(run, () => [runLine(run)]);
         return 0;
       }
+      case 'replay': {
+        const { run } = await client.runs.replay(oneId(positionals, 'replay'));
+        show(run, () => [runLine(run)]);
+        return 0;
+      }
       case 'resume': {
         if (values.data === undefined) throw new UsageError('runs resume needs --data JSON');
         const run = await client.runs.resume(oneId(positionals, 'resume'), parseJson('--data', values.data));
@@ -179,7 +184,7 @@ export async function runsCommand(args: string[], env: Env, print: Print): Promi
         return 0;
       }
       default:
-        throw new UsageError('runs needs a subcommand: create, get, list, watch, cancel or resume');
+        throw new UsageError('runs needs a subcommand: create, get, list, watch, cancel, resume or replay');
     }
   } catch (error) {
     return reportProblem(error);

@@ -1,10 +1,10 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { findRun, listChildRuns, listHoldPlaces, listRunEvents, listRuns, type Db } from '@runq/db';
+import { findRun, listChildRuns, listHoldPlaces, listReplays, listRunEvents, listRuns, type Db } from '@runq/db';
 import { isRunIdShape, RUN_KINDS, RUN_STATUSES, RunqError } from '@runq/runs';
 import { HttpProblem } from '../../http/problem.js';
-import type { RunControl } from '@runq/engine';
+import type { RunControl, RunReplay } from '@runq/engine';
 import { decodeCursor, encodeCursor } from '../../runs/list-query.js';
 import { runPage, runsPage, type ExplorerFilter } from './pages.js';
 import { webhookTriggerOf } from './webhooks.routes.js';
@@ -59,7 +59,7 @@ async function formOf(ctx: Context): Promise<URLSearchParams> {
  * resume actions that go through the same `RunControl` as the API. Mounted behind the admin
  * basic auth and its same-origin check.
  */
-export function explorerRouter(deps: { db: Db; control: RunControl }): Router {
+export function explorerRouter(deps: { db: Db; control: RunControl; replays: RunReplay }): Router {
   const router = new Router({ prefix: EXPLORER_PATH });
 
   const loadRun = async (ctx: Context) => {
@@ -91,15 +91,16 @@ export function explorerRouter(deps: { db: Db; control: RunControl }): Router {
 
   router.get('/:run_id', async (ctx) => {
     const run = await loadRun(ctx);
-    const [events, children, holdPlaces, trigger] = await Promise.all([
+    const [events, children, holdPlaces, trigger, replays] = await Promise.all([
       listRunEvents(deps.db, run.id),
       listChildRuns(deps.db, run.id),
       run.status === 'pending' ? listHoldPlaces(deps.db, run.id) : [],
       run.trigger_kind === 'webhook' ? webhookTriggerOf(deps.db, run.trigger_id) : undefined,
+      listReplays(deps.db, run.id),
     ]);
     const notice = one(ctx.query['notice']);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = runPage(run, events, children, holdPlaces, notice, trigger).value;
+    ctx.body = runPage(run, events, children, holdPlaces, notice, trigger, replays).value;
   });
 
   const act = async (ctx: Context, action: (projectId: string, runId: string) => Promise<unknown>, done: string) => {
@@ -116,6 +117,20 @@ export function explorerRouter(deps: { db: Db; control: RunControl }): Router {
   };
 
   router.post('/:run_id/cancel', (ctx) => act(ctx, (projectId, runId) => deps.control.cancel(operatorFor(projectId), runId), 'Run cancelled.'));
+
+  // The same replay as POST /runs/{id}/replay; the operator lands on the new run.
+  router.post('/:run_id/replay', async (ctx) => {
+    const run = await loadRun(ctx);
+    try {
+      const { run: replay } = await deps.replays.replay(operatorFor(run.project_id), run.id);
+      ctx.status = 303;
+      ctx.redirect(`${EXPLORER_PATH}/${replay.id}?notice=${encodeURIComponent(`Replay of ${run.id}.`)}`);
+    } catch (error) {
+      if (!(error instanceof RunqError)) throw error;
+      ctx.status = 303;
+      ctx.redirect(`${EXPLORER_PATH}/${run.id}?notice=${encodeURIComponent(error.message)}`);
+    }
+  });
 
   router.post('/:run_id/resume', async (ctx) => {
     const form = await formOf(ctx);

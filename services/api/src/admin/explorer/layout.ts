@@ -33,7 +33,7 @@ export function page(title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · runq</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><header><span class="brand">runq</span><a href="/admin">Overview</a><a href="/admin/runs">Runs</a><a href="/admin/schedules">Schedules</a><a href="/admin/policies">Policies</a><a href="/admin/webhooks">Webhooks</a><a href="/admin/webhook-subscriptions">Subscriptions</a><a href="/admin/queues">Queues</a></header>
+<body><header><span class="brand">runq</span><a href="/admin">Overview</a><a href="/admin/runs">Runs</a><a href="/admin/schedules">Schedules</a><a href="/admin/policies">Policies</a><a href="/admin/dead-letters">Dead letters</a><a href="/admin/webhooks">Webhooks</a><a href="/admin/webhook-subscriptions">Subscriptions</a><a href="/admin/queues">Queues</a></header>
 <main>${body}</main></body></html>`;
 }
 

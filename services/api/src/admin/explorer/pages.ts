@@ -79,7 +79,7 @@ function pendingReason(run: RunRow, places: readonly HoldPlace[]): SafeHtml {
   }
 }
 
-/** One run: its fields, tree, timeline, logs and the cancel/resume actions. */
+/** One run: its fields, trigger, tree, replays, timeline, logs and the cancel/resume/replay actions. */
 export function runPage(
   run: RunRow,
   events: RunEventRow[],
@@ -88,7 +88,9 @@ export function runPage(
   notice?: string,
   /** What triggered the run when it is more than its kind (a webhook's endpoint and delivery). */
   trigger?: SafeHtml,
+  replays: readonly RunRow[] = [],
 ): SafeHtml {
+  const replayOf = (run.metadata as { replay_of?: unknown } | null)?.replay_of;
   const created = run.created_at.getTime();
   const timeline = events.map((event, i) => {
     const previous = events[i - 1];
@@ -100,7 +102,11 @@ export function runPage(
 <td>${data.error ? html`<span class="error">${data.error.message}${data.error.code ? ` (${data.error.code})` : ''}</span>` : ''}${data.waiting_reason ?? ''}</td></tr>`;
   });
   const actions = html`<div class="actions">
-${isTerminalStatus(run.status) ? '' : html`<form method="post" action="/admin/runs/${run.id}/cancel"><button class="danger" type="submit" id="cancel">Cancel run</button></form>`}
+${
+  isTerminalStatus(run.status)
+    ? html`<form method="post" action="/admin/runs/${run.id}/replay"><button type="submit" id="replay">Replay run</button></form>`
+    : html`<form method="post" action="/admin/runs/${run.id}/cancel"><button class="danger" type="submit" id="cancel">Cancel run</button></form>`
+}
 ${
   run.status === 'waiting'
     ? html`<form method="post" action="/admin/runs/${run.id}/resume"><textarea name="data" rows="2" cols="40" aria-label="resume data">{}</textarea><br><button type="submit" id="resume">Resume with this JSON</button></form>`
@@ -117,13 +123,15 @@ ${run.status === 'pending' && run.executor === 'worker' ? html`<tr><th>Not start
 <tr><th>Executor</th><td>${run.executor}</td></tr><tr><th>Attempts</th><td>${run.attempt} (retries allowed: ${run.backoff_limit ?? 0})</td></tr>
 <tr><th>Created</th><td>${run.created_at.toISOString()}</td></tr><tr><th>Started</th><td>${run.started_at?.toISOString() ?? '—'}</td></tr>
 <tr><th>Finished</th><td>${run.completed_at?.toISOString() ?? '—'} ${duration(run.duration_ms)}</td></tr>
-<tr><th>Created by</th><td>${run.created_by ?? '—'}</td></tr><tr><th>Batch</th><td>${run.batch_id ?? '—'}</td></tr>
+<tr><th>Created by</th><td>${run.created_by ?? '—'}</td></tr><tr><th>Batch</th><td>${run.batch_id ? html`<a href="/admin/batches/${run.batch_id}">${run.batch_id}</a>` : '—'}</td></tr>
 <tr><th>Schedule</th><td>${run.schedule_id ? html`<a href="/admin/schedules/${run.schedule_id}">${run.schedule_id}</a>` : '—'}</td></tr>
 <tr><th>Trigger</th><td id="trigger">${trigger ?? run.trigger_kind ?? '—'}</td></tr>
 </table></div>
 <div class="card"><h2>Tree</h2><table><tr><th>Root</th><td>${runLink(run.root_run_id === run.id ? null : run.root_run_id)}</td></tr>
 <tr><th>Parent</th><td>${runLink(run.parent_run_id)}</td></tr>
-<tr><th>Children</th><td>${children.length > 0 ? children.map((child) => html`<div>${runLink(child.id)} ${statusBadge(child.status)}</div>`) : '—'}</td></tr></table>
+<tr><th>Children</th><td>${children.length > 0 ? children.map((child) => html`<div>${runLink(child.id)} ${statusBadge(child.status)}</div>`) : '—'}</td></tr>
+<tr><th>Replay of</th><td>${runLink(typeof replayOf === 'string' ? replayOf : null)}</td></tr>
+<tr><th>Replays</th><td id="replays">${replays.length > 0 ? replays.map((replay) => html`<div class="replay">${runLink(replay.id)} ${statusBadge(replay.status)}</div>`) : '—'}</td></tr></table>
 ${run.error ? html`<h2>Error</h2>${json(run.error)}` : ''}</div></div>
 <div class="card"><h2>Timeline</h2><table id="timeline"><thead><tr><th>#</th><th>At</th><th>Since created</th><th>Transition</th><th>Attempt</th><th>After previous</th><th>Detail</th></tr></thead><tbody>${timeline}</tbody></table></div>
 <div class="grid"><div class="card"><h2>Output</h2>${json(run.output ?? null)}</div><div class="card"><h2>Logs</h2><pre id="logs">${run.logs ?? ''}</pre></div></div>
