@@ -16,6 +16,12 @@ const QUEUES = 6;
 /** The largest cluster measured; the environments are picked so its masters carry equally many queues. */
 const MAX_MASTERS = 3;
 const PREFIX = 'runq';
+/** What is measured: the queues spread over 1 and over 3 masters, and the one-slot layout of a tagged prefix on 3. */
+const LAYOUTS = [
+  { masters: 1, prefix: PREFIX, label: '1 master' },
+  { masters: MAX_MASTERS, prefix: `{${PREFIX}}`, label: `${MAX_MASTERS} masters, prefix {${PREFIX}} (every queue in one slot)` },
+  { masters: MAX_MASTERS, prefix: PREFIX, label: `${MAX_MASTERS} masters, one tag per queue` },
+] as const;
 const POLL_MS = 100;
 /** A cluster target, for the key layout runq uses on one (`queueKeyPrefix` only reads its mode). */
 const ON_A_CLUSTER = { mode: 'cluster', nodes: [], username: undefined, password: undefined, tls: false } as const;
@@ -41,6 +47,8 @@ async function startCluster(dir: string, masters: number): Promise<BenchCluster>
   const node = await startLocalRedis({ dir: join(dir, 'node-1'), clusterNode: true });
   const client = new Redis(node.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   try {
+    // A node that never met another does not know its address and reports it empty in CLUSTER SLOTS.
+    await client.config('SET', 'cluster-announce-ip', '127.0.0.1');
     await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
     const deadline = Date.now() + 30_000;
     while (!String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
@@ -99,9 +107,10 @@ async function createRuns(
   environments: readonly string[],
   total: number,
   concurrency: number,
-): Promise<number> {
+): Promise<{ errors: number; samples: string[] }> {
   let next = 0;
   let errors = 0;
+  const samples: string[] = [];
   const client = async () => {
     for (let seq = next++; seq < total; seq = next++) {
       const response = await fetch(`${apis[seq % apis.length]}/runs`, {
@@ -110,24 +119,32 @@ async function createRuns(
         body: JSON.stringify({
           kind: 'task',
           owner: { kind: 'project', id: projectId },
-          request: { target: 'noop', name: 'bench', config: { seq } },
-          runtime_target_kind: 'environment',
-          runtime_target_environment_id: environments[seq % environments.length],
+          request: {
+            target: 'noop',
+            name: 'bench',
+            config: { seq },
+            runtime_target_kind: 'environment',
+            runtime_target_environment_id: environments[seq % environments.length],
+          },
         }),
       });
-      await response.arrayBuffer();
-      if (response.status !== 202) errors += 1;
+      const body = await response.text();
+      if (response.status !== 202) {
+        errors += 1;
+        if (samples.length < 2) samples.push(`POST /runs answered ${response.status}: ${body.slice(0, 200)}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
-  return errors;
+  return { errors, samples };
 }
 
 /**
  * Cluster spread (opt-in, `--only cluster`): runq on a local Redis Cluster of 1 and of 3 masters,
  * with two `runq api` and two `runq worker` processes; N no-op task runs spread over six runtime
  * targets (six queues, two per master of the 3-master cluster) are created over HTTP while the
- * workers run. Reports end-to-end runs/s (N ÷ (last completed_at − first request)) and each
+ * workers run; on 3 masters once more with the prefix `{runq}`, which keeps every queue in one
+ * slot as earlier versions did. Reports end-to-end runs/s (N ÷ (last completed_at − first request)) and each
  * master's share of the commands executed meanwhile (`INFO commandstats`), which shows where
  * the queue traffic went (docs/decisions/0022-cluster-hash-tags.md).
  */
@@ -139,14 +156,14 @@ export async function measureClusterSpread(lab: Lab): Promise<Section> {
   try {
     const probe = await startCluster(join(dir, 'probe'), MAX_MASTERS);
     const environments = await pickEnvironments(probe.ports).finally(() => probe.stop());
-    for (const masters of [1, MAX_MASTERS]) {
-      const row = new RowBuilder(`cluster-${masters}`, `${masters} master${masters === 1 ? '' : 's'}`);
+    for (const { masters, prefix, label } of LAYOUTS) {
+      const row = new RowBuilder(`cluster-${masters}-${prefix}`, label);
       for (let rep = 1; rep <= settings.reps; rep += 1) {
-        const cluster = await startCluster(join(dir, `masters-${masters}-${rep}`), masters);
+        const cluster = await startCluster(join(dir, `${row.subject}-${rep}`), masters);
         const processes: ManagedProcess[] = [];
         try {
-          const databaseUrl = await lab.servers.freshDatabase(`runq_cluster_${masters}`);
-          const target: RunqTarget = { databaseUrl, redisUrl: cluster.url, queuePrefix: PREFIX, logLevel: settings.logLevel };
+          const databaseUrl = await lab.servers.freshDatabase(`runq_cluster_${masters}_${rep}_${prefix === PREFIX ? 'spread' : 'one_slot'}`);
+          const target: RunqTarget = { databaseUrl, redisUrl: cluster.url, queuePrefix: prefix, logLevel: settings.logLevel };
           await migrateRunq(target);
           const projectId = '00000000-0000-4000-8000-000000000000';
           const key = await createRunqKey(target, projectId);
@@ -156,7 +173,7 @@ export async function measureClusterSpread(lab: Lab): Promise<Section> {
           for (let index = 0; index < WORKERS; index += 1) processes.push(await startRunqWorker(target, settings.workerConcurrency, {}, runtimeTargets));
           const before = await Promise.all(cluster.ports.map(commandsOf));
           const startedAt = Date.now();
-          const errors = await createRuns(
+          const { errors, samples } = await createRuns(
             apis.map((api) => api.url),
             key,
             projectId,
@@ -169,7 +186,7 @@ export async function measureClusterSpread(lab: Lab): Promise<Section> {
           const commands = after.map((count, index) => count - before[index]!);
           const total = commands.reduce((sum, count) => sum + count, 0);
           const rate = (finished.completed / (finished.lastCompletedAt - startedAt)) * 1000;
-          row.add('rate', 'runs/s', 'higher', rate).error(errors);
+          row.add('rate', 'runs/s', 'higher', rate).error(errors, samples);
           for (let index = 0; index < MAX_MASTERS; index += 1)
             row.add(`share_${index + 1}`, '%', 'higher', index < masters ? (commands[index]! / total) * 100 : Number.NaN);
           if (finished.completed < runs - errors) row.note(`${runs - errors - finished.completed} runs did not complete`);
