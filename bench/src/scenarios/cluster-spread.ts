@@ -191,7 +191,7 @@ export async function measureClusterSpread(lab: Lab): Promise<Section> {
             row.add(`share_${index + 1}`, '%', 'higher', index < masters ? (commands[index]! / total) * 100 : Number.NaN);
           if (finished.completed < runs - errors) row.note(`${runs - errors - finished.completed} runs did not complete`);
           lab.log(
-            `  ${masters} master(s) rep ${rep}: ${Math.round(rate)} runs/s; commands per master ${commands.map((count) => `${Math.round((count / total) * 100)} %`).join(', ')}`,
+            `  ${label} rep ${rep}: ${Math.round(rate)} runs/s; commands per master ${commands.map((count) => `${Math.round((count / total) * 100)} %`).join(', ')}`,
           );
         } finally {
           await Promise.all(processes.map((process) => process.stop()));
