@@ -22,6 +22,7 @@ import { measureIngest, type IngestSubject } from './scenarios/ingest.js';
 import { latencySection, measurePeerLatency, measureRunqLatency } from './scenarios/latency.js';
 import { measureReads } from './scenarios/reads.js';
 import { measureWhatIf } from './scenarios/whatif.js';
+import { measureClusterSpread } from './scenarios/cluster-spread.js';
 import { writePathPlans } from './scenarios/write-plans.js';
 import { parseSettings, type Settings } from './settings.js';
 import { setUpBullmq, setUpGraphile, setUpPgBoss, type Peer } from './systems/peers.js';
@@ -303,6 +304,10 @@ async function main(settings: Settings): Promise<void> {
   if (settings.scenarios.includes('whatif')) {
     lab.log('\n# what-if (PostgreSQL alone)');
     sections.push(await measureWhatIf(lab));
+  }
+  if (settings.scenarios.includes('cluster')) {
+    lab.log('\n# cluster spread (1 and 3 Redis Cluster masters)');
+    sections.push(await measureClusterSpread(lab));
   }
   running.delete(servers);
   await servers.stop();

@@ -5,7 +5,7 @@ import type { QueueBackendKind } from './systems/runq-deployment.js';
 /** Scenarios, in the order they run. */
 export const SCENARIOS = ['ingest', 'e2e', 'latency', 'flow', 'fairness', 'schedules', 'webhooks', 'batches', 'reads'] as const;
 /** Scenarios that run only when named with --only. */
-export const OPTIONAL_SCENARIOS = ['whatif'] as const;
+export const OPTIONAL_SCENARIOS = ['whatif', 'cluster'] as const;
 export type Scenario = (typeof SCENARIOS)[number] | (typeof OPTIONAL_SCENARIOS)[number];
 
 /** Everything that shapes a run; printed with the results. */
@@ -46,12 +46,12 @@ export interface Settings {
   peers: PeerSettings;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only ingest,e2e,latency,flow,fairness,schedules,webhooks,reads,whatif] [--backends redis,postgres]
+const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only ingest,e2e,latency,flow,fairness,schedules,webhooks,batches,reads,whatif,cluster] [--backends redis,postgres]
                           [--profile] [--logs] [--log-level LEVEL]
 
   --quick       every scenario with smaller counts and one repetition (a few minutes)
   --reps N      repetitions per measurement (default 3; 1 with --quick)
-  --only LIST   run only these scenarios (whatif, the PostgreSQL-only experiments, runs only when named)
+  --only LIST   run only these scenarios (whatif, the PostgreSQL-only experiments, and cluster, 1 and 3 Redis Cluster masters, run only when named)
   --backends    runq queue backends to measure (default both)
   --profile     run runq's API and workers with --cpu-prof; summarise where their CPU went
   --logs        keep runq's JSON logs under bench/results/logs

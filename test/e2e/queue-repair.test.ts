@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
+import { parseRedisUrl } from '@runq/config';
 import { waitFor } from '@runq/local/testing';
+import { RUN_JOB_NAME, openRedis, runJobOptions, whenRedisReady } from '@runq/queue';
 import { FIXTURE_HANDLERS, useE2eContext } from '../support/e2e-context.js';
 import { statusPath } from '../support/event-log.js';
 import { QUEUE_BACKENDS } from '../support/harness.js';
@@ -45,5 +48,31 @@ describe.each(QUEUE_BACKENDS)('queue repair by the reconciler with real processe
     expect(run.output).toEqual({ pid: second.pid, attempt: 2 });
     expect(await jobIdOf(e2e.api, created.run_id)).not.toBe(jobId);
     expect(statusPath(await e2e.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'running', 'completed']);
+  });
+});
+
+describe('upgrading to one hash tag per queue on a Redis Cluster', () => {
+  const e2e = useE2eContext('redis-cluster');
+
+  it('when a run was queued under the single {prefix} tag of earlier versions, then the reconciler dispatches it on its own queue and it completes', async () => {
+    const created = await e2e.client.task('echo');
+    // Where earlier versions kept it: every queue of the prefix under the one tag {prefix}.
+    expect(await e2e.queues.removeRun('task', created.run_id)).toBe(true);
+    const connection = openRedis(parseRedisUrl(e2e.api.config.redisUrl!), 'producer');
+    const old = new Queue('task', { connection, prefix: `{${e2e.api.config.queuePrefix}}` });
+    try {
+      await whenRedisReady(connection, 10_000);
+      await old.add(RUN_JOB_NAME, { runId: created.run_id }, runJobOptions('redis', created.run_id));
+      expect(await e2e.queues.jobState('task', created.run_id)).toBeUndefined();
+      const worker = await e2e.processes.startWorker(e2e.api, FIXTURE_HANDLERS);
+      const run = await e2e.client.waitForStatus(created.run_id, 'completed');
+      expect(run.output).toMatchObject({ pid: worker.pid, attempt: 1 });
+      expect(statusPath(await e2e.client.validEvents(created.run_id))).toEqual(['pending', 'running', 'completed']);
+      // No worker reads the old layout: its job is left where it was, for the operator to delete.
+      expect(await (await old.getJob(created.run_id))?.getState()).toBe('waiting');
+    } finally {
+      await old.close();
+      connection.disconnect();
+    }
   });
 });

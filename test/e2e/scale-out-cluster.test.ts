@@ -209,12 +209,11 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
     }
   });
 
-  it("when the cluster's keys are listed, then every queue key carries the {prefix} hash tag and lives on one master in one slot", async () => {
+  it("when the cluster's keys are listed, then each queue's keys carry the {prefix:queue} hash tag, share one slot and live on the master that serves it", async () => {
     const client = openRedis(parseRedisUrl(redisUrl), 'worker') as Cluster;
     try {
       await whenRedisReady(client, 10_000);
-      const holders: string[] = [];
-      const keys: string[] = [];
+      const byQueue = new Map<string, { keys: string[]; holders: Set<string> }>();
       for (const node of client.nodes('master')) {
         const found: string[] = [];
         let cursor = '0';
@@ -223,17 +222,24 @@ describe('scale-out on a Redis Cluster: two API processes, three worker processe
           cursor = next;
           found.push(...batch);
         } while (cursor !== '0');
-        const queueKeys = found.filter((name) => name.startsWith(`{${prefix}}:`));
-        if (queueKeys.length > 0) holders.push(`${node.options.host}:${node.options.port}`);
-        keys.push(...queueKeys);
-        // Anything else is a single-key counter of the API's rate limits, free to live on any slot.
-        expect(found.filter((name) => !queueKeys.includes(name) && !name.startsWith(`${prefix}:rl:`))).toEqual([]);
+        for (const name of found) {
+          // Anything but a queue key is a single-key counter of the API's rate limits, free to live on any slot.
+          if (name.startsWith(`${prefix}:rl:`)) continue;
+          const queue = /^\{[^:}]+:([^}]+)\}:([^:]+):/.exec(name);
+          expect(queue?.[1]).toBeDefined();
+          expect(name.startsWith(`{${prefix}:${queue![1]}}:${queue![1]}:`)).toBe(true);
+          const entry = byQueue.get(queue![1]!) ?? { keys: [], holders: new Set<string>() };
+          entry.keys.push(name);
+          entry.holders.add(`${node.options.host}:${node.options.port}`);
+          byQueue.set(queue![1]!, entry);
+        }
       }
-      expect(keys.length).toBeGreaterThan(0);
-      expect(keys.some((name) => name.startsWith(`{${prefix}}:task:`))).toBe(true);
-      expect(holders).toHaveLength(1);
-      const slots = new Set(await Promise.all(keys.map((name) => client.cluster('KEYSLOT', name))));
-      expect(slots.size).toBe(1);
+      expect([...byQueue.keys()]).toEqual(expect.arrayContaining(['task', 'eval']));
+      for (const [queue, { keys, holders }] of byQueue) {
+        expect(holders.size).toBe(1);
+        const slots = new Set(await Promise.all(keys.map((name) => client.cluster('KEYSLOT', name))));
+        expect(slots).toEqual(new Set([await client.cluster('KEYSLOT', `{${prefix}:${queue}}`)]));
+      }
     } finally {
       client.disconnect();
     }

@@ -230,14 +230,30 @@ export async function startRunqApi(target: RunqTarget, options: ProcessOptions =
 }
 
 /**
- * `runq worker --handlers <no-op module> --kinds task --concurrency N`; resolves once its
- * metrics server answers, which it starts after its queue workers.
+ * `runq worker --handlers <no-op module> --kinds task --concurrency N` (and a `--runtime-target`
+ * per entry of `runtimeTargets`); resolves once its metrics server answers, which it starts after
+ * its queue workers.
  */
-export async function startRunqWorker(target: RunqTarget, concurrency: number, options: ProcessOptions = {}): Promise<ManagedProcess> {
+export async function startRunqWorker(
+  target: RunqTarget,
+  concurrency: number,
+  options: ProcessOptions = {},
+  runtimeTargets: readonly string[] = [],
+): Promise<ManagedProcess> {
   const port = await findFreePort();
   const spawned = spawnNode(
     'runq worker',
-    ['services/cli/bin/runq.js', 'worker', '--handlers', NOOP_HANDLERS, '--kinds', 'task', '--concurrency', String(concurrency)],
+    [
+      'services/cli/bin/runq.js',
+      'worker',
+      '--handlers',
+      NOOP_HANDLERS,
+      '--kinds',
+      'task',
+      '--concurrency',
+      String(concurrency),
+      ...runtimeTargets.flatMap((runtimeTarget) => ['--runtime-target', runtimeTarget]),
+    ],
     { ...runqEnv(target), RUNQ_WORKER_METRICS_PORT: String(port) },
     options,
   );

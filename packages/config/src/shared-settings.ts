@@ -20,7 +20,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 /**
  * What a queue prefix may hold: it becomes part of every queue key (Redis) or queue name
- * (PostgreSQL backend), and on a Redis Cluster it is wrapped in a hash tag (`{prefix}`).
+ * (PostgreSQL backend), and on a Redis Cluster it is part of each queue's hash tag (`{prefix:queue}`).
  */
 const QUEUE_PREFIX = /^[A-Za-z0-9_{}.-]{1,64}$/;
 

@@ -1,7 +1,7 @@
 import { createPostgresBackend, runMigrations, type BackendFactory, type KeyPrefixOptions, type QueueBaseOptions } from 'bullmq';
 import { parseRedisUrl, type RedisTarget } from '@runq/config';
 import pg from 'pg';
-import { effectiveKeyPrefix, openRedis, whenRedisReady, type RedisClient } from './redis-connection.js';
+import { openRedis, queueKeyPrefix, whenRedisReady, type RedisClient } from './redis-connection.js';
 
 /** Where the queues live. */
 export type QueueBackendKind = 'redis' | 'postgres';
@@ -16,8 +16,8 @@ export interface QueueBackendConfig {
    */
   redisUrl?: string | undefined;
   /**
-   * Redis key prefix. On a Redis Cluster it must carry a hash tag so that every key of a queue
-   * hashes to one slot; a prefix without one is used as `{prefix}` there (see `keyPrefix`).
+   * Redis key prefix. On a Redis Cluster every key of a queue must hash to one slot: a prefix
+   * without a hash tag gets one per queue there, a prefix with one keeps it (see `queueKeyPrefix`).
    * Ignored by the Postgres backend, whose namespace is its schema.
    */
   prefix: string;
@@ -44,12 +44,12 @@ export const POSTGRES_QUEUE_SCHEMA = 'bullmq';
  */
 export interface QueueBackend {
   readonly kind: QueueBackendKind;
-  /** The Redis key prefix in use (hash-tagged on a cluster); empty for PostgreSQL. */
-  readonly keyPrefix: string;
-  /** Options and backend factory for a BullMQ `Queue` (producer side; shares one connection). */
-  queueArgs(): BullArgs;
-  /** Options and backend factory for a BullMQ `Worker` (gets its own blocking connection). */
-  workerArgs(): BullArgs;
+  /** The Redis key prefix of the queue named `queueName` (hash-tagged on a cluster); empty for PostgreSQL. */
+  keyPrefixOf(queueName: string): string;
+  /** Options and backend factory for the BullMQ `Queue` named `queueName` (producer side; shares one connection). */
+  queueArgs(queueName: string): BullArgs;
+  /** Options and backend factory for a BullMQ `Worker` of the queue named `queueName` (gets its own blocking connection). */
+  workerArgs(queueName: string): BullArgs;
   /** Resolves when the backend answers; rejects otherwise. */
   ping(): Promise<void>;
   /** Closes the shared connections (after the queues and workers using them are closed). */
@@ -63,25 +63,29 @@ class RedisBackend implements QueueBackend {
   private readonly producer: RedisClient;
   private readonly workerConnections: RedisClient[] = [];
   private readonly target: RedisTarget;
-  readonly keyPrefix: string;
+  private readonly prefix: string;
 
   constructor(config: QueueBackendConfig & { redisUrl: string }) {
     this.target = parseRedisUrl(config.redisUrl);
-    this.keyPrefix = effectiveKeyPrefix(config.prefix, this.target);
+    this.prefix = config.prefix;
     this.producer = openRedis(this.target, 'producer');
     this.producer.on('error', () => undefined);
   }
 
-  queueArgs(): BullArgs {
-    return [{ connection: this.producer, prefix: this.keyPrefix }, undefined];
+  keyPrefixOf(queueName: string): string {
+    return queueKeyPrefix(this.prefix, this.target, queueName);
   }
 
-  workerArgs(): BullArgs {
+  queueArgs(queueName: string): BullArgs {
+    return [{ connection: this.producer, prefix: this.keyPrefixOf(queueName) }, undefined];
+  }
+
+  workerArgs(queueName: string): BullArgs {
     // Workers block on Redis and must retry forever across outages (BullMQ requires
     // maxRetriesPerRequest: null for their connection).
     const connection = openRedis(this.target, 'worker');
     this.workerConnections.push(connection);
-    return [{ connection, prefix: this.keyPrefix }, undefined];
+    return [{ connection, prefix: this.keyPrefixOf(queueName) }, undefined];
   }
 
   async ping(): Promise<void> {
@@ -96,7 +100,6 @@ class RedisBackend implements QueueBackend {
 
 class PostgresBackend implements QueueBackend {
   readonly kind = 'postgres';
-  readonly keyPrefix = '';
   // One pool for every queue of the process, pinned to the backend's schema (BullMQ does not
   // set the search_path on a pool it did not create).
   private readonly pool: pg.Pool;
@@ -112,6 +115,10 @@ class PostgresBackend implements QueueBackend {
     // A checked-out client whose server goes away emits 'error' on itself; unheard, that kills
     // the process (see openDatabase in @runq/db). The pool drops it when it is released.
     this.pool.on('connect', (client) => client.on('error', () => undefined));
+  }
+
+  keyPrefixOf(): string {
+    return '';
   }
 
   queueArgs(): BullArgs {

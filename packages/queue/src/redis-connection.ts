@@ -51,12 +51,21 @@ export function hasHashTag(prefix: string): boolean {
 }
 
 /**
- * The key prefix runq uses on `target`: the configured one, except that on a Redis Cluster a
- * prefix without a hash tag is wrapped in one (`runq` becomes `{runq}`), since BullMQ cannot
- * work otherwise. Every process derives it the same way, so APIs and workers agree.
+ * The BullMQ key prefix of the queue named `queueName` on `target`. BullMQ's keys are
+ * `<prefix>:<queue>:<suffix>`, so:
+ * - one Redis server: the configured prefix as it is (`runq:task:wait`);
+ * - a Redis Cluster and a prefix without a hash tag: a hash tag per queue, `{<prefix>:<queue>}`
+ *   (`{runq:task}:task:wait`), so every key of one queue shares a slot (its Lua scripts need
+ *   that) while different queues, and different deployments' prefixes, hash to different slots
+ *   and so spread over the masters (neither a prefix nor a queue name can hold `:`, so the tag
+ *   names exactly one queue of one prefix);
+ * - a Redis Cluster and a prefix that already has a hash tag: that prefix as it is, so every queue
+ *   of it stays in the tag's one slot.
+ * Every process derives it the same way, so APIs, workers and the dashboard agree
+ * (docs/decisions/0022-cluster-hash-tags.md).
  */
-export function effectiveKeyPrefix(prefix: string, target: RedisTarget | undefined): string {
-  return target?.mode === 'cluster' && !hasHashTag(prefix) ? `{${prefix}}` : prefix;
+export function queueKeyPrefix(prefix: string, target: RedisTarget | undefined, queueName: string): string {
+  return target?.mode === 'cluster' && !hasHashTag(prefix) ? `{${prefix}:${queueName}}` : prefix;
 }
 
 /**

@@ -75,9 +75,10 @@ export class RunQueues {
     return this.backend.kind;
   }
 
-  /** The Redis key prefix of the queues (hash-tagged on a Redis Cluster); empty on PostgreSQL. */
-  get keyPrefix(): string {
-    return this.backend.keyPrefix;
+  /** The Redis key prefix of a kind's (default target's) or a route's queue (hash-tagged on a Redis Cluster); empty on PostgreSQL. */
+  keyPrefixOf(ref: QueueRef): string {
+    const { kind, target } = routeFrom(ref);
+    return this.backend.keyPrefixOf(queueNameOf(kind, target));
   }
 
   /** The BullMQ queue of a kind (its default target's) or of a route, opened on first use. */
@@ -86,7 +87,7 @@ export class RunQueues {
     const name = queueNameOf(kind, target);
     let queue = this.byName.get(name);
     if (!queue) {
-      const [options, factory] = this.backend.queueArgs();
+      const [options, factory] = this.backend.queueArgs(name);
       queue = factory ? new Queue<RunJobData>(name, options, factory) : new Queue<RunJobData>(name, options);
       // Connection errors surface through ping() and failed adds; an unhandled 'error'
       // event must not crash the process.
@@ -138,7 +139,8 @@ export class RunQueues {
    */
   createWorker(ref: QueueRef, processor: Processor<RunJobData>, options: RunWorkerOptions): Worker<RunJobData> {
     const { kind, target } = routeFrom(ref);
-    const [base, factory] = this.backend.workerArgs();
+    const name = queueNameOf(kind, target);
+    const [base, factory] = this.backend.workerArgs(name);
     const workerOptions = {
       ...base,
       concurrency: options.concurrency,
@@ -147,9 +149,7 @@ export class RunQueues {
       maxStalledCount: 2,
       autorun: true,
     };
-    const worker = factory
-      ? new Worker<RunJobData>(queueNameOf(kind, target), processor, workerOptions, factory)
-      : new Worker<RunJobData>(queueNameOf(kind, target), processor, workerOptions);
+    const worker = factory ? new Worker<RunJobData>(name, processor, workerOptions, factory) : new Worker<RunJobData>(name, processor, workerOptions);
     worker.on('error', () => undefined);
     return worker;
   }
