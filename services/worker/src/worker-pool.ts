@@ -25,7 +25,7 @@ import { LeaderElection } from './leader-election.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { HoldTimer } from './hold-timer.js';
 import { ScheduleTimer } from './schedule-timer.js';
-import { WebhookDeliverer } from './webhook-deliverer.js';
+import type { WebhookDeliverer } from './webhook-deliverer.js';
 import { BulkActionTimer } from './bulk-action-timer.js';
 import { Reconciler } from './reconciler.js';
 import { RunExecutor } from './run-executor.js';
@@ -174,8 +174,10 @@ export async function startWorkerPool(config: Readonly<WorkerConfig>, log: Logge
   }
   const firing = scheduleTimer;
   // Outbound webhooks: every worker delivers unless told not to; without RUNQ_SECRETS_KEY none does.
+  // The deliverer (and its HTTP client) is loaded only then, so a worker without it starts as fast as before.
   let deliverer: WebhookDeliverer | undefined;
   if (config.webhookDelivery && config.secretsKey) {
+    const { WebhookDeliverer } = await import('./webhook-deliverer.js');
     deliverer = new WebhookDeliverer({
       db,
       log,
