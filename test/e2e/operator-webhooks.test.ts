@@ -56,7 +56,7 @@ describe.each(QUEUE_BACKENDS)('the webhook subscriptions explorer in a real brow
     try {
       const page = await context.newPage();
       await page.goto(`${api.url}/admin/runs`);
-      await Promise.all([page.waitForURL(/\/admin\/webhook-subscriptions$/), page.getByRole('link', { name: 'Webhooks', exact: true }).click()]);
+      await Promise.all([page.waitForURL(/\/admin\/webhook-subscriptions$/), page.getByRole('link', { name: 'Subscriptions', exact: true }).click()]);
       const okRow = page.locator(`#subscriptions tr[data-subscription-id="${subscriptions.ok.id}"]`);
       const brokenRow = page.locator(`#subscriptions tr[data-subscription-id="${subscriptions.broken.id}"]`);
       await okRow.locator('[data-enabled="true"]').waitFor();
