@@ -171,9 +171,11 @@ export class WebhookDeliverer {
 
 /** A delivery failure in a line: a timeout, a refused destination, or the network error. */
 function describeFailure(error: unknown, timeoutMs: number): string {
-  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = err.cause;
-  if (cause && (cause as { code?: string }).code === 'destination_refused') return `destination refused: ${cause.message ?? ''}`;
+  // The checked lookup's refusal reaches here wrapped by the connection, or as it was thrown.
+  if (err.code === 'destination_refused') return `destination refused: ${err.message ?? ''}`;
+  if (cause?.code === 'destination_refused') return `destination refused: ${cause.message ?? ''}`;
   return `${err.message ?? 'request failed'}${cause?.code ? ` (${cause.code})` : cause?.message ? ` (${cause.message})` : ''}`.slice(0, ERROR_TEXT_CHARS);
 }
