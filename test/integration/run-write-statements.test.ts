@@ -8,7 +8,9 @@ import {
   RUN_COLUMNS,
   RUN_TRANSITION_STATEMENTS,
   settleAttempts,
+  toJson,
   transitionParameters,
+  transitionRuns,
   type AttemptSettlement,
   type Db,
   type NewRunRow,
@@ -243,6 +245,38 @@ describe('run write statements (prepared, fixed text)', () => {
     } finally {
       await Promise.all([plain.destroy(), worker.destroy()]);
       await admin.end();
+    }
+  });
+});
+
+describe('transition times', () => {
+  const own = useOwnDatabase();
+
+  it('when a transaction that began before another one moved the run then moves it too, then its event is not dated before the one it follows', async () => {
+    const run = newRun();
+    await insertRuns(own.db, [{ run }]);
+    const other = openDatabase(own.url, { maxConnections: 1 });
+    try {
+      await own.db.transaction().execute(async (trx) => {
+        // The transaction's clock (now()) stands at its start, before the other connection's claim.
+        const started = await sql<{ now: Date }>`select now() as now`.execute(trx);
+        const [claimed] = await claimRuns(other, [{ runId: run.id, jobId: run.job_id, leaseToken: randomUUID(), leaseHolder: null }], 30_000);
+        expect(claimed?.run.updated_at.getTime()).toBeGreaterThan(started.rows[0]!.now.getTime());
+        const error = { message: 'stopped', code: 'cancelled' };
+        const [cancelled] = await transitionRuns(trx, [{ runId: run.id, transition: 'cancel', set: { error: toJson(error) }, data: { error } }]);
+        expect(cancelled?.status).toBe('cancelled');
+      });
+      const events = await sql<{
+        seq: number;
+        at: Date;
+        to_status: string;
+      }>`select seq, at, to_status from run_events where run_id = ${run.id} order by seq`.execute(own.db);
+      expect(events.rows.map((event) => event.to_status)).toEqual(['pending', 'running', 'cancelled']);
+      const [created, running, cancelled] = events.rows.map((event) => event.at.getTime());
+      expect(running).toBeGreaterThanOrEqual(created!);
+      expect(cancelled).toBeGreaterThanOrEqual(running!);
+    } finally {
+      await other.destroy();
     }
   });
 });

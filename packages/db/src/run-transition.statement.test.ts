@@ -9,7 +9,7 @@ describe('transition statements', () => {
     expect(set.get('status')).toBe(`'${TRANSITIONS[name].to}'`);
     expect(set.get('previous_status')).toBe('r.status');
     expect(set.get('event_seq')).toBe('r.event_seq + 1');
-    expect(set.get('updated_at')).toBe('now()');
+    expect(set.get('updated_at')).toBe('greatest(now(), r.updated_at)');
     for (const column of TRANSITION_COLUMNS[name]) expect(set.get(column)).toBe(`i.${column}`);
   });
 

@@ -87,6 +87,13 @@ function nowPlusMs(input: string): string {
   return `now() + ${input} * interval '1 millisecond'`;
 }
 
+/**
+ * The time of a transition: the transaction's clock, but never before the run's previous write.
+ * A transaction that began before another one moved the run, and then waited for the row, would
+ * otherwise date its event before the event it follows.
+ */
+const MOVED_AT = 'greatest(now(), r.updated_at)';
+
 /** Every column `transition` changes, with its new value as an SQL expression over `r` (the row before) and `i` (its input). */
 export function transitionAssignments(transition: RunTransition, columns: readonly string[]): Map<string, string> {
   const rule = TRANSITIONS[transition];
@@ -95,13 +102,13 @@ export function transitionAssignments(transition: RunTransition, columns: readon
     ['previous_status', 'r.status'],
     ['status', `'${rule.to}'`],
     ['event_seq', 'r.event_seq + 1'],
-    ['updated_at', 'now()'],
+    ['updated_at', MOVED_AT],
     ['hold_reason', 'null'],
     ['hold_until', 'null'],
   ]);
   if (effects.startsAttempt) {
     set.set('attempt', 'r.attempt + 1');
-    set.set('started_at', 'coalesce(r.started_at, now())');
+    set.set('started_at', `coalesce(r.started_at, ${MOVED_AT})`);
     set.set('lease_token', 'i.claim_token');
     set.set('lease_expires_at', nowPlusMs('i.claim_lease_ms'));
     set.set('lease_holder', 'i.claim_holder');
@@ -117,8 +124,8 @@ export function transitionAssignments(transition: RunTransition, columns: readon
     set.set('wait_deadline_at', 'null');
   }
   if (effects.finishes) {
-    set.set('completed_at', 'now()');
-    set.set('duration_ms', '(extract(epoch from now() - r.started_at) * 1000)::integer');
+    set.set('completed_at', MOVED_AT);
+    set.set('duration_ms', `(extract(epoch from ${MOVED_AT} - r.started_at) * 1000)::integer`);
   }
   for (const column of columns) {
     if (set.has(column)) throw new Error(`${transition} derives ${column}; it cannot be written as well`);
