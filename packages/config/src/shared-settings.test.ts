@@ -6,7 +6,13 @@ const BASE = { DATABASE_URL: 'postgres://runq:secret@db.internal:5432/runq' };
 
 describe('readSharedSettings', () => {
   it('when only DATABASE_URL is set, then queues live in PostgreSQL under the prefix runq and the log level is info', () => {
-    expect(readSharedSettings(BASE)).toEqual({ databaseUrl: BASE.DATABASE_URL, redisUrl: undefined, queuePrefix: DEFAULT_QUEUE_PREFIX, logLevel: 'info' });
+    expect(readSharedSettings(BASE)).toEqual({
+      databaseUrl: BASE.DATABASE_URL,
+      redisUrl: undefined,
+      queuePrefix: DEFAULT_QUEUE_PREFIX,
+      logLevel: 'info',
+      webhookAllowPrivate: false,
+    });
     expect(DEFAULT_QUEUE_PREFIX).toBe('runq');
   });
 
@@ -17,6 +23,7 @@ describe('readSharedSettings', () => {
       redisUrl: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
       queuePrefix: 'prod-eu',
       logLevel: 'warn',
+      webhookAllowPrivate: false,
     });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -30,6 +37,7 @@ describe('readSharedSettings', () => {
     ['RUNQ_QUEUE_PREFIX', { ...BASE, RUNQ_QUEUE_PREFIX: 'has space' }],
     ['LOG_LEVEL', { ...BASE, LOG_LEVEL: 'verbose' }],
     ['RUNQ_SECRETS_KEY', { ...BASE, RUNQ_SECRETS_KEY: 'too-short-a-key' }],
+    ['RUNQ_WEBHOOK_ALLOW_PRIVATE', { ...BASE, RUNQ_WEBHOOK_ALLOW_PRIVATE: 'yes' }],
   ])('when %s is missing or malformed (%j), then a ConfigError names it on one line', (variable, env) => {
     const error = configErrorOf(() => readSharedSettings(env));
     expect(error.variable).toBe(variable);
@@ -40,6 +48,14 @@ describe('readSharedSettings', () => {
   it('when a URL with a password is refused, then the message does not repeat the password', () => {
     expect(configErrorOf(() => readSharedSettings({ DATABASE_URL: 'mysql://runq:hunter2@db/runq' })).message).not.toContain('hunter2');
     expect(configErrorOf(() => readSharedSettings({ ...BASE, REDIS_URL: 'redis+cluster://:hunter2@a:1,b:x' })).message).not.toContain('hunter2');
+  });
+});
+
+describe('RUNQ_WEBHOOK_ALLOW_PRIVATE', () => {
+  it('when set to 1, then webhook destinations may be private; unset or 0, they may not', () => {
+    expect(readSharedSettings({ ...BASE, RUNQ_WEBHOOK_ALLOW_PRIVATE: '1' }).webhookAllowPrivate).toBe(true);
+    expect(readSharedSettings({ ...BASE, RUNQ_WEBHOOK_ALLOW_PRIVATE: '0' }).webhookAllowPrivate).toBe(false);
+    expect(readSharedSettings(BASE).webhookAllowPrivate).toBe(false);
   });
 });
 
