@@ -62,14 +62,17 @@ describe('shutdown of runq start', () => {
     expect(await isPortOpen(port)).toBe(false);
   }, 120_000);
 
-  it('when runq start gets Ctrl-C after its Redis has gone, then it exits 1 by its deadline, naming the queue workers, and its local PostgreSQL is stopped', async () => {
+  it('when runq start gets Ctrl-C after its Redis has gone, then it exits by its deadline (1, naming the queue workers, when they were still waiting for Redis) and its local PostgreSQL is stopped', async () => {
     const proc = await startOnOwnRedis({ RUNQ_WORKER_SHUTDOWN_GRACE_MS: String(GRACE_MS) });
     const port = await localPostgresPort();
     await redis!.stop();
     const exit = await signalAndWait(proc, 'SIGINT');
-    expect(exit).toMatchObject({ code: 1, signal: null });
+    expect(exit.signal).toBeNull();
     expect(exit.elapsedMs).toBeLessThan(startShutdownDeadlineMs({ shutdownGraceMs: GRACE_MS }, true) + EXIT_SLACK_MS);
-    expect(abandonedSteps(proc)).toContain('queue workers');
+    // A queue worker whose connection had already seen Redis close ends at once; one still
+    // reconnecting waits and is abandoned: which one depends on when the stop lands.
+    if (exit.code === 0) expect(abandonedSteps(proc)).toEqual([]);
+    else expect({ code: exit.code, abandoned: abandonedSteps(proc) }).toEqual({ code: 1, abandoned: expect.arrayContaining(['queue workers']) });
     expect(await isPortOpen(port)).toBe(false);
   }, 120_000);
 
