@@ -58,6 +58,17 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     return response.body.data as any[];
   };
 
+  /** The delivery log once every delivery in it is settled: a worker records an answer after the receiver has it. */
+  const settledDeliveries = async (subscriptionId: string) => {
+    const { value, done } = await pollUntil(
+      () => deliveries(subscriptionId),
+      (rows) => rows.length > 0 && rows.every((row) => row.state !== 'pending'),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(done).toBe(true);
+    return value;
+  };
+
   it('when a run completes, then the receiver gets one signed run.completed carrying the run as GET /runs/{id} shows it, and the log shows it delivered', async () => {
     const { path, target, subscription } = await subscribe();
     const run = await suite.client.task(target);
@@ -68,7 +79,7 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     expect(received?.body.type).toBe('run.completed');
     expect(received?.body.data).toEqual(await suite.client.get(run.run_id));
     expect(Number.isNaN(Date.parse(received?.body.created_at ?? ''))).toBe(false);
-    const [logged] = await deliveries(subscription.id);
+    const [logged] = await settledDeliveries(subscription.id);
     expect(logged).toMatchObject({ id: received?.id, type: 'run.completed', run_id: run.run_id, attempts: 1, last_status_code: 200, next_attempt_at: null });
     expect(logged.delivered_at).not.toBeNull();
     expect(typeof logged.duration_ms).toBe('number');
@@ -129,7 +140,7 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     const [first, second, third] = arrived.map((entry) => entry.at);
     expect((third as number) - (second as number)).toBeGreaterThanOrEqual(90);
     expect((second as number) - (first as number)).toBeGreaterThanOrEqual(15);
-    const [logged] = await deliveries(subscription.id);
+    const [logged] = await settledDeliveries(subscription.id);
     expect(logged).toMatchObject({ id: arrived[0]?.id, run_id: run.run_id, state: 'delivered', attempts: 3, last_status_code: 204 });
   });
 
@@ -140,7 +151,7 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     await receiver.until(() => receiver.at(path).some((entry) => entry.status === 200));
     expect(receiver.at(path).map((entry) => entry.status)).toEqual([307, 200]);
     expect(receiver.at('redirected')).toEqual([]);
-    const [logged] = await deliveries(subscription.id);
+    const [logged] = await settledDeliveries(subscription.id);
     expect(logged).toMatchObject({ state: 'delivered', attempts: 2, last_status_code: 200 });
   });
 
@@ -192,7 +203,7 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     const run = await suite.client.task(target);
     await suite.client.waitForStatus(run.run_id, 'completed');
     await receiver.until(() => receiver.at(path).length === 1);
-    const [logged] = await deliveries(subscription.id);
+    const [logged] = await settledDeliveries(subscription.id);
     expect((await suite.client.request('POST', `/webhook-subscriptions/${subscription.id}/deliveries/${logged.id}/redeliver`)).status).toBe(202);
     await receiver.until(() => receiver.at(path).length === 2);
     expect(receiver.at(path).map((entry) => entry.id)).toEqual([logged.id, logged.id]);
