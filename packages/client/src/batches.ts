@@ -1,9 +1,6 @@
 import type { RequestOptions, Transport } from './http.js';
+import { resourcePath, signalOf } from './request-parts.js';
 import type { BatchProgress, BatchResult, BulkAction, BulkActionBody, CreateRunBody } from './types.js';
-
-function signalOf(opts: RequestOptions): RequestOptions {
-  return opts.signal ? { signal: opts.signal } : {};
-}
 
 /**
  * `runq.batches.*`: up to 1,000 runs created in one request, each on its own.
@@ -21,7 +18,7 @@ export function batchMethods(transport: Transport) {
     },
     /** A batch's progress: its runs counted by status, and whether all have finished. */
     get(batchId: string, opts: RequestOptions = {}): Promise<BatchProgress> {
-      return transport.json<BatchProgress>('GET', `batches/${encodeURIComponent(batchId)}`, signalOf(opts));
+      return transport.json<BatchProgress>('GET', resourcePath('batches', batchId), signalOf(opts));
     },
   };
 }
@@ -36,7 +33,7 @@ export function batchMethods(transport: Transport) {
  * const action = await runq.bulkActions.create({ id: crypto.randomUUID(), action: 'replay', filter: { ...window, status: 'failed' } });
  */
 export function bulkActionMethods(transport: Transport) {
-  const path = (id: string, action?: string) => `bulk-actions/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
+  const path = (id: string, action?: string) => resourcePath('bulk-actions', id, action);
   return {
     /** Starts a bulk action; a repeat with the same `id` returns the same action. */
     create(body: BulkActionBody, opts: RequestOptions = {}): Promise<BulkAction> {

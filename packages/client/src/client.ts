@@ -1,6 +1,7 @@
 import { RunqTimeoutError } from './errors.js';
 import { streamRunEvents } from './event-stream.js';
 import { Transport, type RequestOptions, type TransportOptions } from './http.js';
+import { eachItem, queryOf, resourcePath, signalOf } from './request-parts.js';
 import { scheduleMethods } from './schedules.js';
 import { webhookMethods } from './webhooks.js';
 import { webhookSubscriptionMethods } from './webhook-subscriptions.js';
@@ -40,7 +41,7 @@ export async function publicIdFor(idempotencyKey: string): Promise<string> {
 }
 
 function runPath(runId: string, action?: string): string {
-  return `runs/${encodeURIComponent(runId)}${action ? `/${action}` : ''}`;
+  return resourcePath('runs', runId, action);
 }
 
 /** A typed client of the runq API. */
@@ -72,19 +73,11 @@ export function createRunqClient(options: TransportOptions) {
     },
     /** One page of runs, newest first. */
     listPage(filter: ListRunsFilter & { cursor?: string } = {}, opts: RequestOptions = {}): Promise<RunPage> {
-      const query = new URLSearchParams();
-      for (const [name, value] of Object.entries(filter)) if (value !== undefined) query.set(name, String(value));
-      const suffix = query.size > 0 ? `?${query.toString()}` : '';
-      return transport.json<RunPage>('GET', `runs${suffix}`, signalOf(opts));
+      return transport.json<RunPage>('GET', `runs${queryOf(filter)}`, signalOf(opts));
     },
     /** Every run matching `filter`, newest first, fetching pages as the iteration goes. */
-    async *list(filter: ListRunsFilter = {}, opts: RequestOptions = {}): AsyncGenerator<Run> {
-      let cursor: string | undefined;
-      do {
-        const page = await runs.listPage({ ...filter, ...(cursor ? { cursor } : {}) }, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    list(filter: ListRunsFilter = {}, opts: RequestOptions = {}): AsyncGenerator<Run> {
+      return eachItem((cursor) => runs.listPage({ ...filter, ...(cursor ? { cursor } : {}) }, opts));
     },
     /** Cancels a run and its descendants. */
     cancel(runId: string, opts: RequestOptions = {}): Promise<Run> {
@@ -169,8 +162,4 @@ export function createRunqClient(options: TransportOptions) {
     batches: batchMethods(transport),
     bulkActions: bulkActionMethods(transport),
   };
-}
-
-function signalOf(opts: RequestOptions): RequestOptions {
-  return opts.signal ? { signal: opts.signal } : {};
 }

@@ -1,18 +1,9 @@
 import type { RequestOptions, Transport } from './http.js';
+import { eachItem, queryOf, resourcePath, signalOf } from './request-parts.js';
 import type { ListSchedulesFilter, OccurrencePage, Schedule, ScheduleBody, ScheduleOccurrence, SchedulePage, SchedulePatch, TriggerResult } from './types.js';
 
 function schedulePath(scheduleId: string, action?: string): string {
-  return `schedules/${encodeURIComponent(scheduleId)}${action ? `/${action}` : ''}`;
-}
-
-function signalOf(opts: RequestOptions): RequestOptions {
-  return opts.signal ? { signal: opts.signal } : {};
-}
-
-function queryOf(values: Record<string, unknown>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, String(value));
-  return query.size > 0 ? `?${query.toString()}` : '';
+  return resourcePath('schedules', scheduleId, action);
 }
 
 /**
@@ -67,26 +58,16 @@ export function scheduleMethods(transport: Transport) {
       return transport.json<SchedulePage>('GET', `schedules${queryOf(filter)}`, signalOf(opts));
     },
     /** Every schedule matching `filter`, newest first. */
-    async *list(filter: ListSchedulesFilter = {}, opts: RequestOptions = {}): AsyncGenerator<Schedule> {
-      let cursor: string | undefined;
-      do {
-        const page = await schedules.listPage({ ...filter, ...(cursor ? { cursor } : {}) }, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    list(filter: ListSchedulesFilter = {}, opts: RequestOptions = {}): AsyncGenerator<Schedule> {
+      return eachItem((cursor) => schedules.listPage({ ...filter, ...(cursor ? { cursor } : {}) }, opts));
     },
     /** One page of a schedule's occurrences, latest first. */
     occurrencesPage(scheduleId: string, page: { limit?: number; cursor?: string } = {}, opts: RequestOptions = {}): Promise<OccurrencePage> {
       return transport.json<OccurrencePage>('GET', `${schedulePath(scheduleId, 'occurrences')}${queryOf(page)}`, signalOf(opts));
     },
     /** Every occurrence of a schedule, latest first. */
-    async *occurrences(scheduleId: string, opts: RequestOptions = {}): AsyncGenerator<ScheduleOccurrence> {
-      let cursor: string | undefined;
-      do {
-        const page = await schedules.occurrencesPage(scheduleId, cursor ? { cursor } : {}, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    occurrences(scheduleId: string, opts: RequestOptions = {}): AsyncGenerator<ScheduleOccurrence> {
+      return eachItem((cursor) => schedules.occurrencesPage(scheduleId, cursor ? { cursor } : {}, opts));
     },
   };
   return schedules;

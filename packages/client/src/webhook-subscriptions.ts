@@ -1,4 +1,5 @@
 import type { RequestOptions, Transport } from './http.js';
+import { eachItem, queryOf, resourcePath, signalOf } from './request-parts.js';
 import type {
   CreatedWebhookSubscription,
   WebhookDelivery,
@@ -9,18 +10,8 @@ import type {
   WebhookSubscriptionPatch,
 } from './types.js';
 
-function subscriptionPath(subscriptionId: string, rest = ''): string {
-  return `webhook-subscriptions/${encodeURIComponent(subscriptionId)}${rest}`;
-}
-
-function signalOf(opts: RequestOptions): RequestOptions {
-  return opts.signal ? { signal: opts.signal } : {};
-}
-
-function queryOf(values: Record<string, unknown>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, String(value));
-  return query.size > 0 ? `?${query.toString()}` : '';
+function subscriptionPath(subscriptionId: string, action?: string): string {
+  return resourcePath('webhook-subscriptions', subscriptionId, action);
 }
 
 /**
@@ -55,32 +46,22 @@ export function webhookSubscriptionMethods(transport: Transport) {
       return transport.json<WebhookSubscriptionPage>('GET', `webhook-subscriptions${queryOf(page)}`, signalOf(opts));
     },
     /** Every subscription of the caller's projects, newest first. */
-    async *list(opts: RequestOptions = {}): AsyncGenerator<WebhookSubscription> {
-      let cursor: string | undefined;
-      do {
-        const page = await subscriptions.listPage(cursor ? { cursor } : {}, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    list(opts: RequestOptions = {}): AsyncGenerator<WebhookSubscription> {
+      return eachItem((cursor) => subscriptions.listPage(cursor ? { cursor } : {}, opts));
     },
     /** One page of a subscription's deliveries, newest first. */
     deliveriesPage(subscriptionId: string, page: { limit?: number; cursor?: string } = {}, opts: RequestOptions = {}): Promise<WebhookDeliveryPage> {
-      return transport.json<WebhookDeliveryPage>('GET', `${subscriptionPath(subscriptionId, '/deliveries')}${queryOf(page)}`, signalOf(opts));
+      return transport.json<WebhookDeliveryPage>('GET', `${subscriptionPath(subscriptionId, 'deliveries')}${queryOf(page)}`, signalOf(opts));
     },
     /** Every delivery of a subscription, newest first. */
-    async *deliveries(subscriptionId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookDelivery> {
-      let cursor: string | undefined;
-      do {
-        const page = await subscriptions.deliveriesPage(subscriptionId, cursor ? { cursor } : {}, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    deliveries(subscriptionId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookDelivery> {
+      return eachItem((cursor) => subscriptions.deliveriesPage(subscriptionId, cursor ? { cursor } : {}, opts));
     },
     /** Delivers an event again with the same `webhook-id`, whatever became of it. */
     redeliver(subscriptionId: string, deliveryId: string, opts: RequestOptions = {}): Promise<WebhookDelivery> {
       return transport.json<WebhookDelivery>(
         'POST',
-        subscriptionPath(subscriptionId, `/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+        subscriptionPath(subscriptionId, `deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
         signalOf(opts),
       );
     },

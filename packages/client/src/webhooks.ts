@@ -1,18 +1,9 @@
 import type { RequestOptions, Transport } from './http.js';
+import { eachItem, queryOf, resourcePath, signalOf } from './request-parts.js';
 import type { Webhook, WebhookBody, WebhookInboundDelivery, WebhookInboundDeliveryPage, WebhookPage, WebhookPatch, WebhookWithSecret } from './types.js';
 
 function webhookPath(webhookId: string, action?: string): string {
-  return `webhooks/${encodeURIComponent(webhookId)}${action ? `/${action}` : ''}`;
-}
-
-function signalOf(opts: RequestOptions): RequestOptions {
-  return opts.signal ? { signal: opts.signal } : {};
-}
-
-function queryOf(values: Record<string, unknown>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, String(value));
-  return query.size > 0 ? `?${query.toString()}` : '';
+  return resourcePath('webhooks', webhookId, action);
 }
 
 /**
@@ -64,26 +55,16 @@ export function webhookMethods(transport: Transport) {
       return transport.json<WebhookPage>('GET', `webhooks${queryOf(page)}`, signalOf(opts));
     },
     /** Every endpoint, newest first. */
-    async *list(opts: RequestOptions = {}): AsyncGenerator<Webhook> {
-      let cursor: string | undefined;
-      do {
-        const page = await webhooks.listPage(cursor ? { cursor } : {}, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    list(opts: RequestOptions = {}): AsyncGenerator<Webhook> {
+      return eachItem((cursor) => webhooks.listPage(cursor ? { cursor } : {}, opts));
     },
     /** One page of an endpoint's deliveries, latest first. */
     deliveriesPage(webhookId: string, page: { limit?: number; cursor?: string } = {}, opts: RequestOptions = {}): Promise<WebhookInboundDeliveryPage> {
       return transport.json<WebhookInboundDeliveryPage>('GET', `${webhookPath(webhookId, 'deliveries')}${queryOf(page)}`, signalOf(opts));
     },
     /** Every delivery of an endpoint, latest first. */
-    async *deliveries(webhookId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookInboundDelivery> {
-      let cursor: string | undefined;
-      do {
-        const page = await webhooks.deliveriesPage(webhookId, cursor ? { cursor } : {}, opts);
-        yield* page.data;
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
+    deliveries(webhookId: string, opts: RequestOptions = {}): AsyncGenerator<WebhookInboundDelivery> {
+      return eachItem((cursor) => webhooks.deliveriesPage(webhookId, cursor ? { cursor } : {}, opts));
     },
   };
   return webhooks;
