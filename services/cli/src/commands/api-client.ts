@@ -27,3 +27,10 @@ export function reportProblem(error: unknown): number {
   process.stderr.write(`runq: ${error.status} ${error.title}: ${error.detail}\n${fields.map((line) => `${line}\n`).join('')}`);
   return 1;
 }
+
+/** The one id a subcommand takes (`usage` names the subcommand and what the id is, for the error). */
+export function exactlyOneId(positionals: readonly string[], usage: string): string {
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw new UsageError(usage);
+  return id;
+}

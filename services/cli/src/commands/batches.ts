@@ -4,7 +4,7 @@ import type { BatchResult, BulkAction, CreateRunBody, RunqClient } from '@runq/c
 import type { Env } from '@runq/config';
 import { parseDuration } from '@runq/runs';
 import { UsageError } from '../cli-error.js';
-import { clientFrom, reportProblem } from './api-client.js';
+import { clientFrom, exactlyOneId, reportProblem } from './api-client.js';
 
 type Print = (line: string) => void;
 
@@ -54,9 +54,7 @@ function actionLine(action: BulkAction): string {
 }
 
 function oneId(positionals: string[], command: string): string {
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError(`${command} takes exactly one id`);
-  return id;
+  return exactlyOneId(positionals, `${command} takes exactly one id`);
 }
 
 /** `runq batches create --file items.ndjson` (several batches past 1,000 lines) and `runq batches get ID`. */

@@ -3,7 +3,7 @@ import ora from 'ora';
 import type { CreateRunBody, RunqClient } from '@runq/client';
 import { optionalString, type Env } from '@runq/config';
 import { UsageError } from '../cli-error.js';
-import { clientFrom, parseJson, reportProblem } from './api-client.js';
+import { clientFrom, exactlyOneId, parseJson, reportProblem } from './api-client.js';
 import { eventLine, runDetails, runLine } from './runs-output.js';
 
 type Print = (line: string) => void;
@@ -11,9 +11,7 @@ type Print = (line: string) => void;
 const RUN_KINDS: readonly string[] = ['agent', 'workflow', 'task', 'eval'];
 
 function oneId(positionals: string[], command: string): string {
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError(`runs ${command} takes exactly one run id`);
-  return id;
+  return exactlyOneId(positionals, `runs ${command} takes exactly one run id`);
 }
 
 /**

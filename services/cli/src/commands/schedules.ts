@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { RunqClient, Schedule, ScheduleBody } from '@runq/client';
 import type { Env } from '@runq/config';
 import { UsageError } from '../cli-error.js';
-import { clientFrom, parseJson, reportProblem } from './api-client.js';
+import { clientFrom, exactlyOneId, parseJson, reportProblem } from './api-client.js';
 import { createBody, projectFor } from './runs.js';
 import { runLine } from './runs-output.js';
 
@@ -64,9 +64,7 @@ export async function scheduleBody(values: Record<string, string | string[] | bo
 }
 
 function oneId(positionals: string[], command: string): string {
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError(`schedules ${command} takes exactly one schedule id`);
-  return id;
+  return exactlyOneId(positionals, `schedules ${command} takes exactly one schedule id`);
 }
 
 /**

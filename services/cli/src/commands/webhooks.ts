@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { RunqClient, Webhook, WebhookBody, WebhookInboundDelivery } from '@runq/client';
 import type { Env } from '@runq/config';
 import { UsageError } from '../cli-error.js';
-import { clientFrom, parseJson, reportProblem } from './api-client.js';
+import { clientFrom, exactlyOneId, parseJson, reportProblem } from './api-client.js';
 import { createBody, projectFor } from './runs.js';
 
 type Print = (line: string) => void;
@@ -43,9 +43,7 @@ async function webhookBody(values: Values, env: Env, client: RunqClient): Promis
 }
 
 function oneId(positionals: string[], command: string): string {
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError(`webhooks ${command} takes exactly one webhook id`);
-  return id;
+  return exactlyOneId(positionals, `webhooks ${command} takes exactly one webhook id`);
 }
 
 /**
