@@ -83,3 +83,6 @@ export function isRunIdShape(value: string): boolean {
 export function newDispatchId(runId: string): string {
   return `${runId}.${randomBytes(6).toString('hex')}`;
 }
+
+/** A UUID in its text form, any letter case (project, schedule, webhook, batch ids). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,14 +3,12 @@ import { validateCreateRunRequest, type CreateRunRequest } from '@runq/contract'
 import type { Logger } from '@runq/config';
 import { MAX_BATCH_ITEMS, type BatchControl, type CreatedRun, type RunReplay } from '@runq/engine';
 import type { RunqMetrics } from '@runq/metrics';
-import { BatchNotFoundError, RunNotFoundError, isRunIdShape, toRunEnvelope } from '@runq/runs';
+import { BatchNotFoundError, RunNotFoundError, isRunIdShape, toRunEnvelope, UUID_PATTERN } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
 import { HttpProblem, problemDocument, type ProblemDocument } from '../http/problem.js';
 import { toProblem } from '../http/problem-middleware.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A batch body may be this many times the body limit of one request: it carries up to
@@ -35,7 +33,7 @@ export function batchesRouter(deps: { batches: BatchControl; replays: RunReplay;
     return next();
   });
   router.param('batch_id', (batchId, ctx, next) => {
-    if (!UUID.test(batchId)) throw new BatchNotFoundError(batchId);
+    if (!UUID_PATTERN.test(batchId)) throw new BatchNotFoundError(batchId);
     return next();
   });
 

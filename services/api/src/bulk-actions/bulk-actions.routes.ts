@@ -1,13 +1,12 @@
 import Router from '@koa/router';
 import type { BulkActionRow } from '@runq/db';
 import type { BulkActionControl, BulkActionFilter } from '@runq/engine';
-import { BulkActionNotFoundError } from '@runq/runs';
+import { BulkActionNotFoundError, UUID_PATTERN } from '@runq/runs';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
 import { HttpProblem, type ProblemFieldError } from '../http/problem.js';
 import { parseRunListQuery } from '../runs/list-query.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIONS = ['cancel', 'replay'] as const;
 /** The `GET /runs` filters a bulk action takes (not its page: `limit`, `cursor`). */
 const FILTERS = ['owner_kind', 'owner_id', 'kind', 'status', 'batch_id', 'schedule_id', 'parent_run_id', 'root_run_id', 'created_after', 'created_before'];
@@ -38,7 +37,7 @@ export function bulkActionsRouter(deps: { bulkActions: BulkActionControl; bodyLi
   const router = new Router();
 
   router.param('bulk_action_id', (id, ctx, next) => {
-    if (!UUID.test(id)) throw new BulkActionNotFoundError(id);
+    if (!UUID_PATTERN.test(id)) throw new BulkActionNotFoundError(id);
     return next();
   });
 
@@ -89,7 +88,7 @@ function parseBulkActionBody(
   const dryRun = fields['dry_run'];
   if (dryRun !== undefined && typeof dryRun !== 'boolean') errors.push({ path: '/dry_run', message: 'must be a boolean' });
   const id = fields['id'];
-  if (id !== undefined && (typeof id !== 'string' || !UUID.test(id))) errors.push({ path: '/id', message: 'must be a UUID' });
+  if (id !== undefined && (typeof id !== 'string' || !UUID_PATTERN.test(id))) errors.push({ path: '/id', message: 'must be a UUID' });
   const filter = fields['filter'];
   const values: Record<string, string> = {};
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {

@@ -1,8 +1,7 @@
 import type { RunListFilter } from '@runq/db';
-import { RUN_KINDS, RUN_STATUSES, isRunIdShape, type RunKind, type RunStatus } from '@runq/runs';
+import { RUN_KINDS, RUN_STATUSES, isRunIdShape, type RunKind, type RunStatus, UUID_PATTERN } from '@runq/runs';
 import { HttpProblem, type ProblemFieldError } from '../http/problem.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
 
 /**
@@ -71,11 +70,11 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
     return undefined;
   };
   const ownerKind = check('owner_kind', (v) => v === 'project' || v === 'conversation', 'must be one of: project, conversation');
-  const ownerId = check('owner_id', (v) => UUID.test(v), 'must be a UUID');
+  const ownerId = check('owner_id', (v) => UUID_PATTERN.test(v), 'must be a UUID');
   const kind = check('kind', (v) => (RUN_KINDS as readonly string[]).includes(v), `must be one of: ${RUN_KINDS.join(', ')}`);
   const status = check('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), `must be one of: ${RUN_STATUSES.join(', ')}`);
-  const batchId = check('batch_id', (v) => UUID.test(v), 'must be a UUID');
-  const scheduleId = check('schedule_id', (v) => UUID.test(v), 'must be a UUID');
+  const batchId = check('batch_id', (v) => UUID_PATTERN.test(v), 'must be a UUID');
+  const scheduleId = check('schedule_id', (v) => UUID_PATTERN.test(v), 'must be a UUID');
   // Postgres text cannot hold NUL: such a value would fail the query instead of matching nothing.
   const idShape = (v: string): boolean => v.length >= 1 && v.length <= 128 && !v.includes('\u0000');
   const parentRunId = check('parent_run_id', idShape, 'must be 1 to 128 characters, without NUL');

@@ -1,7 +1,5 @@
-import { RUN_KINDS } from '@runq/runs';
+import { RUN_KINDS, UUID_PATTERN } from '@runq/runs';
 import { HttpProblem, type ProblemFieldError } from '../http/problem.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Encodes a keyset position (a row's time and id) as an opaque cursor. */
 export function encodePageCursor(at: Date, id: string): string {
@@ -11,7 +9,7 @@ export function encodePageCursor(at: Date, id: string): string {
 export function decodePageCursor(cursor: string): { at: Date; id: string } | undefined {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
-    if (typeof value.at !== 'string' || typeof value.id !== 'string' || !UUID.test(value.id)) return undefined;
+    if (typeof value.at !== 'string' || typeof value.id !== 'string' || !UUID_PATTERN.test(value.id)) return undefined;
     const at = new Date(value.at);
     return Number.isNaN(at.getTime()) ? undefined : { at, id: value.id };
   } catch {

@@ -2,14 +2,13 @@ import Router from '@koa/router';
 import { validateCreateRunRequest, type ScheduleBody, type SchedulePatchBody } from '@runq/contract';
 import type { ScheduleOccurrenceRow, ScheduleRow } from '@runq/db';
 import { scheduleBodyOf, upcomingOf, type ScheduleControl } from '@runq/engine';
-import { ScheduleNotFoundError, toRunEnvelope } from '@runq/runs';
+import { ScheduleNotFoundError, toRunEnvelope, UUID_PATTERN } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { readRouteBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
 import { parsePage, encodePageCursor } from './schedule-query.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Schedule keys: what `ScheduleKey` in the served description allows; anything else cannot exist. */
 const SCHEDULE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
@@ -59,7 +58,7 @@ export function schedulesRouter(deps: { schedules: ScheduleControl; bodyLimitByt
   const router = new Router();
 
   router.param('schedule_id', (id, _ctx, next) => {
-    if (!UUID.test(id)) throw new ScheduleNotFoundError(id);
+    if (!UUID_PATTERN.test(id)) throw new ScheduleNotFoundError(id);
     return next();
   });
   router.param('key', (key, _ctx, next) => {

@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@runq/runs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { WebhookFilterBody } from '@runq/contract';
@@ -20,8 +21,6 @@ import { readRouteBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
 import { encodePageCursor, parsePage } from '../schedules/schedule-query.js';
 import { toDeliveryBody, toSubscriptionBody } from './webhook-subscription-body.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the subscription routes need. */
 export interface WebhookSubscriptionsDeps {
@@ -73,11 +72,11 @@ export function webhookSubscriptionsRouter(deps: WebhookSubscriptionsDeps): Rout
     await next();
   };
   router.param('subscription_id', (id, _ctx, next) => {
-    if (!UUID.test(id)) throw notFound(`Webhook subscription ${id}`);
+    if (!UUID_PATTERN.test(id)) throw notFound(`Webhook subscription ${id}`);
     return next();
   });
   router.param('delivery_id', (id, _ctx, next) => {
-    if (!UUID.test(id)) throw notFound(`Delivery ${id}`);
+    if (!UUID_PATTERN.test(id)) throw notFound(`Delivery ${id}`);
     return next();
   });
 

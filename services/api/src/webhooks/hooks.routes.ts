@@ -1,12 +1,10 @@
 import Router from '@koa/router';
 import type { RejectedDelivery, WebhookReceiver } from '@runq/engine';
-import { toRunEnvelope, WebhookNotFoundError } from '@runq/runs';
+import { toRunEnvelope, WebhookNotFoundError, UUID_PATTERN } from '@runq/runs';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { HttpProblem, type ProblemCode, type ProblemFieldError } from '../http/problem.js';
 import { webhooksUnavailable } from './webhooks.routes.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The problem of each rejection reason answered with its own code; any other is a run that could not be created (422). */
 const REJECTION_PROBLEMS: Readonly<Record<string, { code: ProblemCode; header?: string }>> = {
@@ -47,7 +45,7 @@ export function hooksRouter(deps: { receiver: WebhookReceiver | undefined; limit
   const router = new Router();
 
   router.param('webhook_id', (id, _ctx, next) => {
-    if (!UUID.test(id)) throw new WebhookNotFoundError(id);
+    if (!UUID_PATTERN.test(id)) throw new WebhookNotFoundError(id);
     return next();
   });
 

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { WebhookBody, WebhookPatchBody } from '@runq/contract';
 import { templateIssues, type WebhookControl } from '@runq/engine';
-import { WebhookNotFoundError } from '@runq/runs';
+import { WebhookNotFoundError, UUID_PATTERN } from '@runq/runs';
 import type { Context } from 'koa';
 import { callerOf } from '../http/authenticate.js';
 import { clientOf } from '../http/client-address.js';
@@ -9,8 +9,6 @@ import { readRouteBody } from '../http/json-body.js';
 import { HttpProblem } from '../http/problem.js';
 import { encodePageCursor, parsePage } from '../schedules/schedule-query.js';
 import { toDeliveryBody, toWebhookBody } from './webhook-bodies.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The answer of every webhook route when `RUNQ_SECRETS_KEY` is unset: secrets could not be sealed or opened. */
 export function webhooksUnavailable(): HttpProblem {
@@ -34,7 +32,7 @@ export function webhooksRouter(deps: { webhooks: WebhookControl | undefined; bod
   const router = new Router();
 
   router.param('webhook_id', (id, _ctx, next) => {
-    if (!UUID.test(id)) throw new WebhookNotFoundError(id);
+    if (!UUID_PATTERN.test(id)) throw new WebhookNotFoundError(id);
     return next();
   });
 

@@ -1,10 +1,9 @@
+import { UUID_PATTERN } from '@runq/runs';
 import { parseArgs } from 'node:util';
 import { createApiKey, revokeApiKeyByPrefix } from '@runq/auth';
 import { POSTGRES_PROTOCOLS, requireUrl, type Env } from '@runq/config';
 import { openDatabase } from '@runq/db';
 import { UsageError } from '../cli-error.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `runq keys create --project UUID [--project UUID ...] [--name NAME]` prints the new key,
@@ -21,7 +20,7 @@ export async function keysCommand(args: string[], env: Env, print: (line: string
     });
     const projects = values.project ?? [];
     if (projects.length === 0) throw new UsageError('keys create needs at least one --project UUID');
-    const invalid = projects.find((project) => !UUID.test(project));
+    const invalid = projects.find((project) => !UUID_PATTERN.test(project));
     if (invalid !== undefined) throw new UsageError(`--project ${JSON.stringify(invalid)} is not a UUID`);
     const db = openDatabase(requireUrl(env, 'DATABASE_URL', POSTGRES_PROTOCOLS), { maxConnections: 1 });
     try {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { findBatch, listDeadLetterGroups, listDeadLetters, type Db } from '@runq/db';
 import type { BatchControl, BulkActionControl } from '@runq/engine';
-import { BatchNotFoundError } from '@runq/runs';
+import { BatchNotFoundError, UUID_PATTERN } from '@runq/runs';
 import { batchPage, deadLettersPage } from './batch-pages.js';
 
 /** Where a batch's progress page is served. */
@@ -11,7 +11,6 @@ export const BATCHES_EXPLORER_PATH = '/admin/batches';
 /** Where the dead letters view is served. */
 export const DEAD_LETTERS_PATH = '/admin/dead-letters';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The dead letters window when none is asked for, and the longest one. */
 const DEFAULT_HOURS = 24;
 const MAX_HOURS = 24 * 30;
@@ -36,7 +35,7 @@ export function batchesExplorerRouter(deps: { db: Db; batches: BatchControl; bul
 
   router.get(`${BATCHES_EXPLORER_PATH}/:batch_id`, async (ctx) => {
     const id = String(ctx.params['batch_id'] ?? '').toLowerCase();
-    const batch = UUID.test(id) ? await findBatch(deps.db, id, 'all') : undefined;
+    const batch = UUID_PATTERN.test(id) ? await findBatch(deps.db, id, 'all') : undefined;
     if (!batch) throw new BatchNotFoundError(id);
     const progress = await deps.batches.progress(batch.id, [batch.project_id]);
     ctx.type = 'text/html; charset=utf-8';
@@ -58,7 +57,7 @@ export function batchesExplorerRouter(deps: { db: Db; batches: BatchControl; bul
     const project = form.get('project') ?? '';
     const hours = hoursOf(form.get('hours'));
     let notice: string;
-    if (!UUID.test(project)) notice = 'project must be a UUID';
+    if (!UUID_PATTERN.test(project)) notice = 'project must be a UUID';
     else {
       const now = Date.now();
       const action = await deps.bulkActions.create(

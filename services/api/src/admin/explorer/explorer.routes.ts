@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { findRun, listChildRuns, listHoldPlaces, listReplays, listRunEvents, listRuns, type Db } from '@runq/db';
-import { isRunIdShape, RUN_KINDS, RUN_STATUSES, RunqError } from '@runq/runs';
+import { isRunIdShape, RUN_KINDS, RUN_STATUSES, RunqError, UUID_PATTERN } from '@runq/runs';
 import { HttpProblem } from '../../http/problem.js';
 import type { RunControl, RunReplay } from '@runq/engine';
 import { decodeCursor, encodeCursor } from '../../runs/list-query.js';
@@ -12,7 +12,6 @@ import { webhookTriggerOf } from './webhooks.routes.js';
 /** Where the run explorer is served. */
 export const EXPLORER_PATH = '/admin/runs';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 50;
 
 function one(value: string | string[] | undefined): string | undefined {
@@ -32,7 +31,7 @@ function filterOf(query: Context['query']): { filter: ExplorerFilter; error?: st
   };
   take(
     'project',
-    (v) => UUID.test(v),
+    (v) => UUID_PATTERN.test(v),
     'project must be a UUID',
     (v) => v.toLowerCase(),
   );
@@ -40,7 +39,7 @@ function filterOf(query: Context['query']): { filter: ExplorerFilter; error?: st
   take('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), 'unknown status');
   take(
     'batch',
-    (v) => UUID.test(v),
+    (v) => UUID_PATTERN.test(v),
     'batch must be a UUID',
     (v) => v.toLowerCase(),
   );

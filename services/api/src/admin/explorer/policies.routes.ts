@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@runq/runs';
 import Router from '@koa/router';
 import { listAllPolicies, listBucketUse, type Db } from '@runq/db';
 import { policiesPage } from './policy-pages.js';
@@ -5,7 +6,6 @@ import { policiesPage } from './policy-pages.js';
 /** Where the policies page is served. */
 export const POLICIES_EXPLORER_PATH = '/admin/policies';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The most policies one page shows. */
 const MAX_POLICIES = 200;
 
@@ -18,7 +18,7 @@ export function policiesExplorerRouter(deps: { db: Db }): Router {
   const router = new Router({ prefix: POLICIES_EXPLORER_PATH });
   router.get('/', async (ctx) => {
     const project = typeof ctx.query['project'] === 'string' ? ctx.query['project'].trim() : '';
-    const valid = project === '' || UUID.test(project);
+    const valid = project === '' || UUID_PATTERN.test(project);
     const policies = await listAllPolicies(deps.db, { projectId: valid && project ? project.toLowerCase() : undefined, limit: MAX_POLICIES });
     const withUse = await Promise.all(policies.map(async (policy) => ({ policy, buckets: await listBucketUse(deps.db, policy.id) })));
     ctx.type = 'html';

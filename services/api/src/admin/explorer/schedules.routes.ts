@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@runq/runs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { findSchedule, listLatestOccurrences, listOccurrences, listSchedules, type Db } from '@runq/db';
@@ -8,7 +9,6 @@ import { schedulePage, schedulesPage } from './schedule-pages.js';
 /** Where the schedules explorer is served. */
 export const SCHEDULES_EXPLORER_PATH = '/admin/schedules';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 50;
 
 function one(value: string | string[] | undefined): string | undefined {
@@ -32,7 +32,7 @@ export function schedulesExplorerRouter(deps: { db: Db }): Router {
 
   router.get('/', async (ctx) => {
     const project = one(ctx.query['project']);
-    const valid = project === undefined || UUID.test(project);
+    const valid = project === undefined || UUID_PATTERN.test(project);
     const after = cursorOf(ctx);
     const rows = await listSchedules(deps.db, {
       projectIds: valid && project ? [project.toLowerCase()] : 'all',
@@ -61,7 +61,7 @@ export function schedulesExplorerRouter(deps: { db: Db }): Router {
 
   router.get('/:schedule_id', async (ctx) => {
     const id = String(ctx.params['schedule_id'] ?? '');
-    const schedule = UUID.test(id) ? await findSchedule(deps.db, id.toLowerCase(), 'all') : undefined;
+    const schedule = UUID_PATTERN.test(id) ? await findSchedule(deps.db, id.toLowerCase(), 'all') : undefined;
     if (!schedule) throw new HttpProblem('schedule_not_found', `Schedule ${id} was not found.`);
     const after = cursorOf(ctx);
     const rows = await listOccurrences(deps.db, schedule.id, { ...(after ? { before: { scheduledFor: after.at, id: after.id } } : {}), limit: PAGE_SIZE + 1 });

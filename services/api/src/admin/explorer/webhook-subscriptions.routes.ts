@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@runq/runs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { findWebhookSubscription, listWebhookDeliveries, listWebhookSubscriptions, type Db } from '@runq/db';
@@ -8,7 +9,6 @@ import { subscriptionPage, subscriptionsPage } from './webhook-subscription-page
 /** Where the webhook subscriptions explorer is served. */
 export const SUBSCRIPTIONS_EXPLORER_PATH = '/admin/webhook-subscriptions';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 50;
 
 /** A keyset cursor of these pages (a time and a UUID), or undefined when it is not one. */
@@ -42,7 +42,7 @@ export function subscriptionsExplorerRouter(deps: { db: Db }): Router {
 
   router.get('/:subscription_id', async (ctx) => {
     const id = String(ctx.params['subscription_id'] ?? '');
-    const subscription = UUID.test(id) ? await findWebhookSubscription(deps.db, id.toLowerCase(), 'all') : undefined;
+    const subscription = UUID_PATTERN.test(id) ? await findWebhookSubscription(deps.db, id.toLowerCase(), 'all') : undefined;
     if (!subscription) throw new HttpProblem('not_found', `Webhook subscription ${id} was not found.`);
     const after = cursorOf(ctx);
     const rows = await listWebhookDeliveries(deps.db, subscription.id, {

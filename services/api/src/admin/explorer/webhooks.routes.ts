@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@runq/runs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { findInboundDelivery, findWebhookEndpoint, listInboundDeliveries, listLatestDeliveries, listWebhookEndpoints, type Db } from '@runq/db';
@@ -6,7 +7,6 @@ import { decodePageCursor, encodePageCursor } from '../../schedules/schedule-que
 import type { SafeHtml } from './html.js';
 import { WEBHOOKS_EXPLORER_PATH, webhookPage, webhooksPage, webhookTrigger } from './webhook-pages.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 50;
 
 /** A keyset cursor of these pages (a time and a UUID), or undefined when there is none or it is not one. */
@@ -46,7 +46,7 @@ export function webhooksExplorerRouter(deps: { db: Db }): Router {
 
   router.get('/:webhook_id', async (ctx) => {
     const id = String(ctx.params['webhook_id'] ?? '');
-    const endpoint = UUID.test(id) ? await findWebhookEndpoint(deps.db, id.toLowerCase(), 'all') : undefined;
+    const endpoint = UUID_PATTERN.test(id) ? await findWebhookEndpoint(deps.db, id.toLowerCase(), 'all') : undefined;
     if (!endpoint) throw new HttpProblem('webhook_not_found', `Webhook endpoint ${id} was not found.`);
     const after = cursorOf(ctx);
     const rows = await listInboundDeliveries(deps.db, endpoint.id, {
@@ -64,7 +64,7 @@ export function webhooksExplorerRouter(deps: { db: Db }): Router {
 
 /** The trigger of a run created by a webhook delivery (`trigger_id` is the delivery's id), rendered for its run page. */
 export async function webhookTriggerOf(db: Db, deliveryId: string | null): Promise<SafeHtml> {
-  const delivery = deliveryId !== null && UUID.test(deliveryId) ? await findInboundDelivery(db, deliveryId) : undefined;
+  const delivery = deliveryId !== null && UUID_PATTERN.test(deliveryId) ? await findInboundDelivery(db, deliveryId) : undefined;
   const endpoint = delivery ? await findWebhookEndpoint(db, delivery.endpoint_id, 'all') : undefined;
   return webhookTrigger(deliveryId, delivery, endpoint);
 }
