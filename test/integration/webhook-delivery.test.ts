@@ -7,7 +7,7 @@ import { useLifecycleContext } from '../support/lifecycle-context.js';
 import { RunClient } from '../support/run-client.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
-/** Retries come after 20 ms, 120 ms, 480 ms, 2.4 s …; a delivery is given up 2 s after its event. */
+/** Retry steps scaled down to a short base, and a short retry window, so that backoff and giving up happen within a test (RETRY_STEPS in @runq/webhooks). */
 const WORKER_ENV = { RUNQ_WEBHOOK_ALLOW_PRIVATE: '1', RUNQ_WEBHOOK_RETRY_BASE_MS: '20', RUNQ_WEBHOOK_RETRY_WINDOW_MS: '2000' };
 const ALL_EVENTS = ['run.completed', 'run.failed', 'run.cancelled', 'run.waiting'];
 
@@ -136,7 +136,7 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     expect(arrived.map((entry) => entry.status)).toEqual([503, 503, 204]);
     expect(new Set(arrived.map((entry) => entry.id)).size).toBe(1);
     expect(arrived.every((entry) => entry.failure === undefined)).toBe(true);
-    // Backoff: the second retry waits longer than the first (20 ms and 120 ms steps, ±20 %).
+    // Backoff: each retry waits its step of RETRY_STEPS times the base, within RETRY_JITTER.
     const [first, second, third] = arrived.map((entry) => entry.at);
     expect((third as number) - (second as number)).toBeGreaterThanOrEqual(90);
     expect((second as number) - (first as number)).toBeGreaterThanOrEqual(15);
