@@ -198,6 +198,36 @@ describe.each(QUEUE_BACKENDS)('outbound webhooks on %s', (backend) => {
     expect(receiver.at(path).at(-1)?.id).toBe(logged.id);
   });
 
+  it('when a subscription is disabled with a delivery still pending, then it is held, and enabling it delivers it', async () => {
+    const { path, target, subscription } = await subscribe(['run.waiting', 'run.completed']);
+    receiver.respond(path, () => 500);
+    const run = await suite.client.task(target, { config: { do: 'wait' } });
+    await receiver.until(() => receiver.at(path).length >= 1);
+    const disabled = await suite.client.request('PATCH', `/webhook-subscriptions/${subscription.id}`, { enabled: false });
+    expect(disabled.body).toMatchObject({ enabled: false });
+    // Once the attempt in flight when it was disabled is recorded, the delivery is pending with no next attempt.
+    const { value: held, done } = await pollUntil(
+      () => deliveries(subscription.id),
+      (rows) => rows.length === 1 && rows[0].state === 'pending' && rows[0].next_attempt_at === null && rows[0].last_status_code === 500,
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(done).toBe(true);
+    const attemptsWhileDisabled = receiver.at(path).length;
+    expect(held[0].attempts).toBe(attemptsWhileDisabled);
+
+    receiver.respond(path, () => 200);
+    const enabled = await suite.client.request('PATCH', `/webhook-subscriptions/${subscription.id}`, { enabled: true });
+    expect(enabled.body).toMatchObject({ enabled: true });
+    await receiver.until(() => receiver.at(path).some((entry) => entry.status === 200));
+    expect((await suite.client.request('POST', `/runs/${run.run_id}/resume`, { data: 1 })).status).toBe(200);
+    await receiver.until(() => receiver.at(path).some((entry) => entry.body.type === 'run.completed'));
+    const afterEnable = receiver.at(path).slice(attemptsWhileDisabled);
+    expect(afterEnable.map((entry) => `${entry.body.type} ${entry.status}`)).toEqual(['run.waiting 200', 'run.completed 200']);
+    expect(afterEnable[0]?.id).toBe(held[0].id);
+    const settled = await settledDeliveries(subscription.id);
+    expect(settled.map((row) => row.state)).toEqual(['delivered', 'delivered']);
+  });
+
   it('when a delivered event is redelivered, then the receiver gets it again with the same webhook-id', async () => {
     const { path, target, subscription } = await subscribe(['run.completed']);
     const run = await suite.client.task(target);

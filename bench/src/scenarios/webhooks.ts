@@ -90,6 +90,7 @@ export async function measureWebhookEndToEnd(lab: Lab, deployment: RunqDeploymen
   const receiver = await CountingReceiver.start();
   const roles = () => ({ ...deployment.pids(), load: [client.pid] });
   const headers = { authorization: `Bearer ${deployment.apiKey}`, 'content-type': 'application/json' };
+  let statements: Section['statements'];
   await deployment.startWorker(settings.workerConcurrency);
   try {
     for (let rep = 1; rep <= settings.reps; rep += 1) {
@@ -122,12 +123,14 @@ export async function measureWebhookEndToEnd(lab: Lab, deployment: RunqDeploymen
       try {
         await deployment.reset({ queue: false });
         receiver.reset();
+        await lab.statements.reset();
         const withHook = await withCpu(roles(), async () => {
           const made = await client.run({ mode: 'count', concurrency: settings.concurrency, total: runs });
           const finished = await deployment.waitFinished(made.ok, Math.max(120_000, runs * 10));
           await receiver.until(finished.completed, NOTIFY_TIMEOUT_MS);
           return { made, finished };
         });
+        statements = await lab.statements.top([deployment.name]);
         const times = await deployment.runTimes();
         const start = withHook.value.made.startedAt;
         const completedRate = (withHook.value.finished.completed / (Math.max(...times.map((t) => t.completed)) - start)) * 1000;
@@ -161,5 +164,6 @@ export async function measureWebhookEndToEnd(lab: Lab, deployment: RunqDeploymen
     ],
     rows: [untriggered.build(), plain.build(), notified.build()],
     comparisons: [],
+    ...(statements === undefined ? {} : { statements }),
   };
 }

@@ -37,25 +37,22 @@ export interface GivenUpDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries of enabled subscriptions: for each (subscription, run) only
- * the pending delivery of its earliest event, so one run's events reach a receiver one at a time
- * and in order. A claimed delivery is due again `leaseMs` from now, past the attempt's timeout:
- * if its deliverer dies, another takes it over then. `skip locked` lets deliverers claim side by side.
+ * Claims up to `limit` due deliveries, earliest due first. Order within a run is kept by holding
+ * (no `next_attempt_at`) every delivery that waits for an earlier one of its subscription and
+ * run, and every delivery of a disabled subscription, so the claim is one ordered scan of the
+ * due index that stops at its limit (docs/decisions/0023-webhook-delivery-claims.md). A claimed
+ * delivery is due again `leaseMs` from now, past the attempt's timeout: if its deliverer dies,
+ * another takes it over then. `skip locked` lets deliverers claim side by side.
  */
 export async function claimWebhookDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedWebhookDelivery[]> {
-  // The builder has no `for update of d skip locked` inside a data-modifying CTE.
+  // The builder has no `for update skip locked` inside a data-modifying CTE.
   const result = await sql<ClaimedWebhookDelivery>`
     with due as (
-      select d.id from webhook_deliveries as d
-      join webhook_subscriptions as s on s.id = d.subscription_id and s.enabled
-      where d.state = 'pending' and d.next_attempt_at <= now()
-        and not exists (
-          select 1 from webhook_deliveries as p
-          where p.subscription_id = d.subscription_id and p.run_id = d.run_id and p.state = 'pending' and p.event_seq < d.event_seq
-        )
-      order by d.next_attempt_at
+      select id from webhook_deliveries
+      where state = 'pending' and next_attempt_at <= now()
+      order by next_attempt_at
       limit ${limit}
-      for update of d skip locked
+      for update skip locked
     )
     update webhook_deliveries as d
     set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', attempts = d.attempts + 1, last_attempt_at = now()
@@ -67,11 +64,15 @@ export async function claimWebhookDeliveries(db: Db, limit: number, leaseMs: num
 /**
  * Records the outcomes of attempts, each only while it is its delivery's latest: a success
  * delivers it; a failure makes it due again `retryInMs` from now, or, past `windowMs` after its
- * event, gives it up (`failed`). Returns the deliveries given up on.
+ * event, gives it up (`failed`); a failure while its subscription is disabled holds it. A
+ * delivery that ends (delivered or given up) makes the next held one of its run due. Returns
+ * the deliveries given up on.
  */
 export async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAttemptOutcome[]): Promise<GivenUpDelivery[]> {
   if (outcomes.length === 0) return [];
-  // One statement for the whole batch: unnest of the outcome arrays is not expressible in the builder.
+  // One statement for the whole batch: unnest of the outcome arrays is not expressible in the
+  // builder. The release reads the snapshot before `ended`, where the next delivery of the run is
+  // the earliest pending one after the ended one.
   const result = await sql<GivenUpDelivery & { state: WebhookDeliveryState }>`
     with outcome as (
       select * from unnest(
@@ -79,19 +80,30 @@ export async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAt
         ${outcomes.map((o) => Math.round(o.durationMs))}::integer[], ${outcomes.map((o) => o.error)}::text[],
         ${outcomes.map((o) => o.retryInMs)}::double precision[], ${outcomes.map((o) => o.windowMs)}::double precision[]
       ) as o(id, attempt, status_code, duration_ms, error, retry_ms, window_ms)
+    ), ended as (
+      update webhook_deliveries as d set
+        last_status_code = o.status_code,
+        last_duration_ms = o.duration_ms,
+        last_error = o.error,
+        state = case when o.error is null then 'delivered'
+          when now() - d.created_at >= o.window_ms * interval '1 millisecond' then 'failed' else 'pending' end,
+        delivered_at = case when o.error is null then now() else d.delivered_at end,
+        next_attempt_at = case when o.error is null or now() - d.created_at >= o.window_ms * interval '1 millisecond' or not s.enabled then null
+          else now() + o.retry_ms * interval '1 millisecond' end
+      from outcome as o, webhook_subscriptions as s
+      where d.id = o.id and d.attempts = o.attempt and d.state = 'pending' and s.id = d.subscription_id
+      returning d.id, d.subscription_id, d.run_id, d.event_seq, d.last_error, d.state, s.enabled
+    ), released as (
+      update webhook_deliveries as n set next_attempt_at = now()
+      from ended as e
+      where e.state <> 'pending' and e.enabled
+        and n.subscription_id = e.subscription_id and n.run_id = e.run_id and n.state = 'pending' and n.next_attempt_at is null
+        and n.event_seq = (
+          select min(m.event_seq) from webhook_deliveries as m
+          where m.subscription_id = e.subscription_id and m.run_id = e.run_id and m.state = 'pending' and m.event_seq > e.event_seq
+        )
     )
-    update webhook_deliveries as d set
-      last_status_code = o.status_code,
-      last_duration_ms = o.duration_ms,
-      last_error = o.error,
-      state = case when o.error is null then 'delivered'
-        when now() - d.created_at >= o.window_ms * interval '1 millisecond' then 'failed' else 'pending' end,
-      delivered_at = case when o.error is null then now() else d.delivered_at end,
-      next_attempt_at = case when o.error is null or now() - d.created_at >= o.window_ms * interval '1 millisecond' then null
-        else now() + o.retry_ms * interval '1 millisecond' end
-    from outcome as o
-    where d.id = o.id and d.attempts = o.attempt and d.state = 'pending'
-    returning d.id, d.subscription_id, d.last_error, d.state`.execute(db);
+    select id, subscription_id, last_error, state from ended`.execute(db);
   return result.rows.filter((row) => row.state === 'failed').map(({ id, subscription_id, last_error }) => ({ id, subscription_id, last_error }));
 }
 

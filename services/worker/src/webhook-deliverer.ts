@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent } from 'undici';
 import type { Logger } from '@runq/config';
 import {
@@ -25,6 +26,8 @@ const IDLE_SLEEP_MS = 200;
 const CLAIM_MARGIN_MS = 30_000;
 /** The most of a receiver's answer kept as a delivery's error. */
 const ERROR_TEXT_CHARS = 200;
+/** The most opened secrets kept; past it the cache starts over. */
+const SECRET_CACHE_SIZE = 1_000;
 
 /** What a deliverer works with. */
 export interface WebhookDelivererOptions {
@@ -47,6 +50,8 @@ export interface WebhookDelivererOptions {
 export class WebhookDeliverer {
   private readonly box: SecretBox;
   private readonly agent: Agent;
+  /** Opened secrets by their sealed form: a subscription's secret is opened once, not per delivery. */
+  private readonly secrets = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -90,8 +95,11 @@ export class WebhookDeliverer {
       ]);
       const subscriptionById = new Map(subscriptions.map((subscription) => [subscription.id, subscription]));
       const runById = new Map(runs.map((run) => [run.id, run]));
+      // The attempts of a pass start together, so one deadline bounds them all.
+      const deadline = AbortSignal.timeout(config.timeoutMs);
+      setMaxListeners(claimed.length + 1, deadline);
       const outcomes = await Promise.all(
-        claimed.map((delivery) => this.attempt(delivery, subscriptionById.get(delivery.subscription_id), runById.get(delivery.run_id))),
+        claimed.map((delivery) => this.attempt(delivery, subscriptionById.get(delivery.subscription_id), runById.get(delivery.run_id), deadline)),
       );
       const givenUp = await recordWebhookAttempts(db, outcomes);
       this.count(claimed, outcomes, givenUp.length);
@@ -123,11 +131,23 @@ export class WebhookDeliverer {
     if (givenUp > 0) metrics.webhookDeliveries.inc({ outcome: 'given_up' }, givenUp);
   }
 
+  /** The opened form of a sealed secret. */
+  private secretOf(sealed: string): string {
+    let secret = this.secrets.get(sealed);
+    if (secret === undefined) {
+      if (this.secrets.size >= SECRET_CACHE_SIZE) this.secrets.clear();
+      secret = this.box.open(sealed);
+      this.secrets.set(sealed, secret);
+    }
+    return secret;
+  }
+
   /** One attempt at `delivery`; never throws. */
   private async attempt(
     delivery: ClaimedWebhookDelivery,
     subscription: WebhookSubscriptionRow | undefined,
     run: RunRow | undefined,
+    deadline: AbortSignal,
   ): Promise<WebhookAttemptOutcome> {
     const { config } = this.options;
     const started = performance.now();
@@ -141,6 +161,8 @@ export class WebhookDeliverer {
       windowMs: config.retryWindowMs,
     });
     if (!subscription) return outcome(null, 'subscription deleted');
+    // Claimed after a redelivery while disabled: the failure holds it until the subscription is enabled.
+    if (!subscription.enabled) return outcome(null, 'subscription disabled');
     if (!run) return outcome(null, 'run deleted');
     try {
       const url = parseDestinationUrl(subscription.url);
@@ -149,7 +171,7 @@ export class WebhookDeliverer {
         return outcome(null, `destination refused: ${url.hostname} is a loopback, private, link-local or reserved address`);
       }
       const body = JSON.stringify({ type: delivery.type, created_at: delivery.created_at.toISOString(), data: toRunEnvelope(run) });
-      const headers = signedHeaders(this.box.open(subscription.secret_sealed), delivery.id, Math.floor(Date.now() / 1000), body);
+      const headers = signedHeaders(this.secretOf(subscription.secret_sealed), delivery.id, Math.floor(Date.now() / 1000), body);
       // undici's request, not fetch: no redirect is followed (a 3xx is a failure like any other
       // non-2xx) and it costs less CPU per request (docs/decisions/0021-outbound-webhooks.md).
       const response = await this.agent.request({
@@ -158,7 +180,7 @@ export class WebhookDeliverer {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'runq-webhooks' },
         body,
-        signal: AbortSignal.timeout(config.timeoutMs),
+        signal: deadline,
       });
       const text = await response.body.text().catch(() => '');
       if (response.statusCode >= 200 && response.statusCode < 300) return outcome(response.statusCode, null);
