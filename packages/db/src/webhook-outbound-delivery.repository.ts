@@ -10,7 +10,7 @@ export interface ClaimedWebhookDelivery {
   run_id: string;
   type: WebhookEventType;
   created_at: Date;
-  /** This attempt's number (1-based); the outcome is recorded only while it is still the latest. */
+  /** This attempt's number (1-based). */
   attempts: number;
 }
 
@@ -37,42 +37,53 @@ export interface GivenUpDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries, earliest due first. Order within a run is kept by holding
- * (no `next_attempt_at`) every delivery that waits for an earlier one of its subscription and
- * run, and every delivery of a disabled subscription, so the claim is one ordered scan of the
- * due index that stops at its limit (docs/decisions/0023-webhook-delivery-claims.md). A claimed
- * delivery is due again `leaseMs` from now, past the attempt's timeout: if its deliverer dies,
- * another takes it over then. `skip locked` lets deliverers claim side by side.
+ * Claims up to `limit` due deliveries, earliest due first, hands them to `deliver`, and records
+ * its outcomes, all in one transaction: the claimed rows stay locked while they are delivered,
+ * so no other deliverer takes them and nothing is written until the outcome is known
+ * (docs/decisions/0023-webhook-delivery-claims.md). Should the deliverer die, the transaction
+ * ends with its connection and the deliveries are due again at once; should it stall, the
+ * session is ended after `lockBoundMs` idle in the transaction. Order within a run is kept by
+ * holding (no `next_attempt_at`) every delivery that waits for an earlier one of its
+ * subscription and run, and every delivery of a disabled subscription, so the claim is one
+ * ordered scan of the due index that stops at its limit; `skip locked` lets deliverers claim side
+ * by side. Resolves with the deliveries claimed and those given up on.
  */
-export async function claimWebhookDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedWebhookDelivery[]> {
-  // The builder has no `for update skip locked` inside a data-modifying CTE.
-  const result = await sql<ClaimedWebhookDelivery>`
-    with due as (
-      select id from webhook_deliveries
+export async function deliverDueWebhooks(
+  db: Db,
+  limit: number,
+  lockBoundMs: number,
+  deliver: (claimed: readonly ClaimedWebhookDelivery[]) => Promise<readonly WebhookAttemptOutcome[]>,
+): Promise<{ claimed: readonly ClaimedWebhookDelivery[]; outcomes: readonly WebhookAttemptOutcome[]; givenUp: GivenUpDelivery[] }> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('idle_in_transaction_session_timeout', ${String(lockBoundMs)}, true)`.execute(trx);
+    // The builder has no `for update skip locked` with this ordering on a partial index.
+    const { rows: claimed } = await sql<ClaimedWebhookDelivery>`
+      select id, subscription_id, run_id, type, created_at, attempts + 1 as attempts
+      from webhook_deliveries
       where state = 'pending' and next_attempt_at <= now()
       order by next_attempt_at
       limit ${limit}
-      for update skip locked
-    )
-    update webhook_deliveries as d
-    set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', attempts = d.attempts + 1, last_attempt_at = now()
-    from due where d.id = due.id
-    returning d.id, d.subscription_id, d.run_id, d.type, d.created_at, d.attempts`.execute(db);
-  return result.rows;
+      for update skip locked`.execute(trx);
+    if (claimed.length === 0) return { claimed, outcomes: [], givenUp: [] };
+    const outcomes = await deliver(claimed);
+    return { claimed, outcomes, givenUp: await recordWebhookAttempts(trx, outcomes) };
+  });
 }
 
 /**
- * Records the outcomes of attempts, each only while it is its delivery's latest: a success
- * delivers it; a failure makes it due again `retryInMs` from now, or, past `windowMs` after its
- * event, gives it up (`failed`); a failure while its subscription is disabled holds it. A
- * delivery that ends (delivered or given up) makes the next held one of its run due. Returns
- * the deliveries given up on.
+ * Records the outcomes of attempts (the deliveries are locked by the caller's transaction): a
+ * success delivers it; a failure makes it due again `retryInMs` from now, or, past `windowMs`
+ * after its event, gives it up (`failed`); a failure while its subscription is disabled holds it.
+ * A delivery that ends (delivered or given up) makes the next held one of its run due. The
+ * attempt is dated at the transaction's start, when it was claimed. Returns the deliveries given
+ * up on.
  */
-export async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAttemptOutcome[]): Promise<GivenUpDelivery[]> {
-  if (outcomes.length === 0) return [];
+async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAttemptOutcome[]): Promise<GivenUpDelivery[]> {
   // One statement for the whole batch: unnest of the outcome arrays is not expressible in the
-  // builder. The release reads the snapshot before `ended`, where the next delivery of the run is
-  // the earliest pending one after the ended one.
+  // builder. Every row is found by its id (the rows are locked by the caller, so no state check):
+  // a condition on `state` would let the planner scan every pending row. The release reads the
+  // snapshot before `ended`, where the next delivery of the run is the earliest pending one after
+  // the ended one.
   const result = await sql<GivenUpDelivery & { state: WebhookDeliveryState }>`
     with outcome as (
       select * from unnest(
@@ -82,26 +93,31 @@ export async function recordWebhookAttempts(db: Db, outcomes: readonly WebhookAt
       ) as o(id, attempt, status_code, duration_ms, error, retry_ms, window_ms)
     ), ended as (
       update webhook_deliveries as d set
+        attempts = o.attempt,
+        last_attempt_at = now(),
         last_status_code = o.status_code,
         last_duration_ms = o.duration_ms,
         last_error = o.error,
         state = case when o.error is null then 'delivered'
           when now() - d.created_at >= o.window_ms * interval '1 millisecond' then 'failed' else 'pending' end,
-        delivered_at = case when o.error is null then now() else d.delivered_at end,
+        delivered_at = case when o.error is null then clock_timestamp() else d.delivered_at end,
         next_attempt_at = case when o.error is null or now() - d.created_at >= o.window_ms * interval '1 millisecond' or not s.enabled then null
-          else now() + o.retry_ms * interval '1 millisecond' end
+          else clock_timestamp() + o.retry_ms * interval '1 millisecond' end
       from outcome as o, webhook_subscriptions as s
-      where d.id = o.id and d.attempts = o.attempt and d.state = 'pending' and s.id = d.subscription_id
+      where d.id = o.id and s.id = d.subscription_id
       returning d.id, d.subscription_id, d.run_id, d.event_seq, d.last_error, d.state, s.enabled
     ), released as (
-      update webhook_deliveries as n set next_attempt_at = now()
-      from ended as e
-      where e.state <> 'pending' and e.enabled
-        and n.subscription_id = e.subscription_id and n.run_id = e.run_id and n.state = 'pending' and n.next_attempt_at is null
-        and n.event_seq = (
-          select min(m.event_seq) from webhook_deliveries as m
+      update webhook_deliveries as n set next_attempt_at = clock_timestamp()
+      where n.next_attempt_at is null and n.id in (
+        select (
+          select m.id from webhook_deliveries as m
           where m.subscription_id = e.subscription_id and m.run_id = e.run_id and m.state = 'pending' and m.event_seq > e.event_seq
+          order by m.event_seq
+          limit 1
         )
+        from ended as e
+        where e.state <> 'pending' and e.enabled
+      )
     )
     select id, subscription_id, last_error, state from ended`.execute(db);
   return result.rows.filter((row) => row.state === 'failed').map(({ id, subscription_id, last_error }) => ({ id, subscription_id, last_error }));

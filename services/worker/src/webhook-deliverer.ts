@@ -2,11 +2,10 @@ import { setMaxListeners } from 'node:events';
 import { Agent } from 'undici';
 import type { Logger } from '@runq/config';
 import {
-  claimWebhookDeliveries,
+  deliverDueWebhooks,
   disableWebhookSubscriptions,
   findRunsByIds,
   findWebhookSubscriptionsByIds,
-  recordWebhookAttempts,
   type ClaimedWebhookDelivery,
   type Db,
   type RunRow,
@@ -22,8 +21,8 @@ import type { WebhookDeliveryConfig } from './config.js';
 const CLAIM_BATCH = 128;
 /** The longest an idle deliverer waits before it looks for due deliveries again. */
 const IDLE_SLEEP_MS = 200;
-/** A claimed delivery is due again this long after its attempt's timeout, should its deliverer die. */
-const CLAIM_MARGIN_MS = 30_000;
+/** A pass's transaction may sit idle this long past its attempts' timeout before Postgres ends it (a stalled deliverer). */
+const LOCK_MARGIN_MS = 30_000;
 /** The most of a receiver's answer kept as a delivery's error. */
 const ERROR_TEXT_CHARS = 200;
 /** The most opened secrets kept; past it the cache starts over. */
@@ -87,21 +86,8 @@ export class WebhookDeliverer {
   async pass(): Promise<number> {
     const { db, log, config } = this.options;
     try {
-      const claimed = await claimWebhookDeliveries(db, CLAIM_BATCH, config.timeoutMs + CLAIM_MARGIN_MS);
+      const { claimed, outcomes, givenUp } = await deliverDueWebhooks(db, CLAIM_BATCH, config.timeoutMs + LOCK_MARGIN_MS, (due) => this.deliver(due));
       if (claimed.length === 0) return 0;
-      const [subscriptions, runs] = await Promise.all([
-        findWebhookSubscriptionsByIds(db, [...new Set(claimed.map((delivery) => delivery.subscription_id))]),
-        findRunsByIds(db, [...new Set(claimed.map((delivery) => delivery.run_id))]),
-      ]);
-      const subscriptionById = new Map(subscriptions.map((subscription) => [subscription.id, subscription]));
-      const runById = new Map(runs.map((run) => [run.id, run]));
-      // The attempts of a pass start together, so one deadline bounds them all.
-      const deadline = AbortSignal.timeout(config.timeoutMs);
-      setMaxListeners(claimed.length + 1, deadline);
-      const outcomes = await Promise.all(
-        claimed.map((delivery) => this.attempt(delivery, subscriptionById.get(delivery.subscription_id), runById.get(delivery.run_id), deadline)),
-      );
-      const givenUp = await recordWebhookAttempts(db, outcomes);
       this.count(claimed, outcomes, givenUp.length);
       const disabled = await disableWebhookSubscriptions(
         db,
@@ -114,6 +100,23 @@ export class WebhookDeliverer {
       log.warn({ err }, 'delivering webhooks failed');
       return 0;
     }
+  }
+
+  /** Attempts every claimed delivery side by side; resolves with their outcomes, in order. */
+  private async deliver(claimed: readonly ClaimedWebhookDelivery[]): Promise<WebhookAttemptOutcome[]> {
+    const { db, config } = this.options;
+    const [subscriptions, runs] = await Promise.all([
+      findWebhookSubscriptionsByIds(db, [...new Set(claimed.map((delivery) => delivery.subscription_id))]),
+      findRunsByIds(db, [...new Set(claimed.map((delivery) => delivery.run_id))]),
+    ]);
+    const subscriptionById = new Map(subscriptions.map((subscription) => [subscription.id, subscription]));
+    const runById = new Map(runs.map((run) => [run.id, run]));
+    // The attempts of a pass start together, so one deadline bounds them all.
+    const deadline = AbortSignal.timeout(config.timeoutMs);
+    setMaxListeners(claimed.length + 1, deadline);
+    return Promise.all(
+      claimed.map((delivery) => this.attempt(delivery, subscriptionById.get(delivery.subscription_id), runById.get(delivery.run_id), deadline)),
+    );
   }
 
   private count(claimed: readonly ClaimedWebhookDelivery[], outcomes: readonly WebhookAttemptOutcome[], givenUp: number): void {
