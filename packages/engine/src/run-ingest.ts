@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MicroBatcher, settleBounded, withTimeout } from '@runq/async';
 import type { Logger } from '@runq/config';
 import type { RunqMetrics } from '@runq/metrics';
@@ -6,7 +5,6 @@ import type { CreateRunRequest } from '@runq/contract';
 import {
   addEventData,
   findConversation,
-  findRun,
   findRunByPublicId,
   findRunsByPublicIds,
   insertConversationIfAbsent,
@@ -18,38 +16,19 @@ import {
   RUN_INSERT_BATCHING,
   toJson,
   type Db,
-  type NewRunRow,
   type RunRow,
   type RunToInsert,
 } from '@runq/db';
 import { DISPATCH_BATCHING, groupByQueue, routeOf, type RunQueues } from '@runq/queue';
 import { NO_TRACING, type RunTracing } from '@runq/tracing';
-import {
-  ConversationNotFoundError,
-  IdempotencyConflictError,
-  InvalidRunRequestError,
-  ParentRunNotFoundError,
-  DEFAULT_RUNTIME_TARGET,
-  ProjectNotFoundError,
-  runtimeTargetOf,
-  type PolicySubject,
-  type RunAdmissionPlan,
-  type RunOwnerKind,
-  type TriggerKind,
-} from '@runq/runs';
+import { ConversationNotFoundError, IdempotencyConflictError, DEFAULT_RUNTIME_TARGET, runtimeTargetOf, type RunOwnerKind, type TriggerKind } from '@runq/runs';
 import type { RunAdmission } from './run-admission.js';
+import { NO_CONVERSATION, RunOwnership, type RunCreator } from './run-ownership.js';
+import { admissionSubject, eventDataOf, isPlain, isPrepared, publicIdKey, type PreparedRun, type StoredRun } from './prepared-run.js';
 import { requestHash } from './request-hash.js';
 import { requestedRunFields } from './run-fields.js';
 
-/**
- * Who creates a run: the projects it may create runs in (and see parents and conversations of),
- * and the name recorded as the run's `created_by`. An authenticated API caller is one; so is a
- * schedule or a webhook acting for its project.
- */
-export interface RunCreator {
-  name: string;
-  projectIds: readonly string[];
-}
+export type { RunCreator } from './run-ownership.js';
 
 /** Where a run comes from, when not from a plain `POST /runs` (`trigger_kind` `api`). */
 export interface RunTrigger {
@@ -91,23 +70,11 @@ export interface CreatedRun {
   duplicate: boolean;
 }
 
-/** What the conversation handling of an agent body decided. */
-interface ConversationPlan {
-  conversationId: string | null;
-  messageId: string | null;
-  /** A conversation to create in the same transaction as the run (or to reuse, if one of `visibleTo` made it meanwhile). */
-  create: { id: string; projectId: string; visibleTo: readonly string[] } | null;
-  /** The message to add to the conversation, tied to the run. */
-  message: { content: unknown } | null;
-}
-
 /** A run to put on its queue, with its place in the backlog lane when it has one (fair share). */
 interface Dispatch {
   run: RunRow;
   priority: number | undefined;
 }
-
-const NO_CONVERSATION: ConversationPlan = { conversationId: null, messageId: null, create: null, message: null };
 
 /** The trigger of a run created by `POST /runs`. */
 const API_TRIGGER: RunTrigger = { kind: 'api' };
@@ -124,6 +91,7 @@ const ENQUEUE_TIMEOUT_MS = 2_000;
  */
 export class RunIngest {
   /** Plain runs (no conversation to create or message to add) are inserted in shared statements. */
+  private readonly ownership: RunOwnership;
   private readonly inserts: MicroBatcher<RunToInsert, RunRow | undefined>;
   /** Stored runs are queued in shared `addBulk` calls. */
   private readonly dispatches: MicroBatcher<Dispatch, void>;
@@ -136,6 +104,7 @@ export class RunIngest {
     private readonly metrics?: RunqMetrics,
     private readonly tracing: RunTracing = NO_TRACING,
   ) {
+    this.ownership = new RunOwnership(db);
     this.inserts = new MicroBatcher({
       runBatch: (entries) => insertRuns(db, entries),
       ...RUN_INSERT_BATCHING,
@@ -240,7 +209,7 @@ export class RunIngest {
     known?: ReadonlyMap<string, RunRow>,
   ): Promise<PreparedRun | CreatedRun> {
     const owner = { kind: body.owner.kind as RunOwnerKind, id: body.owner.id.toLowerCase() };
-    const projectId = await this.resolveProject(caller, owner);
+    const projectId = await this.ownership.project(caller, owner);
     // Only a replayed public_id compares bodies, so only a run with one keeps its body's hash.
     const idempotency = body.public_id === undefined ? undefined : { publicId: body.public_id, hash: requestHash(body) };
     if (idempotency) {
@@ -248,10 +217,10 @@ export class RunIngest {
       const existing = known ? known.get(publicIdKey(owner, idempotency.publicId)) : await findRunByPublicId(this.db, owner, idempotency.publicId);
       if (existing) return this.replay(existing, idempotency);
     }
-    const parent = body.parent_run_id === undefined ? undefined : await this.resolveParent(caller, body.parent_run_id);
+    const parent = body.parent_run_id === undefined ? undefined : await this.ownership.parent(caller, body.parent_run_id);
     // A `trigger` only records where the run came from (kept in `metadata`): it links the run
     // to nothing, so it is neither checked nor reported as the run's conversation.
-    const plan = body.kind === 'agent' ? await this.planConversation(caller, body, owner, projectId) : NO_CONVERSATION;
+    const plan = body.kind === 'agent' ? await this.ownership.conversation(caller, body, owner, projectId) : NO_CONVERSATION;
     const { executedByCaller, ...columns } = requestedRunFields(body);
     // A batch's runs carry its id; a replay's metadata names its original.
     if (options.batchId !== undefined) columns.batch_id = options.batchId;
@@ -457,127 +426,6 @@ export class RunIngest {
     if (existing.status === 'pending' && existing.executor === 'worker' && existing.hold_reason === null) await this.dispatch(existing);
     return { run: existing, duplicate: true };
   }
-
-  private async resolveProject(caller: RunCreator, owner: { kind: RunOwnerKind; id: string }): Promise<string> {
-    if (owner.kind === 'project') {
-      if (!caller.projectIds.includes(owner.id)) throw new ProjectNotFoundError(owner.id);
-      return owner.id;
-    }
-    const conversation = await findConversation(this.db, owner.id, caller.projectIds);
-    if (!conversation) throw new ConversationNotFoundError(owner.id);
-    return conversation.project_id;
-  }
-
-  private async resolveParent(caller: RunCreator, parentRunId: string): Promise<RunRow> {
-    const parent = await findRun(this.db, parentRunId, caller.projectIds);
-    if (!parent) throw new ParentRunNotFoundError(parentRunId);
-    return parent;
-  }
-
-  /**
-   * `conversation_mode` of an agent body:
-   * - `create_new`: a new conversation in the run's project (with the id given in
-   *   `conversation_id`, if any; an existing one of the caller's is reused) and a message;
-   * - `existing`: the conversation named by `conversation_id` (else the conversation owner,
-   *   else the trigger's) must exist in the caller's projects; a message is added;
-   * - `none`, or unset with a project owner: no conversation;
-   * - unset with a conversation owner: that conversation, without a new message.
-   */
-  private async planConversation(
-    caller: RunCreator,
-    body: Extract<CreateRunRequest, { kind: 'agent' }>,
-    owner: { kind: RunOwnerKind; id: string },
-    projectId: string,
-  ): Promise<ConversationPlan> {
-    const content = 'input' in body.request ? body.request.input : null;
-    const named = body.conversation_id?.toLowerCase();
-    switch (body.conversation_mode) {
-      case 'create_new': {
-        const id = named ?? randomUUID();
-        const existing = named === undefined ? undefined : await findConversation(this.db, id);
-        if (existing && !caller.projectIds.includes(existing.project_id)) throw new ConversationNotFoundError(id);
-        return {
-          conversationId: id,
-          messageId: randomUUID(),
-          create: existing ? null : { id, projectId, visibleTo: caller.projectIds },
-          message: { content },
-        };
-      }
-      case 'existing': {
-        const id = named ?? (owner.kind === 'conversation' ? owner.id : body.trigger?.conversation_id?.toLowerCase());
-        if (id === undefined) {
-          throw new InvalidRunRequestError('/conversation_id', 'is required when conversation_mode is existing');
-        }
-        if (!(await findConversation(this.db, id, caller.projectIds))) throw new ConversationNotFoundError(id);
-        return { conversationId: id, messageId: randomUUID(), create: null, message: { content } };
-      }
-      case 'none':
-        return NO_CONVERSATION;
-      case undefined:
-        // A conversation owner was checked by resolveProject; it is the run's conversation.
-        return owner.kind === 'conversation'
-          ? { ...NO_CONVERSATION, conversationId: owner.id, messageId: body.trigger?.message_id?.toLowerCase() ?? null }
-          : NO_CONVERSATION;
-    }
-  }
-}
-
-/** The key of a `public_id` in its owner's scope. */
-function publicIdKey(owner: { kind: string; id: string }, publicId: string): string {
-  return `${owner.kind}/${owner.id}/${publicId}`;
-}
-
-/** A run ready to be written, with what its write and its dispatch need (see `RunIngest.prepare`). */
-interface PreparedRun {
-  owner: { kind: RunOwnerKind; id: string };
-  projectId: string;
-  idempotency: { publicId: string; hash: string } | undefined;
-  row: NewRunRow;
-  plan: ConversationPlan;
-  admission: RunAdmissionPlan | undefined;
-  unserved: string | undefined;
-  fairShare: boolean;
-  alongside: RunCreationOptions['alongside'];
-}
-
-function isPrepared(value: PreparedRun | CreatedRun): value is PreparedRun {
-  return 'row' in value;
-}
-
-/** A run with no conversation to create, no message, no admission, no hold and nothing written alongside: inserted in a shared statement. */
-function isPlain(prepared: PreparedRun): boolean {
-  return !prepared.plan.create && !prepared.plan.message && !prepared.admission && !prepared.unserved && !prepared.alongside;
-}
-
-/** The data of a new run's first event. */
-function eventDataOf(row: NewRunRow, admission: RunAdmissionPlan | undefined): Record<string, unknown> {
-  return {
-    trigger_kind: row.trigger_kind,
-    ...(row.trigger_id ? { trigger_id: row.trigger_id } : {}),
-    created_by: row.created_by,
-    ...(admission ? { policies: admission.policies } : {}),
-  };
-}
-
-/** A run as stored, and the runs its `cancel_in_progress` policy cancelled. */
-interface StoredRun {
-  run: RunRow;
-  cancelled: RunRow[];
-}
-
-/** What flow control reads of a new run (its row, with its metadata before serialisation). */
-function admissionSubject(row: NewRunRow, metadata: unknown): PolicySubject {
-  return {
-    kind: row.kind,
-    target: row.target ?? null,
-    workflow_id: row.workflow_id ?? null,
-    owner_kind: row.owner_kind,
-    owner_id: row.owner_id,
-    conversation_id: row.conversation_id ?? null,
-    parent_run_id: row.parent_run_id ?? null,
-    metadata,
-    created_at: new Date(row.created_at),
-  };
 }
 
 /** Internal signal: the run insert hit an existing public_id inside a transaction. */
