@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { RunRow } from './run.table.js';
+import { RUN_LIST_COLUMNS, type RunListRow } from './run.repository.js';
 import type { WebhookDeliveryState, WebhookEventType, WebhookSubscriptionRow } from './webhook-subscription.table.js';
 
 /** A delivery claimed for one attempt. */
@@ -146,12 +146,12 @@ export async function findWebhookSubscriptionsByIds(db: Db, ids: readonly string
     .execute();
 }
 
-/** The runs `ids` that still exist (for the deliverer: the envelope each event carries). */
-export async function findRunsByIds(db: Db, ids: readonly string[]): Promise<RunRow[]> {
+/** The runs `ids` that still exist, with the columns of their envelope (for the deliverer: the envelope each event carries). */
+export async function findRunEnvelopesByIds(db: Db, ids: readonly string[]): Promise<RunListRow[]> {
   if (ids.length === 0) return [];
   return db
     .selectFrom('runs')
-    .selectAll()
+    .select(RUN_LIST_COLUMNS)
     .where('id', 'in', [...ids])
     .execute();
 }

@@ -4,11 +4,11 @@ import type { Logger } from '@runq/config';
 import {
   deliverDueWebhooks,
   disableWebhookSubscriptions,
-  findRunsByIds,
+  findRunEnvelopesByIds,
   findWebhookSubscriptionsByIds,
   type ClaimedWebhookDelivery,
   type Db,
-  type RunRow,
+  type RunListRow,
   type WebhookAttemptOutcome,
   type WebhookSubscriptionRow,
 } from '@runq/db';
@@ -107,7 +107,7 @@ export class WebhookDeliverer {
     const { db, config } = this.options;
     const [subscriptions, runs] = await Promise.all([
       findWebhookSubscriptionsByIds(db, [...new Set(claimed.map((delivery) => delivery.subscription_id))]),
-      findRunsByIds(db, [...new Set(claimed.map((delivery) => delivery.run_id))]),
+      findRunEnvelopesByIds(db, [...new Set(claimed.map((delivery) => delivery.run_id))]),
     ]);
     const subscriptionById = new Map(subscriptions.map((subscription) => [subscription.id, subscription]));
     const runById = new Map(runs.map((run) => [run.id, run]));
@@ -149,7 +149,7 @@ export class WebhookDeliverer {
   private async attempt(
     delivery: ClaimedWebhookDelivery,
     subscription: WebhookSubscriptionRow | undefined,
-    run: RunRow | undefined,
+    run: RunListRow | undefined,
     deadline: AbortSignal,
   ): Promise<WebhookAttemptOutcome> {
     const { config } = this.options;
