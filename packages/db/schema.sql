@@ -226,6 +226,7 @@ table runs
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)
   CREATE UNIQUE INDEX runs_pkey ON public.runs USING btree (id)
+  CREATE INDEX runs_project_error_code_idx ON public.runs USING btree (project_id, ((error ->> 'code'::text)), id DESC) WHERE ((error ->> 'code'::text) IS NOT NULL)
   CREATE INDEX runs_project_idx ON public.runs USING btree (project_id, id DESC)
   CREATE INDEX runs_project_kind_idx ON public.runs USING btree (project_id, kind, id DESC)
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)

@@ -35,6 +35,12 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
         if (!replayOf) throw Object.assign(new Error('not a replay'), { code: 'E_FIRST' });
         return { output: { replay_of: replayOf } };
       },
+      // Fails with config.code unless it is a replay.
+      'fails-with-code': async (run) => {
+        const replayOf = (run.metadata as { replay_of?: string } | null)?.replay_of;
+        if (!replayOf) throw Object.assign(new Error('failed on purpose'), { code: (run.config as { code: string }).code });
+        return { output: { replay_of: replayOf } };
+      },
       hold: async (run, ctx) => {
         await Promise.race([release.get(run.run_id).promise, new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))]);
         return { output: 'released' };
@@ -80,6 +86,18 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
       '/filter/created_after',
     );
     expectFieldError(await suite.client.request('POST', '/bulk-actions', { action: 'cancel', id: 'nope', filter: { created_after, created_before } }), '/id');
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: '' } }),
+      '/filter/error_code',
+    );
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: 'E'.repeat(129) } }),
+      '/filter/error_code',
+    );
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: 7 } }),
+      '/filter/error_code',
+    );
     const stored = await suite.api.db.selectFrom('bulk_actions').select('id').execute();
     expect(stored).toEqual([]);
   });
@@ -114,6 +132,35 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
     const replayIds = replays.body.data.filter((run: any) => run.metadata?.replay_of).map((run: any) => run.run_id);
     expect(replayIds).toHaveLength(30);
     await Promise.all(replayIds.map((runId: string) => suite.client.waitForStatus(runId, 'completed')));
+  });
+
+  it('when failed runs are filtered by error code, then GET /runs lists only that code and a bulk replay replays only those runs', async () => {
+    // Codes of this test alone, so runs of the other tests never match.
+    const [wanted, other] = [`E_WANTED_${randomUUID()}`, `E_OTHER_${randomUUID()}`];
+    const matching = await Promise.all(Array.from({ length: 4 }, () => suite.client.task('fails-with-code', { config: { code: wanted } })));
+    const others = await Promise.all(Array.from({ length: 3 }, () => suite.client.task('fails-with-code', { config: { code: other } })));
+    await Promise.all([...matching, ...others].map((run) => suite.client.waitForStatus(run.run_id, 'failed')));
+
+    const listed = await suite.client.request('GET', `/runs?${new URLSearchParams({ error_code: wanted, limit: '100' })}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((run: any) => run.run_id).sort()).toEqual(matching.map((run) => run.run_id).sort());
+    expect(listed.body.data.every((run: any) => run.error?.code === wanted)).toBe(true);
+    expectFieldError(await suite.client.request('GET', '/runs?error_code='), '/query/error_code');
+
+    const filter = { ...windowUntilNow(), status: 'failed', error_code: wanted };
+    const dry = await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter, dry_run: true });
+    expect(dry.body).toEqual({ matched: 4 });
+    const created = await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter });
+    expect(created.status).toBe(202);
+    expect(created.body.filter).toEqual(filter);
+    const done = await waitForAction(created.body.id, 'completed');
+    expect(done).toMatchObject({ matched: 4, processed: 4, succeeded: 4, failed: 0 });
+    const counts = await replaysPerOriginal(
+      suite.api.db,
+      [...matching, ...others].map((run) => run.run_id),
+    );
+    expect(matching.map((run) => counts.get(run.run_id))).toEqual([1, 1, 1, 1]);
+    expect(others.map((run) => counts.get(run.run_id) ?? 0)).toEqual([0, 0, 0]);
   });
 
   it('when the same Idempotency-Key is sent twice, then one action is created', async () => {

@@ -16,6 +16,7 @@ import * as fairShare from '../migrations/2026_12_07_060000_fair_share.js';
 import * as batches from '../migrations/2026_12_07_070000_batches.js';
 import * as webhookEndpoints from '../migrations/2026_12_07_080000_webhook_endpoints.js';
 import * as webhookSubscriptions from '../migrations/2026_12_07_090000_webhook_subscriptions.js';
+import * as runsErrorCodeIndex from '../migrations/2026_12_07_100000_runs_error_code_index.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -40,6 +41,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_070000_batches': batches,
   '2026_12_07_080000_webhook_endpoints': webhookEndpoints,
   '2026_12_07_090000_webhook_subscriptions': webhookSubscriptions,
+  '2026_12_07_100000_runs_error_code_index': runsErrorCodeIndex,
 };
 
 const provider: MigrationProvider = {

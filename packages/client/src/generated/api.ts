@@ -773,6 +773,7 @@ export interface components {
             created_after: string;
             /** Format: date-time */
             created_before: string;
+            error_code?: string;
             /** @enum {string} */
             kind?: "agent" | "workflow" | "task" | "eval";
             /** Format: uuid */
@@ -1682,6 +1683,8 @@ export interface operations {
                 created_before?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
+                /** @description The code of the run's error (error.code), as the dead letters group failed runs */
+                error_code?: string;
                 kind?: "agent" | "workflow" | "task" | "eval";
                 limit?: number;
                 owner_id?: string;

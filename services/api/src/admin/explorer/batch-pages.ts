@@ -25,7 +25,9 @@ ${RUN_STATUSES.map(
 
 /**
  * Dead letters: failed runs grouped by project and error code, each group with a bulk replay of
- * its project's failed runs in the window, and the latest failed runs with a replay each.
+ * its runs (its project's failed runs in the window with its error code; for the group without
+ * a code, every failed run of the project in the window), and the latest failed runs with a
+ * replay each.
  */
 export function deadLettersPage(groups: readonly DeadLetterGroup[], runs: readonly RunRow[], hours: number, notice?: string): SafeHtml {
   return page(
@@ -39,7 +41,8 @@ ${groups.map(
     group,
   ) => html`<tr class="group" data-code="${group.code ?? ''}"><td>${group.project_id}</td><td><code>${group.code ?? '(none)'}</code></td><td>${group.count}</td>
 <td>${group.latest_at.toISOString()}</td><td><form method="post" action="/admin/dead-letters/replay"><input type="hidden" name="project" value="${group.project_id}">
-<input type="hidden" name="hours" value="${hours}"><button type="submit" class="bulk-replay">Replay the project's failed runs</button></form></td></tr>`,
+<input type="hidden" name="hours" value="${hours}">${group.code === null ? '' : html`<input type="hidden" name="code" value="${group.code}">`}
+<button type="submit" class="bulk-replay">${group.code === null ? "Replay the project's failed runs" : 'Replay these runs'}</button></form></td></tr>`,
 )}
 </tbody></table></div>
 <div class="card"><h2>Latest</h2><table id="dead-letters"><thead><tr><th>Run</th><th>Kind</th><th>Error</th><th>Attempts</th><th>Created</th><th></th></tr></thead><tbody>

@@ -4,6 +4,7 @@ import getRawBody from 'raw-body';
 import { findBatch, listDeadLetterGroups, listDeadLetters, type Db } from '@runq/db';
 import type { BatchControl, BulkActionControl } from '@runq/engine';
 import { BatchNotFoundError, UUID_PATTERN } from '@runq/runs';
+import { isFilterText } from '../../runs/list-query.js';
 import { batchPage, deadLettersPage } from './batch-pages.js';
 
 /** Where a batch's progress page is served. */
@@ -51,20 +52,28 @@ export function batchesExplorerRouter(deps: { db: Db; batches: BatchControl; bul
     ctx.body = deadLettersPage(groups, runs, hours, notice).value;
   });
 
-  // A bulk replay of one project's failed runs in the view's window, as POST /bulk-actions starts it.
+  // A bulk replay of one project's failed runs in the view's window (with one error code, when
+  // the form names one), as POST /bulk-actions starts it.
   router.post(`${DEAD_LETTERS_PATH}/replay`, async (ctx) => {
     const form = await formOf(ctx);
     const project = form.get('project') ?? '';
     const hours = hoursOf(form.get('hours'));
+    const code = form.get('code');
     let notice: string;
     if (!UUID_PATTERN.test(project)) notice = 'project must be a UUID';
+    else if (code !== null && !isFilterText(code)) notice = 'code must be 1 to 128 characters, without NUL';
     else {
       const now = Date.now();
       const action = await deps.bulkActions.create(
         { name: 'admin', projectIds: [project.toLowerCase()] },
         {
           action: 'replay',
-          filter: { created_after: new Date(now - hours * 3_600_000).toISOString(), created_before: new Date(now).toISOString(), status: 'failed' },
+          filter: {
+            created_after: new Date(now - hours * 3_600_000).toISOString(),
+            created_before: new Date(now).toISOString(),
+            status: 'failed',
+            ...(code === null ? {} : { error_code: code }),
+          },
         },
       );
       notice = `Bulk replay ${action.id} started: ${action.matched} runs.`;
