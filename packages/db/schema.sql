@@ -42,6 +42,7 @@ table bulk_actions
   created_by text
   created_at timestamp with time zone not null default now()
   updated_at timestamp with time zone not null default now()
+  chunk_failures integer not null default 0
   constraint bulk_actions_action_check CHECK ((action = ANY (ARRAY['cancel'::text, 'replay'::text])))
   constraint bulk_actions_pkey PRIMARY KEY (id)
   constraint bulk_actions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'completed'::text, 'aborted'::text, 'failed'::text])))

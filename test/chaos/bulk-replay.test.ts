@@ -15,7 +15,8 @@ import { drain, verifyRuns } from './support/verify.js';
 /**
  * Settings (environment): RUNQ_CHAOS_BULK_RUNS failed runs replayed in bulk per backend (default
  * 10000), RUNQ_CHAOS_BACKENDS as for the run suite. A quick local run:
- * `RUNQ_CHAOS_BULK_RUNS=1000 npm run test:chaos -- bulk-replay`.
+ * `RUNQ_CHAOS_BULK_RUNS=1000 npm run test:chaos -- bulk-replay`. Figures of a 10,000-run run:
+ * docs/decisions/0019-batches-and-bulk-actions.md ("Measured").
  */
 const RUNS = Number(process.env['RUNQ_CHAOS_BULK_RUNS'] ?? 10_000);
 const BACKENDS = (process.env['RUNQ_CHAOS_BACKENDS'] ?? 'postgres,redis').split(',').filter(Boolean) as ('postgres' | 'redis')[];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { createLogger } from '@runq/config';
 import type { Db, RunRow } from '@runq/db';
-import { BulkActionExecutor, RunAdmission, RunControl, RunIngest, RunReplay, type CreatedRun, type RunCreator } from '@runq/engine';
+import { BULK_CHUNK_FAILURE_LIMIT, BulkActionExecutor, RunAdmission, RunControl, RunIngest, RunReplay, type CreatedRun, type RunCreator } from '@runq/engine';
 import type { RunQueues } from '@runq/queue';
 import type { HandlerModule } from '@runq/worker';
 import { Gates } from '../support/deferred.js';
@@ -194,6 +194,10 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
   });
 });
 
+/** The operator pages' basic auth. */
+const ADMIN_TOKEN = `admin-${randomUUID()}`;
+const ADMIN_AUTH = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
+
 describe('bulk action executor', () => {
   let api: TestApi;
   let key: string;
@@ -204,7 +208,7 @@ describe('bulk action executor', () => {
   const log = createLogger({ level: 'error', service: 'test' });
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
     key = await api.createKey([projectId]);
     queues = openTestQueues(api);
     const admission = new RunAdmission(api.db, queues, log);
@@ -270,6 +274,86 @@ describe('bulk action executor', () => {
     expect(done).toMatchObject({ status: 'completed', matched: 7, processed: 7, succeeded: 7, failed: 0, cursor_id: originals.at(-1) });
     const counts = await replaysPerOriginal(api.db, originals);
     expect(originals.map((original) => counts.get(original))).toEqual(originals.map(() => 1));
+  });
+
+  /** A replay whose calls, in order, throw the planned error or (undefined) replay as usual; as usual once the plan is spent. */
+  function plannedReplay(plan: (Error | undefined)[]): RunReplay {
+    return new (class extends RunReplay {
+      override async replayRuns(
+        caller: RunCreator,
+        runs: readonly RunRow[],
+        publicIdOf: (run: RunRow) => string | undefined,
+      ): Promise<PromiseSettledResult<CreatedRun>[]> {
+        const error = plan.shift();
+        if (error) throw error;
+        return super.replayRuns(caller, runs, publicIdOf);
+      }
+    })(api.db, ingest);
+  }
+
+  const getAction = async (id: string) => (await requestJson(api.url, 'GET', `/bulk-actions/${id}`, { key })).body;
+
+  it("when an action's next chunk fails on every pass, then after the bound it is failed with the reason in GET /bulk-actions and the explorer, and is left alone", async () => {
+    const since = new Date(Date.now() - 1);
+    const originals = await failedRuns(4, 'poison');
+    const id = await startReplay(since);
+    const broken = new BulkActionExecutor(
+      api.db,
+      control,
+      plannedReplay(Array.from({ length: 10 }, () => new Error('the stored request cannot be read'))),
+      log,
+      undefined,
+      3,
+    );
+    for (let pass = 1; pass < BULK_CHUNK_FAILURE_LIMIT; pass += 1) {
+      await expect(broken.step()).rejects.toThrow('the stored request cannot be read');
+      expect(await getAction(id)).toMatchObject({ status: 'queued', processed: 0, error: 'the stored request cannot be read' });
+    }
+    const last = await broken.step();
+    expect(last).toMatchObject({ action: { id, status: 'failed' }, succeeded: 0, failed: 0 });
+    const failed = await getAction(id);
+    expect(failed).toMatchObject({ status: 'failed', processed: 0, succeeded: 0 });
+    expect(failed.error).toBe(`the next chunk failed ${BULK_CHUNK_FAILURE_LIMIT} times in a row; the last error: the stored request cannot be read`);
+    // A failed action is final: no executor takes it again, and nothing was replayed.
+    const healthy = new BulkActionExecutor(api.db, control, new RunReplay(api.db, ingest), log, undefined, 3);
+    await healthy.drain();
+    expect(await getAction(id)).toMatchObject({ status: 'failed', processed: 0 });
+    expect((await replaysPerOriginal(api.db, originals)).size).toBe(0);
+    // The operator's dead letters view lists it with the reason.
+    const page = await fetch(`${api.url}/admin/dead-letters`, { headers: { authorization: ADMIN_AUTH } });
+    expect(page.status).toBe(200);
+    const row = new RegExp(`<tr class="bulk-action" data-action="${id}" data-status="failed">[\\s\\S]*?<td class="error">([^<]*)</td>`).exec(await page.text());
+    expect(row?.[1]).toBe(failed.error);
+  });
+
+  it('when passes fail on an outage, or fail fewer times in a row than the bound, then the action is not failed and completes', async () => {
+    const since = new Date(Date.now() - 1);
+    const originals = await failedRuns(4, 'transient');
+    const id = await startReplay(since);
+    const outage = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const failure = () => new Error('a transient failure');
+    const below = BULK_CHUNK_FAILURE_LIMIT - 1;
+    const plan = [
+      // Outages are not counted, however many.
+      ...Array.from({ length: BULK_CHUNK_FAILURE_LIMIT + 1 }, outage),
+      // One fewer failure than the bound, then a chunk that succeeds: the count starts again.
+      ...Array.from({ length: below }, failure),
+      undefined,
+      ...Array.from({ length: below }, failure),
+    ];
+    const executor = new BulkActionExecutor(api.db, control, plannedReplay(plan), log, undefined, 3);
+    for (let pass = 0; pass <= BULK_CHUNK_FAILURE_LIMIT; pass += 1) await expect(executor.step()).rejects.toThrow('ECONNREFUSED');
+    const counted = () => api.db.selectFrom('bulk_actions').select(['status', 'chunk_failures', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await counted()).toEqual({ status: 'queued', chunk_failures: 0, error: null });
+    for (let pass = 0; pass < below; pass += 1) await expect(executor.step()).rejects.toThrow('a transient failure');
+    expect(await counted()).toEqual({ status: 'queued', chunk_failures: below, error: 'a transient failure' });
+    expect(await executor.step()).toMatchObject({ action: { id, status: 'running', processed: 3 } });
+    expect(await counted()).toEqual({ status: 'running', chunk_failures: 0, error: null });
+    for (let pass = 0; pass < below; pass += 1) await expect(executor.step()).rejects.toThrow('a transient failure');
+    await executor.drain();
+    expect(await getAction(id)).toMatchObject({ status: 'completed', processed: 4, succeeded: 4, failed: 0, error: null });
+    const counts = await replaysPerOriginal(api.db, originals);
+    expect(originals.map((original) => counts.get(original))).toEqual([1, 1, 1, 1]);
   });
 
   it('when an action is aborted between chunks, then no further chunk is handled and its progress stays', async () => {

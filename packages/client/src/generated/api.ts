@@ -752,6 +752,8 @@ export interface components {
             created_at: string;
             /** @description The last run handled */
             cursor: string | null;
+            /** @description Why a failed action stopped (its next chunk failed on every one of 5 passes in a row); while the action is open, the error of the last pass that failed, if the passes since have not succeeded */
+            error: string | null;
             failed: number;
             filter: components["schemas"]["BulkActionFilter"];
             /** Format: uuid */

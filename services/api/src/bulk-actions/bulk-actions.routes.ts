@@ -39,6 +39,7 @@ export function toBulkActionBody(action: BulkActionRow) {
     succeeded: action.succeeded,
     failed: action.failed,
     cursor: action.cursor_id,
+    error: action.error,
     created_at: action.created_at.toISOString(),
     updated_at: action.updated_at.toISOString(),
   };

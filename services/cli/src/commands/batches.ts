@@ -50,7 +50,9 @@ function progressBar(action: BulkAction): string {
 }
 
 function actionLine(action: BulkAction): string {
-  return `${action.id}  ${action.action}  ${action.status}  matched ${action.matched}, processed ${action.processed}, succeeded ${action.succeeded}, failed ${action.failed}`;
+  const line = `${action.id}  ${action.action}  ${action.status}  matched ${action.matched}, processed ${action.processed}, succeeded ${action.succeeded}, failed ${action.failed}`;
+  // Why a failed action stopped.
+  return action.status === 'failed' && action.error ? `${line}\n  ${action.error}` : line;
 }
 
 function oneId(positionals: string[], command: string): string {

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { findBatch, listDeadLetterGroups, listDeadLetters, type Db } from '@runq/db';
+import { findBatch, listDeadLetterGroups, listDeadLetters, listRecentBulkActions, type Db } from '@runq/db';
 import type { BatchControl, BulkActionControl } from '@runq/engine';
 import { BatchNotFoundError, UUID_PATTERN } from '@runq/runs';
 import { isFilterText } from '../../runs/list-query.js';
@@ -11,6 +11,9 @@ import { batchPage, deadLettersPage } from './batch-pages.js';
 export const BATCHES_EXPLORER_PATH = '/admin/batches';
 /** Where the dead letters view is served. */
 export const DEAD_LETTERS_PATH = '/admin/dead-letters';
+
+/** Bulk actions the dead letters view lists, newest first. */
+const RECENT_BULK_ACTIONS = 20;
 
 /** The dead letters window when none is asked for, and the longest one. */
 const DEFAULT_HOURS = 24;
@@ -46,10 +49,14 @@ export function batchesExplorerRouter(deps: { db: Db; batches: BatchControl; bul
   router.get(DEAD_LETTERS_PATH, async (ctx) => {
     const hours = hoursOf(ctx.query['hours']);
     const since = new Date(Date.now() - hours * 3_600_000);
-    const [groups, runs] = await Promise.all([listDeadLetterGroups(deps.db, since), listDeadLetters(deps.db, since)]);
+    const [groups, runs, actions] = await Promise.all([
+      listDeadLetterGroups(deps.db, since),
+      listDeadLetters(deps.db, since),
+      listRecentBulkActions(deps.db, RECENT_BULK_ACTIONS),
+    ]);
     const notice = typeof ctx.query['notice'] === 'string' ? ctx.query['notice'] : undefined;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = deadLettersPage(groups, runs, hours, notice).value;
+    ctx.body = deadLettersPage(groups, runs, actions, hours, notice).value;
   });
 
   // A bulk replay of one project's failed runs in the view's window (with one error code, when
