@@ -42,6 +42,7 @@ table bulk_actions
   created_by text
   created_at timestamp with time zone not null default now()
   updated_at timestamp with time zone not null default now()
+  chunk_failures integer not null default 0
   constraint bulk_actions_action_check CHECK ((action = ANY (ARRAY['cancel'::text, 'replay'::text])))
   constraint bulk_actions_pkey PRIMARY KEY (id)
   constraint bulk_actions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'completed'::text, 'aborted'::text, 'failed'::text])))
@@ -226,6 +227,7 @@ table runs
   CREATE INDEX runs_owner_idx ON public.runs USING btree (owner_kind, owner_id, id DESC)
   CREATE INDEX runs_parent_idx ON public.runs USING btree (parent_run_id, id DESC) WHERE (parent_run_id IS NOT NULL)
   CREATE UNIQUE INDEX runs_pkey ON public.runs USING btree (id)
+  CREATE INDEX runs_project_error_code_idx ON public.runs USING btree (project_id, ((error ->> 'code'::text)), id DESC) WHERE ((error ->> 'code'::text) IS NOT NULL)
   CREATE INDEX runs_project_idx ON public.runs USING btree (project_id, id DESC)
   CREATE INDEX runs_project_kind_idx ON public.runs USING btree (project_id, kind, id DESC)
   CREATE INDEX runs_project_status_idx ON public.runs USING btree (project_id, status, id DESC)

@@ -80,7 +80,7 @@ describe.each(QUEUE_BACKENDS)('batch progress, replays and dead letters in a rea
       await page.goto(`${api.url}/admin/runs/${first}`);
       expect(await page.locator('#replays .replay a').allTextContents()).toEqual([replayId]);
 
-      // Bulk replay of the project's failed runs: a bulk action, which the worker works through.
+      // Bulk replay of the group's failed runs: a bulk action, which the worker works through.
       await page.goto(`${api.url}/admin/dead-letters`);
       await group.locator('button.bulk-replay').click();
       await page.waitForURL(/notice=/);
@@ -93,6 +93,8 @@ describe.each(QUEUE_BACKENDS)('batch progress, replays and dead letters in a rea
         { timeoutMs: 20_000, intervalMs: 100 },
       );
       expect(done.value.succeeded).toBeGreaterThanOrEqual(3);
+      // The group's replay covers its error code only.
+      expect(done.value.filter).toMatchObject({ status: 'failed', error_code: 'kaboom' });
       for (const runId of failed) {
         const listed = await requestJson(
           api.url,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { createLogger } from '@runq/config';
 import type { Db, RunRow } from '@runq/db';
-import { BulkActionExecutor, RunAdmission, RunControl, RunIngest, RunReplay, type CreatedRun, type RunCreator } from '@runq/engine';
+import { BULK_CHUNK_FAILURE_LIMIT, BulkActionExecutor, RunAdmission, RunControl, RunIngest, RunReplay, type CreatedRun, type RunCreator } from '@runq/engine';
 import type { RunQueues } from '@runq/queue';
 import type { HandlerModule } from '@runq/worker';
 import { Gates } from '../support/deferred.js';
@@ -33,6 +33,12 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
       'fails-until-replayed': async (run) => {
         const replayOf = (run.metadata as { replay_of?: string } | null)?.replay_of;
         if (!replayOf) throw Object.assign(new Error('not a replay'), { code: 'E_FIRST' });
+        return { output: { replay_of: replayOf } };
+      },
+      // Fails with config.code unless it is a replay.
+      'fails-with-code': async (run) => {
+        const replayOf = (run.metadata as { replay_of?: string } | null)?.replay_of;
+        if (!replayOf) throw Object.assign(new Error('failed on purpose'), { code: (run.config as { code: string }).code });
         return { output: { replay_of: replayOf } };
       },
       hold: async (run, ctx) => {
@@ -80,6 +86,18 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
       '/filter/created_after',
     );
     expectFieldError(await suite.client.request('POST', '/bulk-actions', { action: 'cancel', id: 'nope', filter: { created_after, created_before } }), '/id');
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: '' } }),
+      '/filter/error_code',
+    );
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: 'E'.repeat(129) } }),
+      '/filter/error_code',
+    );
+    expectFieldError(
+      await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter: { created_after, created_before, error_code: 7 } }),
+      '/filter/error_code',
+    );
     const stored = await suite.api.db.selectFrom('bulk_actions').select('id').execute();
     expect(stored).toEqual([]);
   });
@@ -116,6 +134,35 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
     await Promise.all(replayIds.map((runId: string) => suite.client.waitForStatus(runId, 'completed')));
   });
 
+  it('when failed runs are filtered by error code, then GET /runs lists only that code and a bulk replay replays only those runs', async () => {
+    // Codes of this test alone, so runs of the other tests never match.
+    const [wanted, other] = [`E_WANTED_${randomUUID()}`, `E_OTHER_${randomUUID()}`];
+    const matching = await Promise.all(Array.from({ length: 4 }, () => suite.client.task('fails-with-code', { config: { code: wanted } })));
+    const others = await Promise.all(Array.from({ length: 3 }, () => suite.client.task('fails-with-code', { config: { code: other } })));
+    await Promise.all([...matching, ...others].map((run) => suite.client.waitForStatus(run.run_id, 'failed')));
+
+    const listed = await suite.client.request('GET', `/runs?${new URLSearchParams({ error_code: wanted, limit: '100' })}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((run: any) => run.run_id).sort()).toEqual(matching.map((run) => run.run_id).sort());
+    expect(listed.body.data.every((run: any) => run.error?.code === wanted)).toBe(true);
+    expectFieldError(await suite.client.request('GET', '/runs?error_code='), '/query/error_code');
+
+    const filter = { ...windowUntilNow(), status: 'failed', error_code: wanted };
+    const dry = await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter, dry_run: true });
+    expect(dry.body).toEqual({ matched: 4 });
+    const created = await suite.client.request('POST', '/bulk-actions', { action: 'replay', filter });
+    expect(created.status).toBe(202);
+    expect(created.body.filter).toEqual(filter);
+    const done = await waitForAction(created.body.id, 'completed');
+    expect(done).toMatchObject({ matched: 4, processed: 4, succeeded: 4, failed: 0 });
+    const counts = await replaysPerOriginal(
+      suite.api.db,
+      [...matching, ...others].map((run) => run.run_id),
+    );
+    expect(matching.map((run) => counts.get(run.run_id))).toEqual([1, 1, 1, 1]);
+    expect(others.map((run) => counts.get(run.run_id) ?? 0)).toEqual([0, 0, 0]);
+  });
+
   it('when the same Idempotency-Key is sent twice, then one action is created', async () => {
     const key = `key-${randomUUID()}`;
     const body = { action: 'cancel', filter: { ...windowUntilNow(), status: 'pending', kind: 'eval' } };
@@ -147,6 +194,10 @@ describe.each(QUEUE_BACKENDS)('bulk actions on %s', (backend) => {
   });
 });
 
+/** The operator pages' basic auth. */
+const ADMIN_TOKEN = `admin-${randomUUID()}`;
+const ADMIN_AUTH = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
+
 describe('bulk action executor', () => {
   let api: TestApi;
   let key: string;
@@ -157,7 +208,7 @@ describe('bulk action executor', () => {
   const log = createLogger({ level: 'error', service: 'test' });
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ env: { RUNQ_ADMIN_TOKEN: ADMIN_TOKEN } });
     key = await api.createKey([projectId]);
     queues = openTestQueues(api);
     const admission = new RunAdmission(api.db, queues, log);
@@ -223,6 +274,86 @@ describe('bulk action executor', () => {
     expect(done).toMatchObject({ status: 'completed', matched: 7, processed: 7, succeeded: 7, failed: 0, cursor_id: originals.at(-1) });
     const counts = await replaysPerOriginal(api.db, originals);
     expect(originals.map((original) => counts.get(original))).toEqual(originals.map(() => 1));
+  });
+
+  /** A replay whose calls, in order, throw the planned error or (undefined) replay as usual; as usual once the plan is spent. */
+  function plannedReplay(plan: (Error | undefined)[]): RunReplay {
+    return new (class extends RunReplay {
+      override async replayRuns(
+        caller: RunCreator,
+        runs: readonly RunRow[],
+        publicIdOf: (run: RunRow) => string | undefined,
+      ): Promise<PromiseSettledResult<CreatedRun>[]> {
+        const error = plan.shift();
+        if (error) throw error;
+        return super.replayRuns(caller, runs, publicIdOf);
+      }
+    })(api.db, ingest);
+  }
+
+  const getAction = async (id: string) => (await requestJson(api.url, 'GET', `/bulk-actions/${id}`, { key })).body;
+
+  it("when an action's next chunk fails on every pass, then after the bound it is failed with the reason in GET /bulk-actions and the explorer, and is left alone", async () => {
+    const since = new Date(Date.now() - 1);
+    const originals = await failedRuns(4, 'poison');
+    const id = await startReplay(since);
+    const broken = new BulkActionExecutor(
+      api.db,
+      control,
+      plannedReplay(Array.from({ length: 10 }, () => new Error('the stored request cannot be read'))),
+      log,
+      undefined,
+      3,
+    );
+    for (let pass = 1; pass < BULK_CHUNK_FAILURE_LIMIT; pass += 1) {
+      await expect(broken.step()).rejects.toThrow('the stored request cannot be read');
+      expect(await getAction(id)).toMatchObject({ status: 'queued', processed: 0, error: 'the stored request cannot be read' });
+    }
+    const last = await broken.step();
+    expect(last).toMatchObject({ action: { id, status: 'failed' }, succeeded: 0, failed: 0 });
+    const failed = await getAction(id);
+    expect(failed).toMatchObject({ status: 'failed', processed: 0, succeeded: 0 });
+    expect(failed.error).toBe(`the next chunk failed ${BULK_CHUNK_FAILURE_LIMIT} times in a row; the last error: the stored request cannot be read`);
+    // A failed action is final: no executor takes it again, and nothing was replayed.
+    const healthy = new BulkActionExecutor(api.db, control, new RunReplay(api.db, ingest), log, undefined, 3);
+    await healthy.drain();
+    expect(await getAction(id)).toMatchObject({ status: 'failed', processed: 0 });
+    expect((await replaysPerOriginal(api.db, originals)).size).toBe(0);
+    // The operator's dead letters view lists it with the reason.
+    const page = await fetch(`${api.url}/admin/dead-letters`, { headers: { authorization: ADMIN_AUTH } });
+    expect(page.status).toBe(200);
+    const row = new RegExp(`<tr class="bulk-action" data-action="${id}" data-status="failed">[\\s\\S]*?<td class="error">([^<]*)</td>`).exec(await page.text());
+    expect(row?.[1]).toBe(failed.error);
+  });
+
+  it('when passes fail on an outage, or fail fewer times in a row than the bound, then the action is not failed and completes', async () => {
+    const since = new Date(Date.now() - 1);
+    const originals = await failedRuns(4, 'transient');
+    const id = await startReplay(since);
+    const outage = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const failure = () => new Error('a transient failure');
+    const below = BULK_CHUNK_FAILURE_LIMIT - 1;
+    const plan = [
+      // Outages are not counted, however many.
+      ...Array.from({ length: BULK_CHUNK_FAILURE_LIMIT + 1 }, outage),
+      // One fewer failure than the bound, then a chunk that succeeds: the count starts again.
+      ...Array.from({ length: below }, failure),
+      undefined,
+      ...Array.from({ length: below }, failure),
+    ];
+    const executor = new BulkActionExecutor(api.db, control, plannedReplay(plan), log, undefined, 3);
+    for (let pass = 0; pass <= BULK_CHUNK_FAILURE_LIMIT; pass += 1) await expect(executor.step()).rejects.toThrow('ECONNREFUSED');
+    const counted = () => api.db.selectFrom('bulk_actions').select(['status', 'chunk_failures', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await counted()).toEqual({ status: 'queued', chunk_failures: 0, error: null });
+    for (let pass = 0; pass < below; pass += 1) await expect(executor.step()).rejects.toThrow('a transient failure');
+    expect(await counted()).toEqual({ status: 'queued', chunk_failures: below, error: 'a transient failure' });
+    expect(await executor.step()).toMatchObject({ action: { id, status: 'running', processed: 3 } });
+    expect(await counted()).toEqual({ status: 'running', chunk_failures: 0, error: null });
+    for (let pass = 0; pass < below; pass += 1) await expect(executor.step()).rejects.toThrow('a transient failure');
+    await executor.drain();
+    expect(await getAction(id)).toMatchObject({ status: 'completed', processed: 4, succeeded: 4, failed: 0, error: null });
+    const counts = await replaysPerOriginal(api.db, originals);
+    expect(originals.map((original) => counts.get(original))).toEqual([1, 1, 1, 1]);
   });
 
   it('when an action is aborted between chunks, then no further chunk is handled and its progress stays', async () => {

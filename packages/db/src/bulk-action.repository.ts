@@ -54,6 +54,40 @@ export async function updateBulkAction(db: Db, id: string, update: BulkActionRow
 }
 
 /**
+ * Counts a failed pass on open bulk action `id`'s next chunk, saving `failure.error` as its
+ * error, and once `failure.limit` passes in a row have failed marks the action `failed` with
+ * `failure.reason`. Counted only while the action's cursor is still `cursorId` (the chunk that
+ * failed): a pass of another process that moved it on meanwhile has reset the count. The action
+ * as it then stands; undefined when nothing was counted.
+ */
+export async function recordBulkActionChunkFailure(
+  db: Db,
+  id: string,
+  cursorId: string | null,
+  failure: { error: string; reason: string; limit: number },
+): Promise<BulkActionRow | undefined> {
+  const final = sql<boolean>`chunk_failures + 1 >= ${failure.limit}`;
+  return db
+    .updateTable('bulk_actions')
+    .set({
+      chunk_failures: sql`chunk_failures + 1`,
+      status: sql`case when ${final} then 'failed' else status end`,
+      error: sql`case when ${final} then ${failure.reason}::text else ${failure.error}::text end`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running'])
+    .where(sql<boolean>`cursor_id is not distinct from ${cursorId}`)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The latest bulk actions of every project, newest first (the operator's explorer). */
+export async function listRecentBulkActions(db: Db, limit: number): Promise<BulkActionRow[]> {
+  return db.selectFrom('bulk_actions').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
  * Marks an open bulk action of one of `projectIds` `aborted`; the executor notices between
  * chunks. Waits for a chunk in progress (its row lock). The action as it then stands.
  */

@@ -28,7 +28,9 @@ export interface BulkActionTable {
   failed: Counter;
   cursor_created_at: NullableTimestamp;
   cursor_id: string | null;
-  /** Why a `failed` action stopped. */
+  /** Passes in a row that failed on the next chunk (reset by a chunk that succeeds). */
+  chunk_failures: Counter;
+  /** Why a `failed` action stopped; while it is open, the last chunk failure's error. */
   error: string | null;
   created_by: string | null;
   created_at: Timestamp;

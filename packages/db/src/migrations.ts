@@ -17,6 +17,8 @@ import * as batches from '../migrations/2026_12_07_070000_batches.js';
 import * as webhookEndpoints from '../migrations/2026_12_07_080000_webhook_endpoints.js';
 import * as webhookSubscriptions from '../migrations/2026_12_07_090000_webhook_subscriptions.js';
 import * as webhookDeliveryOrder from '../migrations/2026_12_07_100000_webhook_delivery_order.js';
+import * as runsErrorCodeIndex from '../migrations/2026_12_07_110000_runs_error_code_index.js';
+import * as bulkActionChunkFailures from '../migrations/2026_12_07_120000_bulk_action_chunk_failures.js';
 
 /**
  * The migrations, in order. Listed statically (not read from a folder at run time) so they
@@ -42,6 +44,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_080000_webhook_endpoints': webhookEndpoints,
   '2026_12_07_090000_webhook_subscriptions': webhookSubscriptions,
   '2026_12_07_100000_webhook_delivery_order': webhookDeliveryOrder,
+  '2026_12_07_110000_runs_error_code_index': runsErrorCodeIndex,
+  '2026_12_07_120000_bulk_action_chunk_failures': bulkActionChunkFailures,
 };
 
 const provider: MigrationProvider = {

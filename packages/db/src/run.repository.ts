@@ -73,6 +73,8 @@ export interface RunListFilter {
   scheduleId?: string;
   parentRunId?: string;
   rootRunId?: string;
+  /** The code of the run's error (`error.code`), as a failed run's dead letter group names it. */
+  errorCode?: string;
   createdAfter?: Date;
   createdBefore?: Date;
   /** Return runs older than this run id (keyset pagination). */
@@ -135,6 +137,8 @@ export function whereRunsMatch<O>(
   if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
   if (filter.parentRunId) q = q.where('parent_run_id', '=', filter.parentRunId);
   if (filter.rootRunId) q = q.where('root_run_id', '=', filter.rootRunId);
+  // The `sql` tag: written exactly as `runs_project_error_code_idx`'s expression, so Postgres uses it.
+  if (filter.errorCode !== undefined) q = q.where(sql<string>`error->>'code'`, '=', filter.errorCode);
   // A creation-time window is a range of ids (a run's created_at is its id's time part), so
   // every filter reads an index ending in `id DESC` in listing order and stops after the page.
   const window = runIdRange({ after: filter.createdAfter, before: filter.createdBefore });

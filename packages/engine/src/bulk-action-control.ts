@@ -28,6 +28,7 @@ export interface BulkActionFilter {
   schedule_id?: string;
   parent_run_id?: string;
   root_run_id?: string;
+  error_code?: string;
 }
 
 /** A bulk action to start (see {@link BulkActionControl.create}). */
@@ -54,6 +55,7 @@ export function bulkRunFilterOf(filter: BulkActionFilter, projectId: string): Bu
     ...(filter.schedule_id ? { scheduleId: filter.schedule_id.toLowerCase() } : {}),
     ...(filter.parent_run_id ? { parentRunId: filter.parent_run_id } : {}),
     ...(filter.root_run_id ? { rootRunId: filter.root_run_id } : {}),
+    ...(filter.error_code ? { errorCode: filter.error_code } : {}),
   };
 }
 

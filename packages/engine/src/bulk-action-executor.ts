@@ -1,5 +1,6 @@
+import { isDependencyUnavailable } from '@runq/async';
 import type { Logger } from '@runq/config';
-import { claimBulkAction, listRunsAfter, updateBulkAction, type BulkActionRow, type Db, type RunRow } from '@runq/db';
+import { claimBulkAction, listRunsAfter, recordBulkActionChunkFailure, updateBulkAction, type BulkActionRow, type Db, type RunRow } from '@runq/db';
 import type { BulkActionFilter } from './bulk-action-control.js';
 import { bulkRunFilterOf } from './bulk-action-control.js';
 import type { RunControl } from './run-control.js';
@@ -8,6 +9,12 @@ import type { RunReplay } from './run-replay.js';
 
 /** Runs handled per chunk: one transaction holds the action's row while they are handled. */
 export const BULK_ACTION_CHUNK = 500;
+
+/**
+ * Passes in a row that may fail on an action's next chunk (an error each time, not a crash nor
+ * an outage of Postgres or Redis) before the action is marked `failed` with the last error.
+ */
+export const BULK_CHUNK_FAILURE_LIMIT = 5;
 
 /** Cancels of one chunk in flight at once: each is its own transaction. */
 const CANCEL_CONCURRENCY = 8;
@@ -41,11 +48,34 @@ export class BulkActionExecutor {
     private readonly chunkSize = BULK_ACTION_CHUNK,
   ) {}
 
-  /** Handles the next chunk of the oldest open action no other process holds; undefined when there was none. */
+  /**
+   * Handles the next chunk of the oldest open action no other process holds; undefined when
+   * there was none. A chunk that throws is counted against the action (see
+   * {@link BULK_CHUNK_FAILURE_LIMIT}) and the error rethrown, unless that failure marked the
+   * action `failed`: then the failed action is the outcome, and the next action can go on.
+   */
   async step(): Promise<BulkChunkOutcome | undefined> {
-    const outcome = await this.db.transaction().execute(async (trx) => {
+    let claimed: BulkActionRow | undefined;
+    let outcome: BulkChunkOutcome | undefined;
+    try {
+      outcome = await this.chunk((action) => {
+        claimed = action;
+      });
+    } catch (error) {
+      const failed = claimed && (await this.recordFailure(claimed, error));
+      if (!failed) throw error;
+      return { action: failed, succeeded: 0, failed: 0 };
+    }
+    if (outcome) this.onChunk?.(outcome);
+    return outcome;
+  }
+
+  /** Handles the next chunk of one action in one transaction; `onClaim` learns which action it holds. */
+  private async chunk(onClaim: (action: BulkActionRow) => void): Promise<BulkChunkOutcome | undefined> {
+    return this.db.transaction().execute(async (trx) => {
       const action = await claimBulkAction(trx);
       if (!action) return undefined;
+      onClaim(action);
       const filter = bulkRunFilterOf(action.filter as BulkActionFilter, action.project_id);
       const runs = await listRunsAfter(trx, filter, action.cursor_id, this.chunkSize);
       const caller: RunCreator = { name: `bulk_action:${action.id}`, projectIds: [action.project_id] };
@@ -56,12 +86,34 @@ export class BulkActionExecutor {
         processed: action.processed + runs.length,
         succeeded: action.succeeded + succeeded,
         failed: action.failed + failed,
+        chunk_failures: 0,
+        error: null,
         ...(last ? { cursor_id: last.id, cursor_created_at: last.created_at } : {}),
       });
       return { action: updated, succeeded, failed };
     });
-    if (outcome) this.onChunk?.(outcome);
-    return outcome;
+  }
+
+  /**
+   * Counts a failed pass on `action`'s chunk, unless the error is an outage (the pass is retried
+   * without counting); the action when this failure marked it `failed`, undefined otherwise.
+   */
+  private async recordFailure(action: BulkActionRow, error: unknown): Promise<BulkActionRow | undefined> {
+    if (isDependencyUnavailable(error)) return undefined;
+    // Duck-typed: an error from Node's core may come from another realm than this code (as under Jest).
+    const message = typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : String(error);
+    const failure = {
+      error: message,
+      reason: `the next chunk failed ${BULK_CHUNK_FAILURE_LIMIT} times in a row; the last error: ${message}`,
+      limit: BULK_CHUNK_FAILURE_LIMIT,
+    };
+    const recorded = await recordBulkActionChunkFailure(this.db, action.id, action.cursor_id, failure).catch((recordError: unknown) => {
+      this.log.warn({ err: recordError, bulkActionId: action.id }, 'recording a bulk action chunk failure failed');
+      return undefined;
+    });
+    if (recorded?.status !== 'failed') return undefined;
+    this.log.error({ err: error, bulkActionId: action.id, processed: recorded.processed }, 'a bulk action failed: its next chunk failed every time');
+    return recorded;
   }
 
   /** Handles chunks until no open action is left to this process (or `shouldStop`). */

@@ -38,7 +38,7 @@ commands:
                                 outbound webhook subscriptions through the API (--json for scripts)
   batches create --file items.ndjson | batches get ID
                                 up to 1,000 runs per batch, one POST /runs body per line
-  bulk cancel|replay --since DURATION [--status S] [--kind K] [--batch-id UUID] [--dry-run] [--no-wait]
+  bulk cancel|replay --since DURATION [--status S] [--kind K] [--batch-id UUID] [--error-code C] [--dry-run] [--no-wait]
   bulk get ID | bulk abort ID     cancel or replay the runs created in a window (progress bar on a terminal)`;
 
 const print = (line: string): void => {

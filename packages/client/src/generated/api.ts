@@ -752,6 +752,8 @@ export interface components {
             created_at: string;
             /** @description The last run handled */
             cursor: string | null;
+            /** @description Why a failed action stopped (its next chunk failed on every one of 5 passes in a row); while the action is open, the error of the last pass that failed, if the passes since have not succeeded */
+            error: string | null;
             failed: number;
             filter: components["schemas"]["BulkActionFilter"];
             /** Format: uuid */
@@ -773,6 +775,7 @@ export interface components {
             created_after: string;
             /** Format: date-time */
             created_before: string;
+            error_code?: string;
             /** @enum {string} */
             kind?: "agent" | "workflow" | "task" | "eval";
             /** Format: uuid */
@@ -1682,6 +1685,8 @@ export interface operations {
                 created_before?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
+                /** @description The code of the run's error (error.code), as the dead letters group failed runs */
+                error_code?: string;
                 kind?: "agent" | "workflow" | "task" | "eval";
                 limit?: number;
                 owner_id?: string;

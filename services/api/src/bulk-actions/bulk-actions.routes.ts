@@ -9,7 +9,19 @@ import { parseRunListQuery } from '../runs/list-query.js';
 
 const ACTIONS = ['cancel', 'replay'] as const;
 /** The `GET /runs` filters a bulk action takes (not its page: `limit`, `cursor`). */
-const FILTERS = ['owner_kind', 'owner_id', 'kind', 'status', 'batch_id', 'schedule_id', 'parent_run_id', 'root_run_id', 'created_after', 'created_before'];
+const FILTERS = [
+  'owner_kind',
+  'owner_id',
+  'kind',
+  'status',
+  'batch_id',
+  'schedule_id',
+  'parent_run_id',
+  'root_run_id',
+  'error_code',
+  'created_after',
+  'created_before',
+];
 /** The creation window every bulk action must name, so it never covers more than the caller meant. */
 const REQUIRED_FILTERS = ['created_after', 'created_before'] as const;
 /** `Idempotency-Key`: printable ASCII, as other APIs take it. */
@@ -27,6 +39,7 @@ export function toBulkActionBody(action: BulkActionRow) {
     succeeded: action.succeeded,
     failed: action.failed,
     cursor: action.cursor_id,
+    error: action.error,
     created_at: action.created_at.toISOString(),
     updated_at: action.updated_at.toISOString(),
   };

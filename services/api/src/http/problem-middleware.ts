@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
+import { isDependencyUnavailable } from '@runq/async';
 import type { Logger } from '@runq/config';
 import { InvalidRunRequestError, RunqError } from '@runq/runs';
-import { isDependencyUnavailable } from './dependency-errors.js';
 import { HttpProblem, PROBLEM_TYPES, problemDocument, type ProblemCode } from './problem.js';
 
 const PROBLEM_CODES = new Set(Object.keys(PROBLEM_TYPES));

@@ -27,11 +27,21 @@ const KNOWN = new Set([
   'schedule_id',
   'parent_run_id',
   'root_run_id',
+  'error_code',
   'created_after',
   'created_before',
   'limit',
   'cursor',
 ]);
+
+/**
+ * A run id or error code as a filter takes it: 1 to 128 characters (as `POST /runs/{id}/fail`
+ * takes an error code), without NUL, which Postgres text cannot hold (such a value would fail
+ * the query instead of matching nothing).
+ */
+export function isFilterText(value: string): boolean {
+  return value.length >= 1 && value.length <= 128 && !value.includes('\u0000');
+}
 
 /** Encodes the keyset position after `runId` as an opaque cursor. */
 export function encodeCursor(runId: string): string {
@@ -75,10 +85,9 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
   const status = check('status', (v) => (RUN_STATUSES as readonly string[]).includes(v), `must be one of: ${RUN_STATUSES.join(', ')}`);
   const batchId = check('batch_id', (v) => UUID_PATTERN.test(v), 'must be a UUID');
   const scheduleId = check('schedule_id', (v) => UUID_PATTERN.test(v), 'must be a UUID');
-  // Postgres text cannot hold NUL: such a value would fail the query instead of matching nothing.
-  const idShape = (v: string): boolean => v.length >= 1 && v.length <= 128 && !v.includes('\u0000');
-  const parentRunId = check('parent_run_id', idShape, 'must be 1 to 128 characters, without NUL');
-  const rootRunId = check('root_run_id', idShape, 'must be 1 to 128 characters, without NUL');
+  const parentRunId = check('parent_run_id', isFilterText, 'must be 1 to 128 characters, without NUL');
+  const rootRunId = check('root_run_id', isFilterText, 'must be 1 to 128 characters, without NUL');
+  const errorCode = check('error_code', isFilterText, 'must be 1 to 128 characters, without NUL');
   const createdAfter = check('created_after', isDateTime, 'must be an RFC 3339 date-time');
   const createdBefore = check('created_before', isDateTime, 'must be an RFC 3339 date-time');
   const limit = check('limit', (v) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= 100, 'must be an integer from 1 to 100');
@@ -94,6 +103,7 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
     ...(scheduleId ? { scheduleId: scheduleId.toLowerCase() } : {}),
     ...(parentRunId ? { parentRunId } : {}),
     ...(rootRunId ? { rootRunId } : {}),
+    ...(errorCode ? { errorCode } : {}),
     ...(createdAfter ? { createdAfter: new Date(createdAfter) } : {}),
     ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}),
     ...(cursor ? { beforeId: decodeCursor(cursor) } : {}),

@@ -50,7 +50,9 @@ function progressBar(action: BulkAction): string {
 }
 
 function actionLine(action: BulkAction): string {
-  return `${action.id}  ${action.action}  ${action.status}  matched ${action.matched}, processed ${action.processed}, succeeded ${action.succeeded}, failed ${action.failed}`;
+  const line = `${action.id}  ${action.action}  ${action.status}  matched ${action.matched}, processed ${action.processed}, succeeded ${action.succeeded}, failed ${action.failed}`;
+  // Why a failed action stopped.
+  return action.status === 'failed' && action.error ? `${line}\n  ${action.error}` : line;
 }
 
 function oneId(positionals: string[], command: string): string {
@@ -100,7 +102,7 @@ export async function batchesCommand(args: string[], env: Env, print: Print): Pr
 }
 
 /**
- * `runq bulk cancel|replay --since DURATION [--status S] [--kind K] [--dry-run]`: starts a bulk
+ * `runq bulk cancel|replay --since DURATION [--status S] [--kind K] [--error-code C] [--dry-run]`: starts a bulk
  * action over the runs created in that window and follows it to its end (a progress bar on a
  * terminal); `runq bulk get ID`, `runq bulk abort ID`.
  */
@@ -114,6 +116,7 @@ export async function bulkCommand(args: string[], env: Env, print: Print, isTerm
       status: { type: 'string' },
       kind: { type: 'string' },
       'batch-id': { type: 'string' },
+      'error-code': { type: 'string' },
       'dry-run': { type: 'boolean' },
       'no-wait': { type: 'boolean' },
     },
@@ -135,6 +138,7 @@ export async function bulkCommand(args: string[], env: Env, print: Print, isTerm
           ...(values.status ? { status: values.status as 'failed' } : {}),
           ...(values.kind ? { kind: values.kind as 'task' } : {}),
           ...(values['batch-id'] ? { batch_id: values['batch-id'] } : {}),
+          ...(values['error-code'] ? { error_code: values['error-code'] } : {}),
         };
         if (values['dry-run']) {
           const { matched } = await client.bulkActions.dryRun({ action, filter });

@@ -1,15 +1,19 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { findBatch, listDeadLetterGroups, listDeadLetters, type Db } from '@runq/db';
+import { findBatch, listDeadLetterGroups, listDeadLetters, listRecentBulkActions, type Db } from '@runq/db';
 import type { BatchControl, BulkActionControl } from '@runq/engine';
 import { BatchNotFoundError, UUID_PATTERN } from '@runq/runs';
+import { isFilterText } from '../../runs/list-query.js';
 import { batchPage, deadLettersPage } from './batch-pages.js';
 
 /** Where a batch's progress page is served. */
 export const BATCHES_EXPLORER_PATH = '/admin/batches';
 /** Where the dead letters view is served. */
 export const DEAD_LETTERS_PATH = '/admin/dead-letters';
+
+/** Bulk actions the dead letters view lists, newest first. */
+const RECENT_BULK_ACTIONS = 20;
 
 /** The dead letters window when none is asked for, and the longest one. */
 const DEFAULT_HOURS = 24;
@@ -45,26 +49,38 @@ export function batchesExplorerRouter(deps: { db: Db; batches: BatchControl; bul
   router.get(DEAD_LETTERS_PATH, async (ctx) => {
     const hours = hoursOf(ctx.query['hours']);
     const since = new Date(Date.now() - hours * 3_600_000);
-    const [groups, runs] = await Promise.all([listDeadLetterGroups(deps.db, since), listDeadLetters(deps.db, since)]);
+    const [groups, runs, actions] = await Promise.all([
+      listDeadLetterGroups(deps.db, since),
+      listDeadLetters(deps.db, since),
+      listRecentBulkActions(deps.db, RECENT_BULK_ACTIONS),
+    ]);
     const notice = typeof ctx.query['notice'] === 'string' ? ctx.query['notice'] : undefined;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = deadLettersPage(groups, runs, hours, notice).value;
+    ctx.body = deadLettersPage(groups, runs, actions, hours, notice).value;
   });
 
-  // A bulk replay of one project's failed runs in the view's window, as POST /bulk-actions starts it.
+  // A bulk replay of one project's failed runs in the view's window (with one error code, when
+  // the form names one), as POST /bulk-actions starts it.
   router.post(`${DEAD_LETTERS_PATH}/replay`, async (ctx) => {
     const form = await formOf(ctx);
     const project = form.get('project') ?? '';
     const hours = hoursOf(form.get('hours'));
+    const code = form.get('code');
     let notice: string;
     if (!UUID_PATTERN.test(project)) notice = 'project must be a UUID';
+    else if (code !== null && !isFilterText(code)) notice = 'code must be 1 to 128 characters, without NUL';
     else {
       const now = Date.now();
       const action = await deps.bulkActions.create(
         { name: 'admin', projectIds: [project.toLowerCase()] },
         {
           action: 'replay',
-          filter: { created_after: new Date(now - hours * 3_600_000).toISOString(), created_before: new Date(now).toISOString(), status: 'failed' },
+          filter: {
+            created_after: new Date(now - hours * 3_600_000).toISOString(),
+            created_before: new Date(now).toISOString(),
+            status: 'failed',
+            ...(code === null ? {} : { error_code: code }),
+          },
         },
       );
       notice = `Bulk replay ${action.id} started: ${action.matched} runs.`;
