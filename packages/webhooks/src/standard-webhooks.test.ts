@@ -1,4 +1,4 @@
-import { generateSecret, signature, signedHeaders, verifyDelivery, SECRET_PREFIX } from './standard-webhooks.js';
+import { generateSecret, signature, signedHeaders, signingKey, verifyDelivery, SECRET_PREFIX } from './standard-webhooks.js';
 
 // The example published with the Standard Webhooks specification.
 const VECTOR = {
@@ -13,6 +13,11 @@ describe('Standard Webhooks signatures', () => {
   it('reproduces the specification’s published signature', () => {
     expect(signature(VECTOR.secret, VECTOR.id, VECTOR.timestamp, VECTOR.body)).toBe(VECTOR.signature);
     expect(signature(VECTOR.secret, VECTOR.id, VECTOR.timestamp, Buffer.from(VECTOR.body))).toBe(VECTOR.signature);
+    // The decoded key signs the same, once or many times.
+    const key = signingKey(VECTOR.secret);
+    expect(signature(key, VECTOR.id, VECTOR.timestamp, VECTOR.body)).toBe(VECTOR.signature);
+    expect(signature(key, VECTOR.id, VECTOR.timestamp, VECTOR.body)).toBe(VECTOR.signature);
+    expect(signature(signingKey(generateSecret()), VECTOR.id, VECTOR.timestamp, VECTOR.body)).not.toBe(VECTOR.signature);
   });
 
   it('accepts the published delivery within the tolerance and rejects it outside', () => {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Signing and verification in the Standard Webhooks scheme
@@ -35,16 +35,21 @@ export function secretKey(secret: string): Buffer {
   return Buffer.from(encoded, 'base64');
 }
 
-/** The `v1,…` signature of one delivery. */
-export function signature(secret: string, id: string, timestamp: number, body: string | Uint8Array): string {
-  const mac = createHmac('sha256', secretKey(secret));
+/** A secret's key, decoded once for signing many deliveries with {@link signature}. */
+export function signingKey(secret: string): KeyObject {
+  return createSecretKey(secretKey(secret));
+}
+
+/** The `v1,…` signature of one delivery, with a secret or its {@link signingKey}. */
+export function signature(secret: string | KeyObject, id: string, timestamp: number, body: string | Uint8Array): string {
+  const mac = createHmac('sha256', typeof secret === 'string' ? secretKey(secret) : secret);
   mac.update(`${id}.${timestamp}.`);
   mac.update(body);
   return `v1,${mac.digest('base64')}`;
 }
 
 /** The headers that sign `body` as delivery `id` at `timestamp` (Unix seconds). */
-export function signedHeaders(secret: string, id: string, timestamp: number, body: string | Uint8Array): SignedHeaders {
+export function signedHeaders(secret: string | KeyObject, id: string, timestamp: number, body: string | Uint8Array): SignedHeaders {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Agent } from 'undici';
 import type { Logger } from '@runq/config';
@@ -14,7 +15,7 @@ import {
 } from '@runq/db';
 import type { RunqMetrics } from '@runq/metrics';
 import { toRunEnvelope } from '@runq/runs';
-import { SecretBox, checkedLookup, isRefusedAddress, parseDestinationUrl, retryDelayMs, signedHeaders } from '@runq/webhooks';
+import { SecretBox, checkedLookup, isRefusedAddress, parseDestinationUrl, retryDelayMs, signedHeaders, signingKey } from '@runq/webhooks';
 import type { WebhookDeliveryConfig } from './config.js';
 
 /** Deliveries claimed per pass: a pass sends them side by side. */
@@ -25,8 +26,14 @@ const IDLE_SLEEP_MS = 200;
 const LOCK_MARGIN_MS = 30_000;
 /** The most of a receiver's answer kept as a delivery's error. */
 const ERROR_TEXT_CHARS = 200;
-/** The most opened secrets kept; past it the cache starts over. */
-const SECRET_CACHE_SIZE = 1_000;
+/** The most subscriptions' destinations kept; past it the cache starts over. */
+const DESTINATION_CACHE_SIZE = 1_000;
+
+/** What every delivery of a subscription needs: its secret's signing key and its URL, parsed. */
+interface Destination {
+  key: KeyObject;
+  url: URL;
+}
 
 /** What a deliverer works with. */
 export interface WebhookDelivererOptions {
@@ -49,8 +56,8 @@ export interface WebhookDelivererOptions {
 export class WebhookDeliverer {
   private readonly box: SecretBox;
   private readonly agent: Agent;
-  /** Opened secrets by their sealed form: a subscription's secret is opened once, not per delivery. */
-  private readonly secrets = new Map<string, string>();
+  /** Destinations by sealed secret and URL: a subscription's secret is opened and its URL parsed once, not per delivery. */
+  private readonly destinations = new Map<string, Destination>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -134,15 +141,17 @@ export class WebhookDeliverer {
     if (givenUp > 0) metrics.webhookDeliveries.inc({ outcome: 'given_up' }, givenUp);
   }
 
-  /** The opened form of a sealed secret. */
-  private secretOf(sealed: string): string {
-    let secret = this.secrets.get(sealed);
-    if (secret === undefined) {
-      if (this.secrets.size >= SECRET_CACHE_SIZE) this.secrets.clear();
-      secret = this.box.open(sealed);
-      this.secrets.set(sealed, secret);
+  /** The destination of `subscription` (its URL checked: see `parseDestinationUrl`). */
+  private destinationOf(subscription: WebhookSubscriptionRow): Destination {
+    const cacheKey = `${subscription.secret_sealed} ${subscription.url}`;
+    let destination = this.destinations.get(cacheKey);
+    if (destination === undefined) {
+      const url = parseDestinationUrl(subscription.url);
+      if (this.destinations.size >= DESTINATION_CACHE_SIZE) this.destinations.clear();
+      destination = { key: signingKey(this.box.open(subscription.secret_sealed)), url };
+      this.destinations.set(cacheKey, destination);
     }
-    return secret;
+    return destination;
   }
 
   /** One attempt at `delivery`; never throws. */
@@ -168,13 +177,13 @@ export class WebhookDeliverer {
     if (!subscription.enabled) return outcome(null, 'subscription disabled');
     if (!run) return outcome(null, 'run deleted');
     try {
-      const url = parseDestinationUrl(subscription.url);
+      const { key, url } = this.destinationOf(subscription);
       // A literal address needs no lookup, so the socket's checked lookup would not see it.
       if (!this.options.allowPrivate && /^[\d.[\]:a-f]+$/i.test(url.hostname) && isRefusedAddress(url.hostname)) {
         return outcome(null, `destination refused: ${url.hostname} is a loopback, private, link-local or reserved address`);
       }
       const body = JSON.stringify({ type: delivery.type, created_at: delivery.created_at.toISOString(), data: toRunEnvelope(run) });
-      const headers = signedHeaders(this.secretOf(subscription.secret_sealed), delivery.id, Math.floor(Date.now() / 1000), body);
+      const headers = signedHeaders(key, delivery.id, Math.floor(Date.now() / 1000), body);
       // undici's request, not fetch: no redirect is followed (a 3xx is a failure like any other
       // non-2xx) and it costs less CPU per request (docs/decisions/0021-outbound-webhooks.md).
       const response = await this.agent.request({
@@ -185,8 +194,11 @@ export class WebhookDeliverer {
         body,
         signal: deadline,
       });
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        await response.body.dump().catch(() => undefined);
+        return outcome(response.statusCode, null);
+      }
       const text = await response.body.text().catch(() => '');
-      if (response.statusCode >= 200 && response.statusCode < 300) return outcome(response.statusCode, null);
       return outcome(response.statusCode, `answered ${response.statusCode}${text ? `: ${text.slice(0, ERROR_TEXT_CHARS)}` : ''}`);
     } catch (error) {
       return outcome(null, describeFailure(error, config.timeoutMs));
