@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRunqClient, RunqProblemError, type RunqClient, type WebhookDelivery } from '@runq/client';
 import { runCli } from '../support/cli.js';
+import { pollUntil } from '../support/poll.js';
 import { startTestApi, startTestWorker, type TestApi, type TestWorker } from '../support/harness.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -33,8 +34,17 @@ describe('webhook subscriptions through the typed client and the command line', 
     expect(await client.webhookSubscriptions.get(created.id)).toMatchObject({ id: created.id, enabled: true, filter: { kind: null, target: 'echo' } });
     const run = await client.runs.create({ kind: 'task', owner: { kind: 'project', id: project }, request: { target: 'echo' } });
     await receiver.until(() => receiver.at('client').length === 1);
-    const deliveries: WebhookDelivery[] = [];
-    for await (const delivery of client.webhookSubscriptions.deliveries(created.id)) deliveries.push(delivery);
+    // The worker records the answer after the receiver has it: read the log until it has.
+    const { value: deliveries, done } = await pollUntil(
+      async () => {
+        const listed: WebhookDelivery[] = [];
+        for await (const delivery of client.webhookSubscriptions.deliveries(created.id)) listed.push(delivery);
+        return listed;
+      },
+      (listed) => listed.length === 1 && listed[0]?.state !== 'pending',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(done).toBe(true);
     expect(deliveries).toMatchObject([{ id: receiver.at('client')[0]?.id, run_id: run.run.run_id, state: 'delivered', attempts: 1 }]);
     expect((await client.webhookSubscriptions.redeliver(created.id, deliveries[0]?.id as string)).state).toBe('pending');
     await receiver.until(() => receiver.at('client').length === 2);
