@@ -10,7 +10,7 @@ import { HttpObserver, type Answer } from './support/http-observer.js';
 import type { AcceptedRun } from './support/load.js';
 import { ChaosProcesses } from './support/processes.js';
 import { ChaosPostgres, ChaosRedis } from './support/servers.js';
-import { drain, verifyRuns } from './support/verify.js';
+import { drain, untilRunCount, verifyRuns } from './support/verify.js';
 
 /**
  * Settings (environment): RUNQ_CHAOS_BULK_RUNS failed runs replayed in bulk per backend (default
@@ -101,7 +101,7 @@ describe.each(BACKENDS)('bulk replay chaos on the %s queue backend', (backend) =
     }
     const created = Date.now();
     log(`${originals.length} runs created`);
-    const failed = await untilCount(db, projectId, 'failed', RUNS, SETTLE_MS);
+    const failed = await untilRunCount(db, projectId, ['failed'], (count) => count >= RUNS, SETTLE_MS);
     if (failed !== RUNS) throw new Error(`${failed} of ${RUNS} runs failed within ${SETTLE_MS} ms`);
     const allFailed = Date.now();
     log('every original failed; starting the bulk replay');
@@ -230,22 +230,6 @@ async function untilAnswered(send: () => Promise<Answer | undefined>, timeoutMs 
     if (answer && answer.status !== 503) return answer;
     if (Date.now() >= deadline) throw new Error(`no answer but ${answer?.status ?? 'connection errors'} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** Resolves once `target` runs of the project are `status`, or with the count at the deadline. */
-async function untilCount(db: Db, projectId: string, status: string, target: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await db
-      .selectFrom('runs')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('project_id', '=', projectId)
-      .where('status', '=', status as never)
-      .executeTakeFirstOrThrow();
-    const count = Number(row.n);
-    if (count >= target || Date.now() >= deadline) return count;
-    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

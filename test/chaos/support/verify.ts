@@ -30,20 +30,34 @@ interface RunRowView {
   error: unknown;
 }
 
-/** Resolves once no run of the project is unfinished, or with the unfinished count at the deadline. */
-export async function drain(db: Db, projectId: string, timeoutMs: number): Promise<number> {
+/**
+ * Counts the project's runs in `statuses` until `done` holds for the count, or the deadline
+ * passes; resolves with the last count.
+ */
+export async function untilRunCount(
+  db: Db,
+  projectId: string,
+  statuses: readonly string[],
+  done: (count: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await db
       .selectFrom('runs')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('project_id', '=', projectId)
-      .where('status', 'in', ['pending', 'running', 'waiting'])
+      .where('status', 'in', statuses as never[])
       .executeTakeFirstOrThrow();
-    const unfinished = Number(row.n);
-    if (unfinished === 0 || Date.now() >= deadline) return unfinished;
+    const count = Number(row.n);
+    if (done(count) || Date.now() >= deadline) return count;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Resolves once no run of the project is unfinished, or with the unfinished count at the deadline. */
+export function drain(db: Db, projectId: string, timeoutMs: number): Promise<number> {
+  return untilRunCount(db, projectId, ['pending', 'running', 'waiting'], (unfinished) => unfinished === 0, timeoutMs);
 }
 
 /**

@@ -5,23 +5,9 @@ import { BulkActionNotFoundError, UUID_PATTERN } from '@runq/runs';
 import { callerOf } from '../http/authenticate.js';
 import { readJsonBody } from '../http/json-body.js';
 import { HttpProblem, type ProblemFieldError } from '../http/problem.js';
-import { parseRunListQuery } from '../runs/list-query.js';
+import { parseRunListQuery, RUN_FILTERS } from '../runs/list-query.js';
 
 const ACTIONS = ['cancel', 'replay'] as const;
-/** The `GET /runs` filters a bulk action takes (not its page: `limit`, `cursor`). */
-const FILTERS = [
-  'owner_kind',
-  'owner_id',
-  'kind',
-  'status',
-  'batch_id',
-  'schedule_id',
-  'parent_run_id',
-  'root_run_id',
-  'error_code',
-  'created_after',
-  'created_before',
-];
 /** The creation window every bulk action must name, so it never covers more than the caller meant. */
 const REQUIRED_FILTERS = ['created_after', 'created_before'] as const;
 /** `Idempotency-Key`: printable ASCII, as other APIs take it. */
@@ -108,7 +94,7 @@ function parseBulkActionBody(
     errors.push({ path: '/filter', message: 'is required: an object of GET /runs filters with created_after and created_before' });
   } else {
     for (const [name, value] of Object.entries(filter)) {
-      if (!FILTERS.includes(name)) errors.push({ path: `/filter/${name}`, message: 'is not a known filter' });
+      if (!(RUN_FILTERS as readonly string[]).includes(name)) errors.push({ path: `/filter/${name}`, message: 'is not a known filter' });
       else if (typeof value !== 'string') errors.push({ path: `/filter/${name}`, message: 'must be a string' });
       else values[name] = value;
     }

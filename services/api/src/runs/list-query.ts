@@ -18,7 +18,8 @@ function isDateTime(value: string): boolean {
     month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk && !Number.isNaN(Date.parse(value))
   );
 }
-const KNOWN = new Set([
+/** The filters of `GET /runs` (not its page: `limit`, `cursor`); bulk actions take the same. */
+export const RUN_FILTERS = [
   'owner_kind',
   'owner_id',
   'kind',
@@ -30,9 +31,8 @@ const KNOWN = new Set([
   'error_code',
   'created_after',
   'created_before',
-  'limit',
-  'cursor',
-]);
+] as const;
+const KNOWN = new Set<string>([...RUN_FILTERS, 'limit', 'cursor']);
 
 /**
  * A run id or error code as a filter takes it: 1 to 128 characters (as `POST /runs/{id}/fail`
