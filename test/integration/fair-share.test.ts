@@ -43,3 +43,53 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
     expect(await peakRunning(suite.api.db, busy)).toBe(2);
   });
 });
+
+/** Slots of the worker in the concurrent scenario: each project's share of the task queue. */
+const SHARE = 20;
+/** Runs of the busy project in the concurrent scenario, created by `CREATORS` clients at once. */
+const CONCURRENT_BACKLOG = 1_000;
+const CREATORS = 16;
+
+describe.each(QUEUE_BACKENDS)('fair share between projects created at once on %s', (backend) => {
+  const handlers: HandlerModule = {
+    task: {
+      slow: async () => {
+        await sleep(100);
+        return { output: 'done' };
+      },
+    },
+  };
+  // 20 slots of 100 ms: 200 runs a second, fewer than the creators make, so a backlog builds up.
+  const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: String(SHARE) } });
+
+  it("when many clients create one project's backlog at once, then another project's new run still waits behind at most a few shares of it", async () => {
+    const busy: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CREATORS }, async () => {
+        while (next < CONCURRENT_BACKLOG) {
+          next += 1;
+          busy.push((await suite.client.task('slow')).run_id);
+        }
+      }),
+    );
+    const quietProject = randomUUID();
+    const quietKey = await suite.api.createKey([quietProject]);
+    const quiet = await requestJson(suite.api.url, 'POST', '/runs', {
+      key: quietKey,
+      body: { kind: 'task', owner: { kind: 'project', id: quietProject }, request: { target: 'slow' } },
+    });
+    expect(quiet.status).toBe(202);
+    const quietRun = await waitForRunAt(suite.api.url, quietKey, quiet.body.run.run_id, (run) => run.status === 'completed', 60_000);
+    for (const id of busy) await suite.client.waitForStatus(id, 'completed', 60_000);
+
+    // Every run of the busy project is placed by this process's estimate of its ready runs, which
+    // many requests update at once. Placed right, the backlog is in the backlog lane and the quiet
+    // run waits for the slots in use and at most a share or two of the main lane; placed wrong
+    // (all in the main lane), it waits behind the whole rest of the backlog.
+    const window = { from: new Date(quietRun.created_at).getTime(), to: new Date(quietRun.started_at).getTime() };
+    const busyStarts = await Promise.all(busy.map(async (id) => new Date((await suite.client.get(id)).started_at).getTime()));
+    expect(busyStarts.filter((at) => at > window.to).length).toBeGreaterThan(CONCURRENT_BACKLOG / 4);
+    expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(3 * SHARE);
+  }, 120_000);
+});

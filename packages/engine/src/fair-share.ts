@@ -6,6 +6,8 @@ import type { ServedQueues } from './served-queues.js';
 const COUNT_TTL_MS = 200;
 /** The deepest backlog counted exactly; deeper runs share the last places. */
 const MAX_COUNTED = 100_000;
+/** A project's estimate that placed no run for this long is dropped: the map holds the projects that create runs (ms). */
+const IDLE_MS = 10_000;
 
 /** What this process knows of one project's ready runs of one kind. */
 interface ReadyEstimate {
@@ -18,6 +20,8 @@ interface ReadyEstimate {
    * share does not send runs back and forth between the lanes (out of order).
    */
   backlogged: boolean;
+  /** When this process last placed a run of the project (ms). */
+  placedAt: number;
 }
 
 /**
@@ -31,6 +35,7 @@ interface ReadyEstimate {
  */
 export class FairShare {
   private readonly estimates = new Map<string, ReadyEstimate>();
+  private sweptAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -51,13 +56,15 @@ export class FairShare {
   async placeOf(projectId: string, kind: string): Promise<number | undefined> {
     const share = await this.shareOf(kind);
     if (share === undefined) return undefined;
+    const now = Date.now();
+    this.sweep(now);
     const key = `${kind}/${projectId}`;
     let estimate = this.estimates.get(key);
     if (!estimate) {
-      estimate = { ready: 0, countedAt: 0, backlogged: false };
+      estimate = { ready: 0, countedAt: 0, backlogged: false, placedAt: now };
       this.estimates.set(key, estimate);
     }
-    const now = Date.now();
+    estimate.placedAt = now;
     if ((estimate.backlogged || estimate.ready >= share / 2) && now - estimate.countedAt >= COUNT_TTL_MS) {
       // Marked counted before the count: runs placed meanwhile (a batch's) do not count again.
       estimate.countedAt = now;
@@ -67,9 +74,19 @@ export class FairShare {
     }
     const depth = estimate.ready - share + 1;
     estimate.ready += 1;
-    if (!estimate.backlogged && estimate.ready < share / 2 && now - estimate.countedAt >= COUNT_TTL_MS) this.estimates.delete(key);
     // The queue caps a depth at its lowest place (`runJobOptions`).
     if (estimate.backlogged) return Math.max(depth, 1);
     return depth > 0 ? depth : undefined;
+  }
+
+  /**
+   * Drops the estimates of projects that placed no run for `IDLE_MS`, at most once per
+   * `IDLE_MS`. Only an idle estimate goes: one dropped while its project still creates runs
+   * would start again from none ready, and send a backlog's runs to the main lane.
+   */
+  private sweep(now: number): void {
+    if (now - this.sweptAt < IDLE_MS) return;
+    this.sweptAt = now;
+    for (const [key, estimate] of this.estimates) if (now - estimate.placedAt >= IDLE_MS) this.estimates.delete(key);
   }
 }
