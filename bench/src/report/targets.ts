@@ -239,6 +239,16 @@ export function checkTargets(sections: Section[], memory: Row[]): TargetCheck[] 
         (n) => `${fmt(n, 1)} ms`,
       ),
     );
+    const besideRate = value(sections, `fairness-${backend}`, 'runq-quiet', 'rate');
+    const aloneRate = value(sections, `fairness-${backend}`, 'runq-alone', 'rate');
+    checks.push(
+      check(
+        `fairness (${backend}): the backlog drains beside the quiet project at ≥ 0.9x its rate alone (it keeps the rest of the pool)`,
+        besideRate !== undefined && aloneRate ? besideRate / aloneRate : undefined,
+        (n) => n >= 0.9,
+        (n) => `${fmt(n, 2)}x`,
+      ),
+    );
   }
   const reads = sections.find((section) => section.id === 'reads');
   const p99 = (row: Row) => row.metrics['p99']?.median ?? 0;
