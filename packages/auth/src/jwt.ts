@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { UUID_PATTERN } from '@runq/runs';
 import type { Caller } from './caller.js';
 
 /** How JWTs are verified: a shared HS256 secret, or the keys published at a JWKS URL. */
@@ -9,7 +10,6 @@ export interface JwtConfig {
   audience?: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An unpaired UTF-16 surrogate: like NUL, text Postgres refuses. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -21,7 +21,7 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export function projectIdsOf(payload: JWTPayload): string[] {
   const claim = payload['project_ids'] ?? (payload['project_id'] === undefined ? undefined : [payload['project_id']]);
   if (!Array.isArray(claim) || claim.length === 0) return [];
-  return claim.every((id) => typeof id === 'string' && UUID.test(id)) ? (claim as string[]).map((id) => id.toLowerCase()) : [];
+  return claim.every((id) => typeof id === 'string' && UUID_PATTERN.test(id)) ? (claim as string[]).map((id) => id.toLowerCase()) : [];
 }
 
 /**

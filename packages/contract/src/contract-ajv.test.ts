@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contractSchemaPointers, loadContractDocument, schemaAt } from './contract-document.js';
-import { createContractAjv, UUID_PATTERN } from './contract-ajv.js';
+import { UUID_PATTERN } from '@runq/runs';
+import { createContractAjv } from './contract-ajv.js';
 
 const ajv = createContractAjv();
 const uuid = ajv.compile({ type: 'string', format: 'uuid' });

@@ -1,13 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
-
-/**
- * The bare 36-character UUID form, hex digits in either case. ajv-formats' `uuid` also accepts
- * a `urn:uuid:` prefix, which the contract's `format: uuid` does not mean (every id of the
- * contract is a plain UUID column in Postgres). No version/variant check: the nil UUID and
- * every version are valid UUIDs to Postgres too.
- */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN } from '@runq/runs';
 
 /**
  * OpenAPI annotation keywords that JSON Schema 2020-12 does not define. Declared to Ajv as
@@ -51,6 +44,8 @@ export function createContractAjv(role: ContractAjvRole = 'report'): Ajv2020 {
   // ajv-formats is CommonJS: under Node's ESM loader its default import is `module.exports`,
   // whose `default` property is the plugin itself; TypeScript only types the latter.
   formatsPlugin.default(ajv);
+  // The contract's `format: uuid` is the bare 36-character form: ajv-formats' `uuid` also takes a
+  // `urn:uuid:` prefix, which no id of the contract (a plain UUID column in Postgres) has.
   ajv.addFormat('uuid', UUID_PATTERN);
   ajv.addVocabulary([...OPENAPI_ANNOTATION_KEYWORDS]);
   return ajv;
