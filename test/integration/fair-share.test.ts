@@ -3,10 +3,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HandlerModule } from '@runq/worker';
 import { peakRunning } from '../support/event-log.js';
 import { QUEUE_BACKENDS, requestJson, waitForRunAt } from '../support/harness.js';
-import { useLifecycleContext } from '../support/lifecycle-context.js';
+import { useLifecycleContext, type LifecycleContext } from '../support/lifecycle-context.js';
 
 /** Runs of the busy project, created before the quiet project's one. */
 const BACKLOG = 30;
+
+/**
+ * Creates one run of a new project (the quiet one) after the `busy` runs, waits until it and all
+ * of them completed, and counts the busy runs that started while the quiet run waited (from its
+ * creation to its start) and after it started.
+ */
+async function quietRunBeside(suite: LifecycleContext, busy: readonly string[], timeoutMs: number): Promise<{ during: number; after: number }> {
+  const quietProject = randomUUID();
+  const quietKey = await suite.api.createKey([quietProject]);
+  const quiet = await requestJson(suite.api.url, 'POST', '/runs', {
+    key: quietKey,
+    body: { kind: 'task', owner: { kind: 'project', id: quietProject }, request: { target: 'slow' } },
+  });
+  expect(quiet.status).toBe(202);
+  const quietRun = await waitForRunAt(suite.api.url, quietKey, quiet.body.run.run_id, (run) => run.status === 'completed', timeoutMs);
+  for (const id of busy) await suite.client.waitForStatus(id, 'completed', timeoutMs);
+  const from = new Date(quietRun.created_at).getTime();
+  const to = new Date(quietRun.started_at).getTime();
+  const busyStarts = await Promise.all(busy.map(async (id) => new Date((await suite.client.get(id)).started_at).getTime()));
+  return { during: busyStarts.filter((at) => at >= from && at <= to).length, after: busyStarts.filter((at) => at > to).length };
+}
 
 describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => {
   const handlers: HandlerModule = {
@@ -23,23 +44,13 @@ describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => 
   it("when one project has a backlog, then another project's new run starts after at most a share of it, and the backlog still uses every slot", async () => {
     const busy: string[] = [];
     for (let i = 0; i < BACKLOG; i += 1) busy.push((await suite.client.task('slow')).run_id);
-    const quietProject = randomUUID();
-    const quietKey = await suite.api.createKey([quietProject]);
-    const quiet = await requestJson(suite.api.url, 'POST', '/runs', {
-      key: quietKey,
-      body: { kind: 'task', owner: { kind: 'project', id: quietProject }, request: { target: 'slow' } },
-    });
-    expect(quiet.status).toBe(202);
-    const quietRun = await waitForRunAt(suite.api.url, quietKey, quiet.body.run.run_id, (run) => run.status === 'completed', 30_000);
-    for (const id of busy) await suite.client.waitForStatus(id, 'completed', 30_000);
+    const starts = await quietRunBeside(suite, busy, 30_000);
 
     // Between the quiet run's creation and its start, only the busy runs in the queue's main lane
     // when it came started (a share: two); without fair share it would wait behind the whole rest
     // of the backlog.
-    const window = { from: new Date(quietRun.created_at).getTime(), to: new Date(quietRun.started_at).getTime() };
-    const busyStarts = await Promise.all(busy.map(async (id) => new Date((await suite.client.get(id)).started_at).getTime()));
-    expect(busyStarts.filter((at) => at > window.to).length).toBeGreaterThan(BACKLOG / 3);
-    expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(3);
+    expect(starts.after).toBeGreaterThan(BACKLOG / 3);
+    expect(starts.during).toBeLessThanOrEqual(3);
     expect(await peakRunning(suite.api.db, busy)).toBe(2);
   });
 });
@@ -59,7 +70,7 @@ describe.each(QUEUE_BACKENDS)('fair share between projects created at once on %s
       },
     },
   };
-  // 20 slots of 100 ms: 200 runs a second, fewer than the creators make, so a backlog builds up.
+  // The slots finish fewer runs a second than the creators make, so a backlog builds up.
   const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: String(SHARE) } });
 
   it("when many clients create one project's backlog at once, then another project's new run still waits behind at most a few shares of it", async () => {
@@ -73,23 +84,13 @@ describe.each(QUEUE_BACKENDS)('fair share between projects created at once on %s
         }
       }),
     );
-    const quietProject = randomUUID();
-    const quietKey = await suite.api.createKey([quietProject]);
-    const quiet = await requestJson(suite.api.url, 'POST', '/runs', {
-      key: quietKey,
-      body: { kind: 'task', owner: { kind: 'project', id: quietProject }, request: { target: 'slow' } },
-    });
-    expect(quiet.status).toBe(202);
-    const quietRun = await waitForRunAt(suite.api.url, quietKey, quiet.body.run.run_id, (run) => run.status === 'completed', 60_000);
-    for (const id of busy) await suite.client.waitForStatus(id, 'completed', 60_000);
+    const starts = await quietRunBeside(suite, busy, 60_000);
 
     // Every run of the busy project is placed by this process's estimate of its ready runs, which
     // many requests update at once. Placed right, the backlog is in the backlog lane and the quiet
     // run waits for the slots in use and at most a share or two of the main lane; placed wrong
     // (all in the main lane), it waits behind the whole rest of the backlog.
-    const window = { from: new Date(quietRun.created_at).getTime(), to: new Date(quietRun.started_at).getTime() };
-    const busyStarts = await Promise.all(busy.map(async (id) => new Date((await suite.client.get(id)).started_at).getTime()));
-    expect(busyStarts.filter((at) => at > window.to).length).toBeGreaterThan(CONCURRENT_BACKLOG / 4);
-    expect(busyStarts.filter((at) => at >= window.from && at <= window.to).length).toBeLessThanOrEqual(3 * SHARE);
+    expect(starts.after).toBeGreaterThan(CONCURRENT_BACKLOG / 4);
+    expect(starts.during).toBeLessThanOrEqual(3 * SHARE);
   }, 120_000);
 });
