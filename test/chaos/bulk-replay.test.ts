@@ -1,15 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { sql } from 'kysely';
-import { createApiKey } from '@runq/auth';
-import { migrateToLatest, openDatabase, type Db } from '@runq/db';
-import { migrateQueueBackend } from '@runq/queue';
 import { HttpObserver, type Answer } from './support/http-observer.js';
 import type { AcceptedRun } from './support/load.js';
-import { ChaosProcesses } from './support/processes.js';
-import { ChaosPostgres, ChaosRedis } from './support/servers.js';
+import { CHAOS_BACKENDS, useChaosStack } from './support/stack.js';
 import { drain, untilRunCount, verifyRuns } from './support/verify.js';
 
 /**
@@ -19,7 +12,6 @@ import { drain, untilRunCount, verifyRuns } from './support/verify.js';
  * docs/decisions/0019-batches-and-bulk-actions.md ("Measured").
  */
 const RUNS = Number(process.env['RUNQ_CHAOS_BULK_RUNS'] ?? 10_000);
-const BACKENDS = (process.env['RUNQ_CHAOS_BACKENDS'] ?? 'postgres,redis').split(',').filter(Boolean) as ('postgres' | 'redis')[];
 /** Items per `POST /batches` (the contract's most). */
 const BATCH_ITEMS = 1_000;
 /** Kill rounds, spread evenly over the action's progress: each SIGKILLs every worker and an API instance. */
@@ -30,14 +22,6 @@ const SETTLE_MS = 600_000;
 const ACTION_MS = 900_000;
 
 const WORKERS = 3;
-const WORKER_ENV = {
-  LOG_LEVEL: 'info',
-  RUNQ_WORKER_LEASE_MS: '2000',
-  RUNQ_RECONCILE_INTERVAL_MS: '300',
-  RUNQ_RECONCILE_GRACE_MS: '1500',
-  RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
-};
-const WORKER_ARGS = ['--concurrency', '8'];
 
 /** One kill round: where the action stood, and what was killed. */
 interface KillRound {
@@ -46,41 +30,14 @@ interface KillRound {
   api: number;
 }
 
-describe.each(BACKENDS)('bulk replay chaos on the %s queue backend', (backend) => {
-  let dir: string;
-  let postgres: ChaosPostgres | undefined;
-  let redis: ChaosRedis | undefined;
-  let processes: ChaosProcesses | undefined;
-  let db: Db | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'runq-chaos-bulk-'));
-  });
-  afterAll(async () => {
-    await processes?.stopAll();
-    await db?.destroy();
-    await redis?.stop();
-    await postgres?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+describe.each(CHAOS_BACKENDS)('bulk replay chaos on the %s queue backend', (backend) => {
+  const stack = useChaosStack('bulk');
 
   it(`when a bulk replay of ${RUNS} failed runs meets SIGKILLed workers and API instances, then it completes and each original is replayed exactly once`, async () => {
     const started = Date.now();
     const log = (line: string) => process.stdout.write(`[bulk chaos ${backend} ${Math.round((Date.now() - started) / 1000)}s] ${line}\n`);
-    postgres = await ChaosPostgres.start(dir);
-    if (backend === 'redis') redis = await ChaosRedis.start(dir);
-    const databaseUrl = await postgres.createDatabase('chaos');
-    db = openDatabase(databaseUrl, { maxConnections: 4 });
-    const migrated = await migrateToLatest(db);
-    if (migrated.error) throw migrated.error;
-    await migrateQueueBackend({ databaseUrl, prefix: 'chaos' });
-    const projectId = randomUUID();
-    const { token } = await createApiKey(db, { projectIds: [projectId], name: 'chaos' });
-    processes = new ChaosProcesses({ DATABASE_URL: databaseUrl, RUNQ_QUEUE_PREFIX: 'chaos', ...(redis ? { REDIS_URL: redis.url } : {}) });
-    await processes.startApis(2);
-    await processes.startWorkers(WORKERS, WORKER_ENV, WORKER_ARGS);
-    const procs = processes;
-    const http = new HttpObserver(() => procs.apiUrls, token);
+    const { db, projectId, token, processes } = await stack.start(backend, { apis: 2, workers: WORKERS });
+    const http = new HttpObserver(() => processes.apiUrls, token);
 
     // The originals: tasks whose handler fails at once, with no retry (one attempt each).
     const windowStart = new Date(Date.now() - 1_000);
@@ -127,7 +84,7 @@ describe.each(BACKENDS)('bulk replay chaos on the %s queue backend', (backend) =
       if (due) {
         const round: KillRound = { processed: body.processed, workers: WORKERS, api: rounds.length % 2 };
         log(`kill round ${rounds.length + 1} at ${body.processed} processed: ${WORKERS} workers and API instance ${round.api}`);
-        await Promise.all([...Array.from({ length: WORKERS }, (_, index) => procs.killWorker(index, WORKER_ENV, WORKER_ARGS)), procs.killApi(round.api)]);
+        await Promise.all([...Array.from({ length: WORKERS }, (_, index) => processes.killWorker(index)), processes.killApi(round.api)]);
         rounds.push(round);
       } else {
         await new Promise((resolve) => setTimeout(resolve, 100));

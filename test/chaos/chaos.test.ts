@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApiKey } from '@runq/auth';
-import { migrateToLatest, openDatabase, type Db } from '@runq/db';
-import { migrateQueueBackend } from '@runq/queue';
+import { loadavg } from 'node:os';
+import type { Db } from '@runq/db';
 import { runFaultSchedule, type FaultKind, type FaultRecord } from './support/faults.js';
 import { HttpObserver } from './support/http-observer.js';
 import { LoadProducer } from './support/load.js';
-import { ChaosProcesses } from './support/processes.js';
-import { ChaosPostgres, ChaosRedis } from './support/servers.js';
+import { CHAOS_BACKENDS, LEASE_MS, WORKER_ENV, useChaosStack } from './support/stack.js';
 import { peakRunning } from '../support/event-log.js';
 import { drain, verifyRuns } from './support/verify.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -22,21 +16,11 @@ import { WebhookReceiver } from '../support/webhook-receiver.js';
  */
 const RUNS = Number(process.env['RUNQ_CHAOS_RUNS'] ?? 5_000);
 const RATE = Number(process.env['RUNQ_CHAOS_RATE'] ?? 25);
-const BACKENDS = (process.env['RUNQ_CHAOS_BACKENDS'] ?? 'postgres,redis').split(',').filter(Boolean) as ('postgres' | 'redis')[];
-const LEASE_MS = 2_000;
 /** How long the accepted runs get to finish after the load stops. */
 const DRAIN_MS = 120_000;
 
-const WORKER_ENV = {
-  LOG_LEVEL: 'info',
-  // Deliveries that failed during a fault are retried within a second or so.
-  RUNQ_WEBHOOK_RETRY_BASE_MS: '200',
-  RUNQ_WORKER_LEASE_MS: String(LEASE_MS),
-  RUNQ_RECONCILE_INTERVAL_MS: '300',
-  RUNQ_RECONCILE_GRACE_MS: '1500',
-  RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
-};
-const WORKER_ARGS = ['--concurrency', '8'];
+// Deliveries that failed during a fault are retried within a second or so.
+const CHAOS_WORKER_ENV = { ...WORKER_ENV, RUNQ_WEBHOOK_RETRY_BASE_MS: '200' };
 /** The flow-control policy the load runs under: at most this many workflow runs at once. */
 const WORKFLOW_LIMIT = 3;
 
@@ -46,51 +30,23 @@ const FAULTS: Record<'postgres' | 'redis', FaultKind[]> = {
   redis: ['kill_worker', 'restart_redis_with_data', 'pause_worker', 'restart_postgres', 'kill_api', 'restart_redis_without_data', 'kill_worker'],
 };
 
-describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
-  let dir: string;
-  let postgres: ChaosPostgres | undefined;
-  let redis: ChaosRedis | undefined;
-  let processes: ChaosProcesses | undefined;
-  let db: Db | undefined;
+describe.each(CHAOS_BACKENDS)('chaos on the %s queue backend', (backend) => {
   let producers: LoadProducer[] = [];
   let receiver: WebhookReceiver | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'runq-chaos-'));
-  });
-  afterAll(async () => {
+  const stack = useChaosStack('runs', async () => {
     await Promise.all(producers.map((producer) => producer.close()));
-    await processes?.stopAll();
     await receiver?.close();
-    await db?.destroy();
-    await redis?.stop();
-    await postgres?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it(`when ${RUNS} runs meet killed and paused workers, restarted dependencies and killed API instances, then every accepted run ends as expected exactly once`, async () => {
     const started = Date.now();
-    postgres = await ChaosPostgres.start(dir);
-    if (backend === 'redis') redis = await ChaosRedis.start(dir);
-    const databaseUrl = await postgres.createDatabase('chaos');
-    db = openDatabase(databaseUrl, { maxConnections: 4 });
-    const migrated = await migrateToLatest(db);
-    if (migrated.error) throw migrated.error;
-    await migrateQueueBackend({ databaseUrl, prefix: 'chaos' });
-    const projectId = randomUUID();
-    const { token } = await createApiKey(db, { projectIds: [projectId], name: 'chaos' });
-
-    processes = new ChaosProcesses({
-      DATABASE_URL: databaseUrl,
-      RUNQ_QUEUE_PREFIX: 'chaos',
-      RUNQ_SECRETS_KEY: 'chaos-secrets-key-0123456789abcdef0123456789',
-      RUNQ_WEBHOOK_ALLOW_PRIVATE: '1',
-      ...(redis ? { REDIS_URL: redis.url } : {}),
+    const { postgres, redis, db, projectId, token, processes } = await stack.start(backend, {
+      apis: 2,
+      workers: 3,
+      env: { RUNQ_SECRETS_KEY: 'chaos-secrets-key-0123456789abcdef0123456789', RUNQ_WEBHOOK_ALLOW_PRIVATE: '1' },
+      workerEnv: CHAOS_WORKER_ENV,
     });
-    await processes.startApis(2);
-    await processes.startWorkers(3, WORKER_ENV, WORKER_ARGS);
-    const procs = processes;
-    const http = new HttpObserver(() => procs.apiUrls, token);
+    const http = new HttpObserver(() => processes.apiUrls, token);
     // Workflow runs are held and released by flow control through every fault.
     const policy = await http.send('PUT', '/policies/chaos-workflows', { match: { kind: 'workflow' }, concurrency: { limit: WORKFLOW_LIMIT } });
     if (policy?.status !== 201) throw new Error(`PUT /policies answered ${policy?.status}: ${JSON.stringify(policy?.body)}`);
@@ -116,14 +72,12 @@ describe.each(BACKENDS)('chaos on the %s queue backend', (backend) => {
         redis,
         http,
         producer,
-        workerEnv: WORKER_ENV,
-        workerArgs: WORKER_ARGS,
         leaseMs: LEASE_MS,
         log,
         canary: async () => {
           const run = await canaries.createOne('sleep');
           if (!run) throw new Error(`the canary run was not accepted: ${canaries.unexpected.at(-1) ?? 'no 202 within 60 s'}`);
-          const left = await drainOne(db!, run.runId, 60_000);
+          const left = await drainOne(db, run.runId, 60_000);
           if (left !== 'completed') throw new Error(`the canary run ${run.runId} is ${left} after 60 s: the system did not recover`);
         },
       },

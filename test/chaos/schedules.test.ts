@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createApiKey } from '@runq/auth';
-import { migrateToLatest, openDatabase, type Db } from '@runq/db';
-import { migrateQueueBackend } from '@runq/queue';
+import type { Db } from '@runq/db';
 import { requestJson } from '../support/harness.js';
-import { ChaosProcesses } from './support/processes.js';
-import { ChaosPostgres, ChaosRedis } from './support/servers.js';
+import { CHAOS_BACKENDS, useChaosStack } from './support/stack.js';
 
 /**
  * Settings (environment): RUNQ_CHAOS_SCHEDULES schedules (default 200), each firing every second
@@ -17,52 +10,17 @@ import { ChaosPostgres, ChaosRedis } from './support/servers.js';
  */
 const SCHEDULES = Number(process.env['RUNQ_CHAOS_SCHEDULES'] ?? 200);
 const SECONDS = Number(process.env['RUNQ_CHAOS_SCHEDULE_SECONDS'] ?? 120);
-const BACKENDS = (process.env['RUNQ_CHAOS_BACKENDS'] ?? 'postgres,redis').split(',').filter(Boolean) as ('postgres' | 'redis')[];
 const WORKERS = 3;
-const WORKER_ENV = {
-  LOG_LEVEL: 'info',
-  RUNQ_WORKER_LEASE_MS: '2000',
-  RUNQ_RECONCILE_INTERVAL_MS: '300',
-  RUNQ_RECONCILE_GRACE_MS: '1500',
-  RUNQ_WORKER_SHUTDOWN_GRACE_MS: '2000',
-};
-const WORKER_ARGS = ['--concurrency', '8'];
 /** A slot more than this before the pause may be unfired only if it was lost. */
 const PAUSE_SLACK_MS = 15_000;
 
-describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
-  let dir: string;
-  let postgres: ChaosPostgres | undefined;
-  let redis: ChaosRedis | undefined;
-  let processes: ChaosProcesses | undefined;
-  let db: Db | undefined;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'runq-chaos-schedules-'));
-  });
-  afterAll(async () => {
-    await processes?.stopAll();
-    await db?.destroy();
-    await redis?.stop();
-    await postgres?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+describe.each(CHAOS_BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
+  const stack = useChaosStack('schedules');
 
   it(`when ${SCHEDULES} schedules fire every second for ${SECONDS} s while scheduler processes are SIGKILLed and Postgres restarts, then every due occurrence has exactly one row and one run`, async () => {
     const started = Date.now();
     const log = (line: string) => process.stdout.write(`[schedule chaos ${backend} ${Math.round((Date.now() - started) / 1000)}s] ${line}\n`);
-    postgres = await ChaosPostgres.start(dir);
-    if (backend === 'redis') redis = await ChaosRedis.start(dir);
-    const databaseUrl = await postgres.createDatabase('chaos');
-    db = openDatabase(databaseUrl, { maxConnections: 4 });
-    const migrated = await migrateToLatest(db);
-    if (migrated.error) throw migrated.error;
-    await migrateQueueBackend({ databaseUrl, prefix: 'chaos' });
-    const projectId = randomUUID();
-    const { token } = await createApiKey(db, { projectIds: [projectId], name: 'chaos' });
-    processes = new ChaosProcesses({ DATABASE_URL: databaseUrl, RUNQ_QUEUE_PREFIX: 'chaos', ...(redis ? { REDIS_URL: redis.url } : {}) });
-    await processes.startApis(1);
-    await processes.startWorkers(WORKERS, WORKER_ENV, WORKER_ARGS);
+    const { postgres, db, projectId, token, processes } = await stack.start(backend, { apis: 1, workers: WORKERS });
     const apiUrl = processes.apiUrls[0]!;
 
     // Every occurrence creates a run (overlap allow) and none may be missed (all, within an hour).
@@ -97,7 +55,7 @@ describe.each(BACKENDS)('schedule chaos on the %s queue backend', (backend) => {
         continue;
       }
       log(`killing worker ${index % WORKERS}`);
-      await processes.killWorker(index % WORKERS, WORKER_ENV, WORKER_ARGS);
+      await processes.killWorker(index % WORKERS);
       kills += 1;
     }
     const pausedAt = await pauseAll(db);

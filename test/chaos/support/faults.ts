@@ -28,8 +28,6 @@ export interface FaultTargets {
   redis: ChaosRedis | undefined;
   http: HttpObserver;
   producer: LoadProducer;
-  workerEnv: Record<string, string>;
-  workerArgs: string[];
   /** A worker's lease: a paused worker is stopped for longer than this. */
   leaseMs: number;
   /** Resolves once a freshly created run has completed (the canary of recovery); rejects when it cannot. */
@@ -106,7 +104,7 @@ async function inject(targets: FaultTargets, kind: FaultKind, random: SeededRand
     case 'kill_worker': {
       const index = random.int(processes.workerCount);
       record.detail = `worker-${index}`;
-      await processes.killWorker(index, targets.workerEnv, targets.workerArgs);
+      await processes.killWorker(index);
       return;
     }
     case 'pause_worker': {

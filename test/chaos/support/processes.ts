@@ -45,6 +45,9 @@ export class ChaosProcesses {
   /** How long each process took from spawn to ready (API: answers /healthz; worker: logged `worker started`). */
   readonly startMs: number[] = [];
   private apiPorts: number[] = [];
+  /** The workers' own settings and arguments, kept for the workers started in a killed one's place. */
+  private workerEnv: Readonly<Record<string, string>> = {};
+  private workerArgs: readonly string[] = [];
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -62,8 +65,10 @@ export class ChaosProcesses {
     await Promise.all(this.apiPorts.map((_, index) => this.startApi(index)));
   }
 
-  async startWorkers(count: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
-    await Promise.all(Array.from({ length: count }, (_, index) => this.startWorker(index, workerEnv, args)));
+  async startWorkers(count: number, workerEnv: Readonly<Record<string, string>>, args: readonly string[]): Promise<void> {
+    this.workerEnv = workerEnv;
+    this.workerArgs = args;
+    await Promise.all(Array.from({ length: count }, (_, index) => this.startWorker(index)));
   }
 
   /** SIGKILLs API instance `index` (mid-request, if it has any) and starts it again on its port. */
@@ -76,14 +81,14 @@ export class ChaosProcesses {
     await this.startApi(index);
   }
 
-  /** SIGKILLs worker `index` and starts a new one in its place. */
-  async killWorker(index: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
+  /** SIGKILLs worker `index` and starts a new one in its place, with the same settings. */
+  async killWorker(index: number): Promise<void> {
     const worker = this.workers[index];
     if (!worker) throw new Error(`no worker ${index}`);
     worker.expectedExit = true;
     worker.proc.signal('SIGKILL');
     await worker.proc.exited;
-    await this.startWorker(index, workerEnv, args);
+    await this.startWorker(index);
   }
 
   /** Stops worker `index` (SIGSTOP) for `ms`, then lets it go on (SIGCONT). */
@@ -146,8 +151,8 @@ export class ChaosProcesses {
     this.startMs.push(Date.now() - started);
   }
 
-  private async startWorker(index: number, workerEnv: Record<string, string>, args: string[]): Promise<void> {
-    const proc = this.group.run(['worker', '--handlers', CHAOS_HANDLERS, ...args], { ...this.env, ...workerEnv });
+  private async startWorker(index: number): Promise<void> {
+    const proc = this.group.run(['worker', '--handlers', CHAOS_HANDLERS, ...this.workerArgs], { ...this.env, ...this.workerEnv });
     this.workers[index] = this.watch(`worker-${index}`, proc);
     const started = Date.now();
     await proc
