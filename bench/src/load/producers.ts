@@ -65,10 +65,10 @@ function runqGet(spec: Extract<ProducerSpec, { kind: 'runq-get' }>): Producer {
 async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): Promise<Producer> {
   const { insertRuns, openDatabase, RUN_INSERT_BATCHING } = await import('@runq/db');
   const { MicroBatcher } = await import('@runq/async');
-  const { DISPATCH_BATCHING, RunQueues } = await import('@runq/queue');
+  const { RunQueues } = await import('@runq/queue');
   const db = openDatabase(spec.databaseUrl, { maxConnections: spec.poolSize, applicationName: 'runq-bench-floor' });
   const queues = RunQueues.open({ databaseUrl: spec.databaseUrl, redisUrl: spec.redisUrl, prefix: spec.queuePrefix });
-  // The API's batching (RUN_INSERT_BATCHING, DISPATCH_BATCHING, as RunIngest in @runq/engine uses them).
+  // The API's batching (RUN_INSERT_BATCHING, the queues' dispatch batching, as RunIngest in @runq/engine uses them).
   const inserts = new MicroBatcher({
     runBatch: (entries: readonly RunToInsert[]) => insertRuns(db, entries),
     ...RUN_INSERT_BATCHING,
@@ -82,7 +82,7 @@ async function runqFloor(spec: Extract<ProducerSpec, { kind: 'runq-floor' }>): P
       return ids.map(() => undefined);
     },
     runOne: (id: string) => queues.enqueueRun('task', id, { jobId: id }),
-    ...DISPATCH_BATCHING,
+    ...queues.dispatchBatching,
   });
   return {
     async send(seq, sentAt) {

@@ -19,7 +19,7 @@ import {
   type RunRow,
   type RunToInsert,
 } from '@runq/db';
-import { DISPATCH_BATCHING, groupByQueue, routeOf, type RunQueues } from '@runq/queue';
+import { groupByQueue, routeOf, type RunQueues } from '@runq/queue';
 import { NO_TRACING, type RunTracing } from '@runq/tracing';
 import { ConversationNotFoundError, IdempotencyConflictError, DEFAULT_RUNTIME_TARGET, runtimeTargetOf, type RunOwnerKind, type TriggerKind } from '@runq/runs';
 import type { RunAdmission } from './run-admission.js';
@@ -122,7 +122,7 @@ export class RunIngest {
         return dispatches.map(() => undefined);
       },
       runOne: ({ run, priority }) => queues.enqueueRun(routeOf(run), run.id, { jobId: run.job_id, priority }),
-      ...DISPATCH_BATCHING,
+      ...queues.dispatchBatching,
     });
   }
 

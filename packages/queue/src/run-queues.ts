@@ -33,9 +33,14 @@ export const QUEUE_OPERATION_TIMEOUT_MS = 5_000;
 
 /**
  * How the API batches dispatches (`RunQueues.enqueueRuns`, one `addBulk` per batch; the
- * bench's floor does the same): adds in flight at once, and runs per add.
+ * bench's floor does the same), by backend: runs per add, and adds in flight at once. On
+ * PostgreSQL an add costs mostly per call, so one add at a time lets the runs that come meanwhile
+ * gather into the next (docs/decisions/0024-one-queue-add-at-a-time-on-postgres.md).
  */
-export const DISPATCH_BATCHING = { maxBatch: 200, maxInFlight: 4 } as const;
+export const DISPATCH_BATCHING = {
+  redis: { maxBatch: 200, maxInFlight: 4 },
+  postgres: { maxBatch: 200, maxInFlight: 1 },
+} as const satisfies Record<QueueBackendKind, { maxBatch: number; maxInFlight: number }>;
 
 /** A queue operation did not finish in time: the backend is unreachable or not answering. */
 export class QueueUnavailableError extends Error {
@@ -73,6 +78,11 @@ export class RunQueues {
   /** Which backend the queues live in. */
   get backendKind(): QueueBackendKind {
     return this.backend.kind;
+  }
+
+  /** How dispatches to these queues are batched (see {@link DISPATCH_BATCHING}). */
+  get dispatchBatching(): (typeof DISPATCH_BATCHING)[QueueBackendKind] {
+    return DISPATCH_BATCHING[this.backend.kind];
   }
 
   /** The Redis key prefix of a kind's (default target's) or a route's queue (hash-tagged on a Redis Cluster); empty on PostgreSQL. */
