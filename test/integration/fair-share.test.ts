@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HandlerModule } from '@runq/worker';
-import { deferred } from '../support/deferred.js';
+import { deferred, type Deferred } from '../support/deferred.js';
 import { peakRunning } from '../support/event-log.js';
 import { QUEUE_BACKENDS, requestJson, waitForRunAt } from '../support/harness.js';
 import { useLifecycleContext, type LifecycleContext } from '../support/lifecycle-context.js';
@@ -36,18 +36,23 @@ async function quietRunBeside(
   return { during: busyStarts.filter((at) => at >= from && at <= to).length, after: busyStarts.filter((at) => at > to).length };
 }
 
-describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => {
-  // Runs hold their slot until the quiet run exists, so the whole backlog is still queued then.
-  const opened = deferred();
-  const handlers: HandlerModule = {
+/** Task handlers whose `slow` runs wait until `opened`, then hold their slot for `ms`. */
+function gatedSlowTasks(opened: Deferred, ms: number): HandlerModule {
+  return {
     task: {
       slow: async () => {
         await opened.promise;
-        await sleep(150);
+        await sleep(ms);
         return { output: 'done' };
       },
     },
   };
+}
+
+describe.each(QUEUE_BACKENDS)('fair share between projects on %s', (backend) => {
+  // Runs hold their slot until the quiet run exists, so the whole backlog is still queued then.
+  const opened = deferred();
+  const handlers = gatedSlowTasks(opened, 150);
   // One worker with two task slots: each project's share of the task queue is two ready runs.
   const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: '2' }, afterEach: () => opened.resolve() });
 
@@ -74,15 +79,7 @@ const CREATORS = 16;
 describe.each(QUEUE_BACKENDS)('fair share between projects created at once on %s', (backend) => {
   // Runs hold their slot until the quiet run exists, so the whole backlog is still queued then.
   const opened = deferred();
-  const handlers: HandlerModule = {
-    task: {
-      slow: async () => {
-        await opened.promise;
-        await sleep(100);
-        return { output: 'done' };
-      },
-    },
-  };
+  const handlers = gatedSlowTasks(opened, 100);
   const suite = useLifecycleContext(backend, handlers, { worker: { concurrency: String(SHARE) }, afterEach: () => opened.resolve() });
 
   it("when many clients create one project's backlog at once, then another project's new run still waits behind at most a few shares of it", async () => {

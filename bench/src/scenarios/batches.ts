@@ -11,18 +11,6 @@ const BATCH_LANES = 4;
 /** Single `POST /runs` in flight at once: the ingest scenario's producers. */
 const SINGLE_LANES = 64;
 
-/** Sends a JSON request to the deployment's API; throws unless it answers 202. */
-async function post(deployment: RunqDeployment, path: string, body: unknown): Promise<unknown> {
-  const response = await fetch(`${deployment.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${deployment.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 202) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-  return JSON.parse(text);
-}
-
 function batchOf(deployment: RunqDeployment, first: number): { items: unknown[] } {
   const now = Date.now();
   return { items: Array.from({ length: BATCH_ITEMS }, (_, index) => taskRequest(deployment.projectId, first + index, now)) };
@@ -48,7 +36,7 @@ export async function measureBatches(lab: Lab, deployment: RunqDeployment, secti
     for (let index = 0; index < acceptances; index += 1) {
       const body = batchOf(deployment, index * BATCH_ITEMS);
       const started = performance.now();
-      await post(deployment, '/batches', body);
+      await deployment.request('POST', '/batches', body, [202]);
       times.push(performance.now() - started);
     }
     const latency = summarize(times);
@@ -61,7 +49,7 @@ export async function measureBatches(lab: Lab, deployment: RunqDeployment, secti
       Array.from({ length: BATCH_LANES }, async () => {
         while (nextBatch * BATCH_ITEMS < runs) {
           const first = nextBatch++ * BATCH_ITEMS;
-          await post(deployment, '/batches', batchOf(deployment, first));
+          await deployment.request('POST', '/batches', batchOf(deployment, first), [202]);
         }
       }),
     );
@@ -75,7 +63,7 @@ export async function measureBatches(lab: Lab, deployment: RunqDeployment, secti
       Array.from({ length: SINGLE_LANES }, async () => {
         while (next < runs) {
           const seq = next++;
-          await post(deployment, '/runs', taskRequest(deployment.projectId, seq, Date.now()));
+          await deployment.request('POST', '/runs', taskRequest(deployment.projectId, seq, Date.now()), [202]);
         }
       }),
     );

@@ -25,16 +25,6 @@ function slotHolder(projectId: string, seq: number): ReturnType<typeof taskReque
   return { ...body, request: { ...body.request, target: 'sleep', config: { ...body.request.config, ms: RUN_MS } } };
 }
 
-async function post(deployment: RunqDeployment, path: '/runs' | '/batches', key: string, body: unknown): Promise<void> {
-  const response = await fetch(`${deployment.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 202) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-}
-
 /** The quiet project: its id and API key. */
 interface QuietProject {
   id: string;
@@ -65,14 +55,14 @@ async function drainBacklog(lab: Lab, deployment: RunqDeployment, backlog: numbe
         const first = next;
         next = Math.min(backlog, next + BATCH_ITEMS);
         const items = Array.from({ length: next - first }, (_, index) => slotHolder(deployment.projectId, first + index));
-        await post(deployment, '/batches', deployment.apiKey, { items });
+        await deployment.request('POST', '/batches', { items }, [202]);
       }
     }),
   );
   const quietRuns = (async () => {
     let seq = 0;
     while (quiet && !busyDone) {
-      await post(deployment, '/runs', quiet.key, slotHolder(quiet.id, seq++));
+      await deployment.request('POST', '/runs', slotHolder(quiet.id, seq++), [202], quiet.key);
       await new Promise((resolve) => setTimeout(resolve, QUIET_INTERVAL_MS));
     }
     return seq;

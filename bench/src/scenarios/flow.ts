@@ -7,17 +7,6 @@ import { taskRequest } from '../systems/run-rows.js';
 /** The policy the scenario puts: one slot for the no-op target, so every run waits for the one before. */
 const POLICY = { match: { kind: 'task', target: 'noop' }, concurrency: { key: null, limit: 1 } };
 
-/** Sends a JSON request to the deployment's API; throws unless it answers `expected`. */
-async function call(deployment: RunqDeployment, method: string, path: string, body: unknown, expected: number[]): Promise<void> {
-  const response = await fetch(`${deployment.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${deployment.apiKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!expected.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-}
-
 /**
  * How soon a run held by a full concurrency bucket starts once the slot frees. Under a policy of
  * one slot, N no-op runs are created at once; they run one after another, each admitted in the
@@ -30,7 +19,7 @@ export async function measureReleaseLatency(lab: Lab, deployment: RunqDeployment
   const row = new RowBuilder('runq-release', `runq: held run starts after the slot frees (limit 1, ${runs} runs)`);
   for (let rep = 1; rep <= settings.reps; rep += 1) {
     await deployment.reset({ queue: true });
-    await call(deployment, 'PUT', '/policies/bench-serial', POLICY, [200, 201]);
+    await deployment.request('PUT', '/policies/bench-serial', POLICY, [200, 201]);
     try {
       const lanes = 8;
       let next = 0;
@@ -38,7 +27,7 @@ export async function measureReleaseLatency(lab: Lab, deployment: RunqDeployment
         Array.from({ length: lanes }, async () => {
           while (next < runs) {
             const seq = next++;
-            await call(deployment, 'POST', '/runs', taskRequest(deployment.projectId, seq, Date.now()), [202]);
+            await deployment.request('POST', '/runs', taskRequest(deployment.projectId, seq, Date.now()), [202]);
           }
         }),
       );
@@ -58,7 +47,7 @@ export async function measureReleaseLatency(lab: Lab, deployment: RunqDeployment
       if (gaps.some((gap) => gap < 0)) row.note('a run started before the one ahead of it completed: the limit was exceeded');
       lab.log(`  ${deployment.name} release rep ${rep}: p50 ${fixed(latency.p50)} ms, p99 ${fixed(latency.p99)} ms over ${gaps.length} releases`);
     } finally {
-      await call(deployment, 'DELETE', '/policies/bench-serial', undefined, [204, 404]);
+      await deployment.request('DELETE', '/policies/bench-serial', undefined, [204, 404]);
     }
   }
   return {

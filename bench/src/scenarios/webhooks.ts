@@ -113,13 +113,9 @@ export async function measureWebhookEndToEnd(lab: Lab, deployment: RunqDeploymen
       }
       const plainRate = rates.get('enable') ?? Number.NaN;
 
-      const created = await fetch(`${deployment.apiUrl}/webhook-subscriptions`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ url: receiver.url, events: ['run.completed'] }),
-      });
-      if (created.status !== 201) throw new Error(`POST /webhook-subscriptions answered ${created.status}: ${await created.text()}`);
-      const subscription = (await created.json()) as { id: string };
+      const subscription = (await deployment.request('POST', '/webhook-subscriptions', { url: receiver.url, events: ['run.completed'] }, [201])) as {
+        id: string;
+      };
       try {
         await deployment.reset({ queue: false });
         receiver.reset();

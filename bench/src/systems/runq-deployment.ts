@@ -73,6 +73,21 @@ export class RunqDeployment {
     private readonly options: DeploymentOptions,
   ) {}
 
+  /**
+   * Sends a JSON request to the API with `key` (the deployment's own by default); resolves with
+   * the parsed answer (undefined when empty) and throws unless its status is one of `expected`.
+   */
+  async request(method: string, path: string, body: unknown, expected: readonly number[], key = this.apiKey): Promise<unknown> {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!expected.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
   /** Creates the database, migrates it, makes a key, and starts the API. */
   static async create(servers: BenchServers, name: string, backend: QueueBackendKind, redisDb: number, options: DeploymentOptions): Promise<RunqDeployment> {
     const databaseUrl = await servers.freshDatabase(name);
